@@ -1,0 +1,2 @@
+// Intentionally empty: SwiftPM needs one C source to build the COpenSSL target.
+#include "COpenSSL.h"

@@ -1,0 +1,1 @@
+// LoomCore: module placeholder until its issue lands; replaced by the module's real sources.

@@ -1,0 +1,1 @@
+// LoomRedis: module placeholder until its issue lands; replaced by the module's real sources.

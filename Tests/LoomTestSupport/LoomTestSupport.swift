@@ -1,0 +1,1 @@
+// Shared test fakes and fixtures (redis-server, test CA) live here.
