@@ -61,7 +61,10 @@ let package = Package(
         ),
         .target(
             name: "LoomRPC",
-            dependencies: ["LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule],
+            dependencies: [
+                "LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
