@@ -56,7 +56,10 @@ let package = Package(
         // MARK: Transport
         .target(
             name: "LoomTLS",
-            dependencies: ["COpenSSL", nioCore, nioPosix, logging],
+            dependencies: [
+                "COpenSSL", nioCore, nioPosix, logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
