@@ -120,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomCoreTests",
-            dependencies: ["LoomCore", "LoomTestSupport"],
+            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
