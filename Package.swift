@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomCoreTests",
-            dependencies: ["LoomCore", "LoomTestSupport"],
+            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
