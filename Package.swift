@@ -13,6 +13,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioConcurrencyHelpers = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
@@ -68,7 +69,7 @@ let package = Package(
         // MARK: Store
         .target(
             name: "LoomRedis",
-            dependencies: ["LoomTLS", nioCore, nioPosix, logging, dequeModule],
+            dependencies: ["LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
 
