@@ -25,6 +25,10 @@ let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift
 let package = Package(
     name: "Loom",
     platforms: [.macOS(.v14)],
+    products: [
+        // For the benchmarks under Tools/bench, which depend on this package by path.
+        .library(name: "LoomRedis", targets: ["LoomRedis"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

@@ -113,7 +113,7 @@ public final class RedisServerFixture: @unchecked Sendable {
         var arguments = [
             "--port", String(port), "--bind", "127.0.0.1", "--unixsocket", socketPath, "--unixsocketperm", "700",
             "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
-            "--daemonize", "no", "--save", "",
+            "--daemonize", "no", "--save", "", "--enable-debug-command", "local",
         ]
         arguments += options.persistence ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"]
         if let password = options.password { arguments += ["--requirepass", password] }
