@@ -35,8 +35,8 @@ struct CallbackShimLiveTests {
             try await RawHTTPConnection.with(port: port, group: group) { connection in
                 let slow = #"{"id":"slow","name":"n","steps":[],"migratorUrl":"http://m"}"#
                 try await connection.send(
-                    .post("/registry/announce", slow) + .get("/healthz") + .get("/nope")
-                        + .post("/migrations/m/candidates", #"{"candidates":[]}"#)
+                    String.post("/registry/announce", slow) + String.get("/healthz") + String.get("/nope")
+                        + String.post("/migrations/m/candidates", #"{"candidates":[]}"#)
                 )
                 let responses = try await connection.readResponses(4)
                 #expect(responses.map(\.status) == [200, 200, 404, 204])

@@ -77,7 +77,8 @@ struct CallbackShimRouterTests {
         }
         #expect(callbackId == "app-chart-migration__billing-api")
         #expect(caller.bearerToken == "tok-1")
-        #expect(event == (try JSONCoding.decode(ReferenceJSON.StepCompletedEvent.self, from: Array(body.utf8))))
+        let expected = try JSONCoding.decode(ReferenceJSON.StepCompletedEvent.self, from: Array(body.utf8))
+        #expect(event == expected)
     }
 
     @Test("pr-opened is served as an event with phase forced to open")

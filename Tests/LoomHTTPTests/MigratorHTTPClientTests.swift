@@ -39,6 +39,7 @@ struct MigratorHTTPClientTests {
         #expect(request.method == .POST)
         #expect(request.uri == "/dispatch-step")
         #expect(request.headers.first(name: "content-type") == "application/json")
+        #expect(request.headers.first(name: "idempotency-key") == "app-chart-migration__billing-api/swap-chart-dev/1")
         #expect(request.body == String(decoding: JSONCoding.encode(Self.dispatch), as: UTF8.self))
         await client.shutdown()
         await migrator.stop()

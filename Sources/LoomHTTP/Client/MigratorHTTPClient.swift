@@ -22,14 +22,25 @@ public final class MigratorHTTPClient: Sendable {
     }
 
     /// Sends a step to the migrator; returns when it answered 2xx.
+    ///
+    /// The body's `idempotencyKey`, when set, is also sent as an `Idempotency-Key` header.
+    /// - Parameters:
+    ///   - request: The dispatch body.
+    ///   - migratorUrl: The migrator's base URL.
+    ///   - timeout: Bound for the whole call; `nil` uses the configured dispatch timeout.
     /// - Throws: ``MigratorClientError``.
-    public func dispatchStep(_ request: ReferenceJSON.DispatchStepRequest, migratorUrl: String) async throws(MigratorClientError) {
+    public func dispatchStep(
+        _ request: ReferenceJSON.DispatchStepRequest,
+        migratorUrl: String,
+        timeout: Duration? = nil
+    ) async throws(MigratorClientError) {
         let endpoint = try MigratorEndpoint(parsing: migratorUrl)
         let response = try await self.http.postJSON(
             JSONCoding.encode(request),
             to: endpoint,
             path: "/dispatch-step",
-            timeout: self.configuration.dispatchTimeout
+            timeout: timeout ?? self.configuration.dispatchTimeout,
+            extraHeaders: request.idempotencyKey.map { [("idempotency-key", $0)] } ?? []
         )
         guard (200..<300).contains(response.status.code) else {
             throw .unexpectedStatus(Int(response.status.code), body: response.body, call: "dispatch-step")
@@ -37,14 +48,22 @@ public final class MigratorHTTPClient: Sendable {
     }
 
     /// Asks the migrator for a dry run.
+    /// - Parameters:
+    ///   - request: The dry-run body.
+    ///   - migratorUrl: The migrator's base URL.
+    ///   - timeout: Bound for the whole call; `nil` uses the configured dry-run timeout.
     /// - Throws: ``MigratorClientError``.
-    public func dryRun(_ request: ReferenceJSON.DryRunRequest, migratorUrl: String) async throws(MigratorClientError) -> ReferenceJSON.DryRunResult {
+    public func dryRun(
+        _ request: ReferenceJSON.DryRunRequest,
+        migratorUrl: String,
+        timeout: Duration? = nil
+    ) async throws(MigratorClientError) -> ReferenceJSON.DryRunResult {
         let endpoint = try MigratorEndpoint(parsing: migratorUrl)
         let response = try await self.http.postJSON(
             JSONCoding.encode(request),
             to: endpoint,
             path: "/dry-run",
-            timeout: self.configuration.dryRunTimeout
+            timeout: timeout ?? self.configuration.dryRunTimeout
         )
         guard response.status.code == 200 else {
             throw .unexpectedStatus(Int(response.status.code), body: response.body, call: "dry-run")

@@ -29,7 +29,8 @@ final class PooledHTTPClient: Sendable {
         _ body: [UInt8],
         to endpoint: MigratorEndpoint,
         path: String,
-        timeout: Duration
+        timeout: Duration,
+        extraHeaders: [(String, String)] = []
     ) async throws(MigratorClientError) -> HTTPClientResponse {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         var headers = HTTPHeaders()
@@ -38,6 +39,9 @@ final class PooledHTTPClient: Sendable {
         headers.add(name: "accept", value: "application/json")
         headers.add(name: "user-agent", value: self.configuration.userAgent)
         headers.add(name: "content-length", value: String(body.count))
+        for (name, value) in extraHeaders {
+            headers.add(name: name, value: value)
+        }
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: endpoint.path(path), headers: headers)
         let buffer = ByteBuffer(bytes: body)
 

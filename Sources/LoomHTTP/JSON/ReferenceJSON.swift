@@ -184,6 +184,8 @@ extension ReferenceJSON {
         public var phase: String?
         /// Replaces the step's metadata; omitted when unset.
         public var metadata: [String: String]?
+        /// Why the step failed (Loom addition, optional; the reference sends no reason).
+        public var failureReason: String?
 
         /// Creates an event.
         public init(
@@ -191,13 +193,15 @@ extension ReferenceJSON {
             candidateId: String,
             success: Bool,
             phase: String? = nil,
-            metadata: [String: String]? = nil
+            metadata: [String: String]? = nil,
+            failureReason: String? = nil
         ) {
             self.stepName = stepName
             self.candidateId = candidateId
             self.success = success
             self.phase = phase
             self.metadata = metadata
+            self.failureReason = failureReason
         }
     }
 

@@ -32,4 +32,16 @@ public protocol CallbackShimBackend: Sendable {
     /// In ``CallbackShimConfiguration/CallbackAuthMode/token`` mode the shim guarantees `caller.bearerToken` is
     /// present, and in `mtls` mode that `caller.peerIdentity` is; the backend verifies that they are the right ones.
     func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws
+
+    /// Applies a `pr-opened` notification (`POST /event/{id}/pr-opened`): an event whose phase is `open`.
+    func recordPullRequestOpened(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws
+}
+
+extension CallbackShimBackend {
+    /// Records the event with `phase` forced to `open` (the reference's recommended alias).
+    public func recordPullRequestOpened(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+        var event = event
+        event.phase = "open"
+        try await self.recordEvent(event, callbackId: callbackId, caller: caller)
+    }
 }

@@ -105,9 +105,12 @@ public struct CallbackShimRouter: Sendable {
             try await self.backend.recordEvent(event, callbackId: callbackId, caller: self.caller(request, requireCredentials: true))
             return .json(.accepted, ReferenceJSON.StatusResponse(status: "event raised"))
         case .prOpened(let callbackId):
-            var event = try Self.decodeBody(ReferenceJSON.StepCompletedEvent.self, request)
-            event.phase = "open"
-            try await self.backend.recordEvent(event, callbackId: callbackId, caller: self.caller(request, requireCredentials: true))
+            let event = try Self.decodeBody(ReferenceJSON.StepCompletedEvent.self, request)
+            try await self.backend.recordPullRequestOpened(
+                event,
+                callbackId: callbackId,
+                caller: self.caller(request, requireCredentials: true)
+            )
             return .json(.accepted, ReferenceJSON.StatusResponse(status: "event raised"))
         }
     }
