@@ -193,7 +193,7 @@ struct CallbackShimRouterTests {
     @Test("metrics renders the given Prometheus registry as text")
     func metrics() async {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "loom_runs_started_total").increment(by: Int64(3))
+        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: "loom_runs_started", unitName: "total", helpText: "Runs started")).increment(by: Int64(3))
         let response = await Self.router(RecordingBackend(), registry: registry).respond(to: ShimRequest(method: .GET, uri: "/metrics"))
         #expect(response.status == .ok)
         #expect(response.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)

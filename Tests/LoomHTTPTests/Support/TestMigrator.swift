@@ -91,20 +91,24 @@ final class TestMigrator: Sendable {
             case .end:
                 guard let head = self.head, let owner = self.owner() else { return }
                 let request = Request(method: head.method, uri: head.uri, headers: head.headers, body: String(buffer: self.body))
-                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 let eventLoop = context.eventLoop
                 Task {
                     let reply = await owner.received(request)
                     eventLoop.execute {
-                        guard case .respond(let status, let text, var headers) = reply else { return }
-                        let context = loopBound.value
-                        headers.add(name: "content-length", value: String(text.utf8.count))
-                        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-                        context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
-                        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+                        let (handler, context) = loopBound.value
+                        handler.send(reply, context: context)
                     }
                 }
             }
+        }
+
+        private func send(_ reply: Reply, context: ChannelHandlerContext) {
+            guard case .respond(let status, let text, var headers) = reply else { return }
+            headers.add(name: "content-length", value: String(text.utf8.count))
+            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }
