@@ -1,6 +1,8 @@
 import Logging
 import LoomHTTP
 import NIOPosix
+import CoreMetrics
+import Prometheus
 import Testing
 
 #if canImport(Glibc)
@@ -28,11 +30,13 @@ struct ShimLauncher {
             $0.port = port
             $0.callbackAuth = auth
         }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let router = CallbackShimRouter(
             backend: LauncherBackend(),
             authMode: auth,
             readiness: { true },
-            registry: nil,
+            registry: registry,
             logger: Logger(label: "launcher")
         )
         let shim = CallbackShim(configuration: config, router: router, group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "launcher"))
