@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomHTTPTests",
-            dependencies: ["LoomHTTP", "LoomCore", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
             swiftSettings: swiftSettings
         ),
     ],

@@ -12,7 +12,7 @@ struct CallbackShimLiveTests {
         let backend = RecordingBackend()
         try await withLiveShim(backend: backend) { port in
             try await RawHTTPConnection.with(port: port, group: group) { connection in
-                for (_, body) in Fixtures.events {
+                for (_, body) in ReferenceBodies.events {
                     try await connection.send(.post("/event/m__c", body, headers: ["Authorization: Bearer t"]))
                     let responses = try await connection.readResponses(1)
                     #expect(responses.map(\.status) == [202])
@@ -20,7 +20,7 @@ struct CallbackShimLiveTests {
                 }
             }
         }
-        #expect(backend.recorded.count == Fixtures.events.count)
+        #expect(backend.recorded.count == ReferenceBodies.events.count)
     }
 
     @Test("pipelined requests are answered in order even when the first is slower")

@@ -37,7 +37,7 @@ struct CallbackShimRouterTests {
     @Test("announce: 200 {\"status\":\"SUCCESS\"} and the backend gets the announcement")
     func announce() async throws {
         let backend = RecordingBackend()
-        let response = await Self.router(backend).respond(to: Self.post("/registry/announce", Fixtures.announce))
+        let response = await Self.router(backend).respond(to: Self.post("/registry/announce", ReferenceBodies.announce))
         #expect(response.status == .ok)
         #expect(Self.text(response) == #"{"status":"SUCCESS"}"#)
         #expect(response.headers.first(name: "content-type") == "application/json")
@@ -51,7 +51,7 @@ struct CallbackShimRouterTests {
     @Test("candidates: 204 with no body; statuses and files reach the backend")
     func candidates() async throws {
         let backend = RecordingBackend()
-        let response = await Self.router(backend).respond(to: Self.post("/migrations/app-chart-migration/candidates", Fixtures.candidates))
+        let response = await Self.router(backend).respond(to: Self.post("/migrations/app-chart-migration/candidates", ReferenceBodies.candidates))
         #expect(response.status == .noContent)
         #expect(response.body.readableBytes == 0)
         guard case .candidates(let candidates, let id) = try #require(backend.recorded.first) else {
@@ -64,7 +64,7 @@ struct CallbackShimRouterTests {
         #expect(candidates[1].status == .running)
     }
 
-    @Test("every reference event shape is accepted with 202 {\"status\":\"event raised\"}", arguments: Fixtures.events.map(\.body))
+    @Test("every reference event shape is accepted with 202 {\"status\":\"event raised\"}", arguments: ReferenceBodies.events.map(\.body))
     func events(body: String) async throws {
         let backend = RecordingBackend()
         let request = Self.post("/event/app-chart-migration__billing-api", body, headers: ["content-type": "application/json", "authorization": "Bearer tok-1"])
@@ -101,7 +101,7 @@ struct CallbackShimRouterTests {
     ])
     func missingToken(headers: HTTPHeaders) async {
         let backend = RecordingBackend()
-        let response = await Self.router(backend).respond(to: Self.post("/event/m__c", Fixtures.events[0].body, headers: headers))
+        let response = await Self.router(backend).respond(to: Self.post("/event/m__c", ReferenceBodies.events[0].body, headers: headers))
         #expect(response.status == .unauthorized)
         #expect(Self.text(response) == #"{"error":"missing callback token"}"#)
         #expect(backend.recorded.isEmpty)
@@ -110,12 +110,12 @@ struct CallbackShimRouterTests {
     @Test("mtls mode needs a client certificate identity; none mode needs nothing")
     func otherModes() async {
         let backend = RecordingBackend()
-        let noCert = await Self.router(backend, auth: .mtls).respond(to: Self.post("/event/m__c", Fixtures.events[0].body))
+        let noCert = await Self.router(backend, auth: .mtls).respond(to: Self.post("/event/m__c", ReferenceBodies.events[0].body))
         #expect(noCert.status == .unauthorized)
-        var withCert = Self.post("/event/m__c", Fixtures.events[0].body)
+        var withCert = Self.post("/event/m__c", ReferenceBodies.events[0].body)
         withCert.peerIdentity = "spiffe://acme/migrator"
         #expect(await Self.router(backend, auth: .mtls).respond(to: withCert).status == .accepted)
-        #expect(await Self.router(backend, auth: .none).respond(to: Self.post("/event/m__c", Fixtures.events[0].body)).status == .accepted)
+        #expect(await Self.router(backend, auth: .none).respond(to: Self.post("/event/m__c", ReferenceBodies.events[0].body)).status == .accepted)
         #expect(backend.recorded.count == 2)
     }
 
@@ -147,10 +147,10 @@ struct CallbackShimRouterTests {
     @Test("a non-JSON content type is 400")
     func contentType() async {
         let backend = RecordingBackend()
-        let response = await Self.router(backend).respond(to: Self.post("/registry/announce", Fixtures.announce, headers: ["content-type": "text/plain"]))
+        let response = await Self.router(backend).respond(to: Self.post("/registry/announce", ReferenceBodies.announce, headers: ["content-type": "text/plain"]))
         #expect(response.status == .badRequest)
         #expect(backend.recorded.isEmpty)
-        let ok = await Self.router(backend).respond(to: Self.post("/registry/announce", Fixtures.announce, headers: ["content-type": "application/json; charset=utf-8"]))
+        let ok = await Self.router(backend).respond(to: Self.post("/registry/announce", ReferenceBodies.announce, headers: ["content-type": "application/json; charset=utf-8"]))
         #expect(ok.status == .ok)
     }
 
@@ -169,7 +169,7 @@ struct CallbackShimRouterTests {
     @Test("known errors keep their status; unknown errors are 500 without their text")
     func errorMapping() async {
         let conflict = RecordingBackend { _ in throw ShimError.conflict("stale callback token") }
-        let request = Self.post("/event/m__c", Fixtures.events[0].body, headers: ["authorization": "Bearer t"])
+        let request = Self.post("/event/m__c", ReferenceBodies.events[0].body, headers: ["authorization": "Bearer t"])
         let stale = await Self.router(conflict).respond(to: request)
         #expect(stale.status == .conflict)
         #expect(Self.text(stale) == #"{"error":"stale callback token"}"#)

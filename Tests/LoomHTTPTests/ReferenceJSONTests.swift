@@ -5,7 +5,7 @@ import Testing
 struct ReferenceJSONTests {
     @Test("the reference migrator's announcement decodes with every field")
     func announcementDecodes() throws {
-        let announcement = try JSONCoding.decode(ReferenceJSON.MigrationAnnouncement.self, from: Array(Fixtures.announce.utf8))
+        let announcement = try JSONCoding.decode(ReferenceJSON.MigrationAnnouncement.self, from: Array(ReferenceBodies.announce.utf8))
         #expect(announcement.id == "app-chart-migration")
         #expect(announcement.requiredInputs == [ReferenceJSON.InputDefinition(name: "repoName", label: "Repository")])
         #expect(announcement.candidates == [])

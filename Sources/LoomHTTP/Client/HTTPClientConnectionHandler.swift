@@ -1,3 +1,4 @@
+import LoomTLS
 import NIOCore
 import NIOHTTP1
 
@@ -87,9 +88,15 @@ final class HTTPClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let clientError =
-            (error as? MigratorClientError)
-            ?? MigratorClientError(code: .invalidResponse, message: "malformed HTTP response or transport error")
+        let clientError: MigratorClientError
+        switch error {
+        case let error as MigratorClientError:
+            clientError = error
+        case let error as TLSError:
+            clientError = MigratorClientError(code: .tlsFailed, message: "TLS failed: \(error.code)")
+        default:
+            clientError = MigratorClientError(code: .invalidResponse, message: "malformed HTTP response or transport error")
+        }
         self.fail(clientError, context: context)
     }
 

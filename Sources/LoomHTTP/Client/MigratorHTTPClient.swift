@@ -1,4 +1,5 @@
 import Logging
+import LoomTLS
 import NIOCore
 
 /// Loom's client for migrators: `POST {migratorUrl}/dispatch-step` and `POST {migratorUrl}/dry-run` with the
@@ -16,8 +17,14 @@ public final class MigratorHTTPClient: Sendable {
     private let configuration: MigratorHTTPClientConfiguration
 
     /// Creates a client.
-    public init(group: any EventLoopGroup, configuration: MigratorHTTPClientConfiguration = .defaults) {
-        self.http = PooledHTTPClient(group: group, configuration: configuration)
+    /// - Parameters:
+    ///   - group: Event loops for connections.
+    ///   - configuration: Timeouts, pool size and limits.
+    ///   - tls: A client TLS context for `https://` migrator URLs (trust roots, optional client certificate for
+    ///     mTLS); the server certificate must name the URL's host. `nil` makes `https://` calls fail with
+    ///     `tlsFailed`.
+    public init(group: any EventLoopGroup, configuration: MigratorHTTPClientConfiguration = .defaults, tls: TLSContext? = nil) {
+        self.http = PooledHTTPClient(group: group, configuration: configuration, tls: tls)
         self.configuration = configuration
     }
 

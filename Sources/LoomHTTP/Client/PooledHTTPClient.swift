@@ -1,4 +1,5 @@
 import Logging
+import LoomTLS
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -9,10 +10,12 @@ final class PooledHTTPClient: Sendable {
     private let group: any EventLoopGroup
     private let configuration: MigratorHTTPClientConfiguration
     private let pool: HTTPConnectionPool
+    private let tls: TLSContext?
 
-    init(group: any EventLoopGroup, configuration: MigratorHTTPClientConfiguration) {
+    init(group: any EventLoopGroup, configuration: MigratorHTTPClientConfiguration, tls: TLSContext?) {
         self.group = group
         self.configuration = configuration
+        self.tls = tls
         self.pool = HTTPConnectionPool(
             maxIdlePerHost: configuration.maxIdleConnectionsPerHost,
             idleTimeout: configuration.idleConnectionTimeout
@@ -103,8 +106,12 @@ final class PooledHTTPClient: Sendable {
     }
 
     private func connect(_ endpoint: MigratorEndpoint, deadline: NIODeadline) async throws(MigratorClientError) -> any Channel {
-        guard endpoint.scheme == .http else {
-            throw MigratorClientError(code: .tlsFailed, message: "https migrator URLs need a TLS configuration")
+        var tls: TLSContext?
+        if endpoint.scheme == .https {
+            guard let context = self.tls else {
+                throw MigratorClientError(code: .tlsFailed, message: "https migrator URLs need a client TLS configuration")
+            }
+            tls = context
         }
         let remaining = deadline - .now()
         let connectTimeout = min(.nanoseconds(self.configuration.connectTimeout.nanoseconds), max(remaining, .milliseconds(1)))
@@ -116,6 +123,10 @@ final class PooledHTTPClient: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
+                        if let tls {
+                            // Verifies the certificate against the migrator's host name (and sends it as SNI).
+                            try sync.addTLSClientHandlers(context: tls, serverHostname: endpoint.host)
+                        }
                         try sync.addHTTPClientHandlers()
                         try sync.addHandler(HTTPClientConnectionHandler(maxResponseSize: maxResponseSize))
                     }

@@ -1,4 +1,5 @@
 import Logging
+import LoomTLS
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -16,6 +17,7 @@ import NIOPosix
 public final class CallbackShim: Sendable {
     private let configuration: CallbackShimConfiguration
     private let router: CallbackShimRouter
+    private let tls: TLSContext?
     private let group: any EventLoopGroup
     private let logger: Logger
     private let state = NIOLockedValueBox<State>(.initial)
@@ -32,16 +34,20 @@ public final class CallbackShim: Sendable {
     /// - Parameters:
     ///   - configuration: Address, limits and auth mode.
     ///   - router: The routing layer (its auth mode should equal `configuration.callbackAuth`).
+    ///   - tls: A server TLS context to serve HTTPS (with client certificates when it asks for them, as the
+    ///     `mtls` auth mode needs); `nil` serves plain HTTP.
     ///   - group: Event loops to serve on.
     ///   - logger: Logger for lifecycle and errors.
     public init(
         configuration: CallbackShimConfiguration,
         router: CallbackShimRouter,
+        tls: TLSContext? = nil,
         group: any EventLoopGroup,
         logger: Logger
     ) {
         self.configuration = configuration
         self.router = router
+        self.tls = tls
         self.group = group
         self.logger = logger
     }
@@ -55,6 +61,11 @@ public final class CallbackShim: Sendable {
     public func start() async throws {
         let config = self.configuration
         let router = self.router
+        let tls = self.tls
+        let logger = self.logger
+        if config.callbackAuth == .mtls, tls == nil {
+            self.logger.error("callback auth mode mtls needs TLS with client certificates; every event will be refused")
+        }
         if config.callbackAuth == .none {
             self.logger.warning(
                 "callback authentication is OFF (mode none): anyone who can reach the shim can post step events",
@@ -74,6 +85,7 @@ public final class CallbackShim: Sendable {
             .childChannelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    let tlsHandler = try tls.map { try sync.addTLSServerHandlers(context: $0, logger: logger) }
                     try sync.addHandler(
                         ConnectionDeadlineHandler(idleTimeout: config.idleTimeout, readTimeout: config.requestReadTimeout)
                     )
@@ -90,7 +102,7 @@ public final class CallbackShim: Sendable {
                             router: router,
                             maxBodySize: config.maxBodySize,
                             requestTimeout: config.requestTimeout,
-                            peerIdentity: { nil }
+                            peerIdentity: { tlsHandler?.peerIdentity?.value }
                         )
                     )
                     self?.track(channel)
@@ -101,7 +113,11 @@ public final class CallbackShim: Sendable {
         self.state.withLockedValue { $0.serverChannel = channel }
         self.logger.info(
             "callback shim listening",
-            metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "auth": "\(config.callbackAuth.rawValue)"]
+            metadata: [
+                "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
+                "auth": "\(config.callbackAuth.rawValue)",
+                "tls": "\(tls != nil)",
+            ]
         )
     }
 

@@ -1,3 +1,4 @@
+import LoomTLS
 import NIOCore
 import NIOPosix
 
@@ -19,14 +20,20 @@ struct RawHTTPConnection {
     var eof = false
 
     /// Connects to 127.0.0.1:`port` and runs `body` with the connection, closing it afterwards.
+    /// With `tls`, the connection is HTTPS and the server certificate must name `localhost`.
     static func with<R: Sendable>(
         port: Int,
         group: any EventLoopGroup,
+        tls: TLSContext? = nil,
         _ body: (inout RawHTTPConnection) async throws -> R
     ) async throws -> R {
-        let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port) { channel in
+        let host = tls == nil ? "127.0.0.1" : "localhost"
+        let channel = try await ClientBootstrap(group: group).connect(host: host, port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                if let tls {
+                    try channel.pipeline.syncOperations.addTLSClientHandlers(context: tls, serverHostname: "localhost")
+                }
+                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
         return try await channel.executeThenClose { inbound, outbound in

@@ -1,3 +1,4 @@
+import LoomTLS
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -27,26 +28,32 @@ final class TestMigrator: Sendable {
     var requests: [Request] { self.state.withLockedValue { $0.requests } }
     var connectionCount: Int { self.state.withLockedValue { $0.connections } }
     var port: Int { self.channel.localAddress!.port! }
-    var url: String { "http://127.0.0.1:\(self.port)" }
+    private let secure: Bool
+    /// `http://127.0.0.1:port`, or `https://localhost:port` when serving TLS.
+    var url: String { self.secure ? "https://localhost:\(self.port)" : "http://127.0.0.1:\(self.port)" }
 
-    private init(channel: any Channel, script: @escaping Script) {
+    private init(channel: any Channel, secure: Bool, script: @escaping Script) {
         self.channel = channel
+        self.secure = secure
         self.script = script
     }
 
-    static func start(script: @escaping Script) async throws -> TestMigrator {
+    static func start(tls: TLSContext? = nil, script: @escaping Script) async throws -> TestMigrator {
         let box = NIOLockedValueBox<TestMigrator?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addTLSServerHandlers(context: tls)
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(owner: { box.withLockedValue { $0 } }))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        let migrator = TestMigrator(channel: channel, script: script)
+        let migrator = TestMigrator(channel: channel, secure: tls != nil, script: script)
         box.withLockedValue { $0 = migrator }
         return migrator
     }

@@ -1,5 +1,5 @@
 /// Reference JSON bodies as the reference migrator and console send them (LOOM-BEHAVIOR.md §4).
-enum Fixtures {
+enum ReferenceBodies {
     static let announce = """
         {"id":"app-chart-migration","name":"App chart migration","description":"Move apps to the shared chart",
          "requiredInputs":[{"name":"repoName","label":"Repository"}],"candidates":[],
