@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // MARK: System libraries (tiny C shims over Debian's -dev packages)
@@ -106,6 +107,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Operator CLI
+        .target(
+            name: "LoomCLI",
+            dependencies: [
+                "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "loomctl",
+            dependencies: ["LoomCLI"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
@@ -146,6 +162,11 @@ let package = Package(
         .testTarget(
             name: "LoomHTTPTests",
             dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoomCLITests",
+            dependencies: ["LoomCLI", "LoomRPC", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
             swiftSettings: swiftSettings
         ),
     ],
