@@ -28,6 +28,8 @@ let package = Package(
     products: [
         // For the benchmarks under Tools/bench, which depend on this package by path.
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
+        .library(name: "LoomRPC", targets: ["LoomRPC"]),
+        .library(name: "LoomTLS", targets: ["LoomTLS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

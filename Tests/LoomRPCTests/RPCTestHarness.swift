@@ -123,6 +123,7 @@ struct TestServer {
 
     static func start(
         port: Int = 0,
+        security: RPCTransportSecurity = .insecure,
         configure: (inout RPCServer.Configuration) -> Void = { _ in }
     ) async throws -> TestServer {
         let started = EventCounter()
@@ -160,9 +161,9 @@ struct TestServer {
             request
         }
         router.registerUnary(TestMethods.whoAmI) { _, context in
-            ByteBuffer(string: "\(context.peer.identity ?? "anonymous")|\(context.metadata["x-caller"] ?? "")")
+            ByteBuffer(string: "\(context.peer.identity?.value ?? "anonymous")|\(context.metadata["x-caller"] ?? "")")
         }
-        let configuration = RPCServer.Configuration.defaults(transportSecurity: .insecure) {
+        let configuration = RPCServer.Configuration.defaults(transportSecurity: security) {
             $0.maxConcurrentCallsPerConnection = 1024
             configure(&$0)
         }
@@ -172,11 +173,14 @@ struct TestServer {
         return TestServer(server: server, started: started, cancelled: cancelled, gate: gate)
     }
 
-    func client(configure: (inout RPCClient.Configuration) -> Void = { _ in }) -> RPCClient {
+    func client(
+        security: RPCTransportSecurity = .insecure,
+        configure: (inout RPCClient.Configuration) -> Void = { _ in }
+    ) -> RPCClient {
         RPCClient(
             host: "127.0.0.1",
             port: port,
-            configuration: .defaults(transportSecurity: .insecure, configure: configure),
+            configuration: .defaults(transportSecurity: security, configure: configure),
             logger: Self.quietLogger
         )
     }
