@@ -9,34 +9,38 @@ public struct LoomctlCommand: AsyncParsableCommand {
         abstract: "Operate Loom: inspect migrations and candidates, start, watch, retry and cancel runs, preview diffs.",
         discussion: """
             CONNECTION
-              Every subcommand connects to the server over TLS (ALPN loom/1) and authenticates with a client
-              certificate when one is given. Flags override environment variables:
-                --server     LOOM_SERVER   host:port (default 127.0.0.1:7443)
-                --ca         LOOM_CA       CA bundle trusted for the server certificate
-                --cert       LOOM_CERT     client certificate chain (mTLS identity)
-                --key        LOOM_KEY      client private key
-              --insecure uses plaintext (development only) and ignores LOOM_CA/LOOM_CERT/LOOM_KEY.
-              NO_COLOR (non-empty) disables colours; colours are only used on a terminal and never with --json.
+              Every subcommand connects over TLS (ALPN loom/1) and presents a
+              client certificate when one is given. Flags win over environment:
+                --server   LOOM_SERVER  host:port (default 127.0.0.1:7443)
+                --ca       LOOM_CA      CAs trusted for the server certificate
+                --cert     LOOM_CERT    client certificate chain (mTLS identity)
+                --key      LOOM_KEY     client private key
+              --insecure: plaintext, development only; ignores LOOM_CA/CERT/KEY.
 
             OUTPUT
-              Tables by default; --json prints sorted-key JSON with camelCase keys named after the proto fields,
-              enums as lower snake strings ("waiting_retry", "awaiting_review"), times as Unix milliseconds.
-              run watch --json prints one JSON object per update.
+              Tables by default. --json prints sorted-key JSON: camelCase keys
+              named after the proto fields, enums as lower snake strings
+              ("waiting_retry"), times as Unix milliseconds. run watch --json
+              prints one JSON object per update. Colours only on a terminal,
+              never with --json or when NO_COLOR is set.
 
             EXIT CODES
-              0       success (run watch: the run completed)
-              1-16    the RPC failed with that gRPC status code, e.g. 3 INVALID_ARGUMENT, 4 DEADLINE_EXCEEDED,
-                      5 NOT_FOUND, 7 PERMISSION_DENIED, 9 FAILED_PRECONDITION, 14 UNAVAILABLE, 16 UNAUTHENTICATED
-              20      run watch: the run ended failed
-              21      run watch: the run ended cancelled
-              22      run watch: the stream ended before the run finished
-              64      usage error (bad flags or arguments, unreadable or invalid files, TLS setup failure)
-              Errors are printed to standard error as "loomctl: <STATUS>: <message>".
+              0      success (run watch: the run completed)
+              1-16   the RPC failed with that gRPC status code: 3
+                     INVALID_ARGUMENT, 4 DEADLINE_EXCEEDED, 5 NOT_FOUND,
+                     7 PERMISSION_DENIED, 9 FAILED_PRECONDITION,
+                     14 UNAVAILABLE, 16 UNAUTHENTICATED, ...
+              20     run watch: the run ended failed
+              21     run watch: the run ended cancelled
+              22     run watch: the stream ended before the run finished
+              64     usage error: bad flags or arguments, unreadable or
+                     invalid files, TLS setup failure
+              Errors go to standard error as "loomctl: STATUS: message".
 
             SHELL COMPLETION
-              loomctl --generate-completion-script bash > /etc/bash_completion.d/loomctl
-              loomctl --generate-completion-script zsh  > "${fpath[1]}/_loomctl"
-              loomctl --generate-completion-script fish > ~/.config/fish/completions/loomctl.fish
+              loomctl --generate-completion-script bash > loomctl.bash
+              loomctl --generate-completion-script zsh > _loomctl
+              loomctl --generate-completion-script fish > loomctl.fish
             """,
         subcommands: [
             MigrationsCommand.self,
@@ -64,21 +68,35 @@ public enum Loomctl {
         do {
             parsed = try LoomctlCommand.parseAsRoot(arguments)
         } catch {
-            let code = LoomctlCommand.exitCode(for: error).rawValue
-            let message = LoomctlCommand.fullMessage(for: error)
-            if code == 0 {
-                if !message.isEmpty { console.print(message) }
-            } else {
-                console.writeError(message + "\n")
-            }
-            return code
+            return report(parserError: error, console: console)
         }
         guard let command = parsed as? any LoomCommand else {
-            // A command group without a subcommand: show its help.
-            console.writeError(LoomctlCommand.helpMessage(for: type(of: parsed)) + "\n")
-            return CLIError.usageExitCode
+            // `help`, `--help` and command groups without a subcommand: their run() throws the help request.
+            do {
+                if var command = parsed as? any AsyncParsableCommand {
+                    try await command.run()
+                } else {
+                    var command = parsed
+                    try command.run()
+                }
+                return 0
+            } catch {
+                return report(parserError: error, console: console)
+            }
         }
         return await execute(command, environment: environment, console: console)
+    }
+
+    /// Prints a help request or parse error as swift-argument-parser's `main()` does; returns its exit code.
+    private static func report(parserError error: any Error, console: Console) -> Int32 {
+        let code = LoomctlCommand.exitCode(for: error).rawValue
+        let message = LoomctlCommand.fullMessage(for: error)
+        if code == 0 {
+            if !message.isEmpty { console.print(message) }
+        } else {
+            console.writeError(message + "\n")
+        }
+        return code
     }
 
     /// Runs a parsed command against the server it names.

@@ -8,8 +8,9 @@ public struct DryRunCommand: LoomCommand {
         commandName: "dry-run",
         abstract: "Preview what a run would change, as unified diffs per file (DryRun).",
         discussion: """
-            Either name a stored CANDIDATE, or preview a candidate that is not stored with --candidate-json FILE
+            Either name a stored CANDIDATE, or preview a candidate that is not stored with --candidate-json FILE \
             (one candidate in the REST contract's shape: {"id", "kind", "metadata", "files"}).
+
             The exit code is 0 when the RPC succeeds, even if a step reports an error (shown in the output).
             """
     )

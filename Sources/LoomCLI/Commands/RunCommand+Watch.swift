@@ -8,10 +8,11 @@ extension RunCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Follow a run live until it finishes (WatchRun).",
             discussion: """
-                On a terminal: a progress bar of completed steps and coloured statuses, redrawn in place.
-                Otherwise: one plain line per update; with --json one JSON object per update.
-                Exit codes: 0 the run completed, 20 it failed, 21 it was cancelled, 22 the stream ended before it
-                finished, 1-16 the call failed with that gRPC status. --timeout bounds connecting only.
+                On a terminal: a progress bar of completed steps and coloured statuses, redrawn in place. \
+                Otherwise one plain line per update; with --json one JSON object per update.
+
+                Exit codes: 0 the run completed, 20 it failed, 21 it was cancelled, 22 the stream ended before \
+                the run finished, 1-16 the call failed with that gRPC status. --timeout bounds connecting only.
                 """
         )
         /// Connection and output options.

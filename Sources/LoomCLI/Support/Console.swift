@@ -28,15 +28,27 @@ public struct Console: Sendable {
     public static var standard: Console {
         Console(
             isTerminal: isatty(STDOUT_FILENO) == 1,
-            writeOutput: { text in
-                fputs(text, stdout)
-                fflush(stdout)
-            },
-            writeError: { text in
-                fputs(text, stderr)
-                fflush(stderr)
-            }
+            writeOutput: { writeAll($0, to: STDOUT_FILENO) },
+            writeError: { writeAll($0, to: STDERR_FILENO) }
         )
+    }
+
+    /// Writes every byte of `text` to a file descriptor with write(2), retrying on EINTR and partial writes.
+    private static func writeAll(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written > 0 {
+                offset += written
+            } else if written < 0, errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
     }
 
     /// Prints lines to standard output, each followed by a newline.
