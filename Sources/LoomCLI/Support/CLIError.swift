@@ -53,7 +53,7 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .rpc(let code, let message): message.isEmpty ? "\(code)" : "\(code): \(message)"
-        case .usage(let message): "usage: \(message)"
+        case .usage(let message): "error: \(message)"
         case .runEnded(let status, let reason): "run \(status.cliName)" + (reason.isEmpty ? "" : ": \(reason)")
         case .streamEndedEarly: "the watch stream ended before the run finished"
         }
