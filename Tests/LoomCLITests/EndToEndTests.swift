@@ -127,7 +127,12 @@ struct EndToEndTests {
 
             let early = await server.loomctl(["run", "watch", "m1", "hang", "--json"])
             #expect(early.code == 22)
-            #expect(early.output.split(separator: "\n").allSatisfy { $0.hasPrefix("{\"run\":{") })
+            let updates = try early.output.split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+            #expect(updates.count == 2)
+            #expect(updates.map { ($0["run"] as? [String: Any])?["status"] as? String } == ["running", "running"])
+            #expect((updates[1]["entry"] as? [String: Any])?["kind"] as? String == "step_completed")
 
             let notFound = await server.loomctl(["run", "watch", "nope", "ok"])
             #expect(notFound.code == 5)

@@ -3,6 +3,7 @@ import LoomCLI
 import LoomProto
 import LoomRPC
 import NIOConcurrencyHelpers
+import Testing
 
 /// An in-memory `service Loom` for end-to-end tests of loomctl: one migration `m1` with candidates `ok`
 /// (its watch ends completed), `stop` (ends cancelled) and `hang` (the stream ends while running). It records the

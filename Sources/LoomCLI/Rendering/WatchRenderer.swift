@@ -87,7 +87,8 @@ public struct WatchRenderer: Sendable {
 
     /// One permanent line for a transition.
     func entryLine(_ entry: HistoryEntry) -> String {
-        var parts = [palette.dim(formatTimestamp(entry.atUnixMs)), entry.kind.cliName]
+        var parts = entry.atUnixMs > 0 ? [palette.dim(formatTimestamp(entry.atUnixMs))] : []
+        parts.append(entry.kind.cliName)
         if !entry.stepName.isEmpty { parts.append(entry.stepName) }
         if entry.attempt > 0 { parts.append("attempt \(entry.attempt)") }
         if entry.stepStatus != .unspecified { parts.append(palette.stepStatus(entry.stepStatus)) }
