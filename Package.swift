@@ -13,6 +13,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioConcurrencyHelpers = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
@@ -24,6 +25,10 @@ let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift
 let package = Package(
     name: "Loom",
     platforms: [.macOS(.v14)],
+    products: [
+        // For the benchmarks under Tools/bench, which depend on this package by path.
+        .library(name: "LoomRedis", targets: ["LoomRedis"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -56,7 +61,10 @@ let package = Package(
         // MARK: Transport
         .target(
             name: "LoomTLS",
-            dependencies: ["COpenSSL", nioCore, nioPosix, logging],
+            dependencies: [
+                "COpenSSL", nioCore, nioPosix, logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -68,7 +76,7 @@ let package = Package(
         // MARK: Store
         .target(
             name: "LoomRedis",
-            dependencies: ["LoomTLS", nioCore, nioPosix, logging, dequeModule],
+            dependencies: ["LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
 
@@ -120,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomCoreTests",
-            dependencies: ["LoomCore", "LoomTestSupport"],
+            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
