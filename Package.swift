@@ -28,6 +28,7 @@ let package = Package(
     products: [
         // For the benchmarks under Tools/bench, which depend on this package by path.
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
+        .library(name: "LoomProto", targets: ["LoomProto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
