@@ -91,6 +91,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Composition root
+        .target(
+            name: "LoomServer",
+            dependencies: ["LoomCore", "LoomProto", logging],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "LoomTestSupport",

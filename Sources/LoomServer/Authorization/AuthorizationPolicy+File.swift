@@ -1,4 +1,5 @@
 import Foundation
+import LoomTLS
 
 /// Why a policy file could not be used. The server refuses to start with it.
 public struct PolicyFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -48,15 +49,15 @@ extension AuthorizationPolicy {
         var rules: [Rule] = []
         for (index, entry) in entries.enumerated() {
             guard let fields = entry as? [String: Any] else { throw fail("identities[\(index)] must be an object") }
-            let kinds = PeerIdentityName.Kind.allCasesInOrder.filter { fields[$0.rawValue] != nil }
-            guard kinds.count == 1, let kind = kinds.first else {
+            let keys = fieldKeys.filter { fields[$0.key] != nil }
+            guard keys.count == 1, let (key, kind) = keys.first else {
                 throw fail("identities[\(index)] needs exactly one of \"uri\", \"dns\" or \"cn\"")
             }
-            guard let pattern = fields[kind.rawValue] as? String, !pattern.isEmpty else {
-                throw fail("identities[\(index)].\(kind.rawValue) must be a non-empty string")
+            guard let pattern = fields[key] as? String, !pattern.isEmpty else {
+                throw fail("identities[\(index)].\(key) must be a non-empty string")
             }
-            for key in fields.keys where key != kind.rawValue && key != "roles" {
-                throw fail("identities[\(index)] has unknown key \"\(key)\"")
+            for other in fields.keys where other != key && other != "roles" {
+                throw fail("identities[\(index)] has unknown key \"\(other)\"")
             }
             guard let names = fields["roles"] as? [String], !names.isEmpty else {
                 throw fail("identities[\(index)].roles must be a non-empty array of role names")
@@ -91,7 +92,5 @@ extension AuthorizationPolicy {
     }
 }
 
-extension PeerIdentityName.Kind {
-    /// The kinds in the order Loom prefers them when reading a certificate.
-    static let allCasesInOrder: [Self] = [.uri, .dns, .cn]
-}
+/// The policy file's key for each identity source, in the order Loom prefers them.
+private let fieldKeys: [(key: String, source: PeerIdentity.Source)] = [("uri", .uri), ("dns", .dns), ("cn", .commonName)]

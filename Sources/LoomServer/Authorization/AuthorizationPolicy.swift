@@ -1,4 +1,5 @@
 import Foundation
+import LoomTLS
 
 /// A role an authenticated peer can hold; each role allows a set of RPC methods.
 public enum Role: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
@@ -20,30 +21,6 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable, Comparable 
         case .migrator: return ["Announce", "SubmitCandidates", "ReportStepEvent", "GetMigration", "ListCandidates", "GetRun"]
         }
     }
-}
-
-/// How a peer proved who it is: the identity taken from its client certificate.
-///
-/// Loom uses the certificate's URI SAN (a SPIFFE id) when present, else its DNS SAN,
-/// else its subject common name.
-public struct PeerIdentityName: Sendable, Hashable, CustomStringConvertible {
-    /// Which certificate field the identity came from.
-    public enum Kind: String, Sendable, Hashable, Codable {
-        case uri, dns, cn
-    }
-
-    /// The certificate field the identity came from.
-    public var kind: Kind
-    /// The identity itself, e.g. `spiffe://loom.dev/operator/alice`.
-    public var value: String
-
-    /// Creates an identity of the given kind.
-    public init(kind: Kind, value: String) {
-        self.kind = kind
-        self.value = value
-    }
-
-    public var description: String { kind == .uri ? value : "\(kind.rawValue):\(value)" }
 }
 
 /// Maps authenticated identities to roles, and roles to the RPC methods they may call.
@@ -68,7 +45,7 @@ public struct AuthorizationPolicy: Sendable, Equatable {
     /// One rule of the policy: identities matching `pattern` (of `kind`) get `roles`.
     public struct Rule: Sendable, Equatable {
         /// The certificate field the pattern applies to.
-        public var kind: PeerIdentityName.Kind
+        public var kind: PeerIdentity.Source
         /// A glob where `*` matches any run of characters.
         public var pattern: String
         /// The roles granted.
@@ -89,9 +66,9 @@ public struct AuthorizationPolicy: Sendable, Equatable {
     }
 
     /// The roles an identity holds under this policy (empty when no rule matches).
-    public func roles(of identity: PeerIdentityName) -> Set<Role> {
+    public func roles(of identity: PeerIdentity) -> Set<Role> {
         var roles: Set<Role> = []
-        for rule in rules where rule.kind == identity.kind && Self.glob(rule.pattern, matches: identity.value) {
+        for rule in rules where rule.kind == identity.source && Self.glob(rule.pattern, matches: identity.value) {
             roles.formUnion(rule.roles)
         }
         return roles
