@@ -1,1 +1,0 @@
-// Shared test fakes and fixtures (redis-server, test CA) live here.
