@@ -3,7 +3,7 @@ import LoomRedis
 import LoomStores
 import Testing
 
-@Suite("Redis store: runs, timers, history")
+@Suite("Redis store: runs, timers, history", .timeLimit(.minutes(1)))
 struct RedisStoreRunTests {
     @Test("apply is version-checked: create once, then only from the stored version")
     func versions() async throws {
@@ -121,7 +121,7 @@ struct RedisStoreRunTests {
     }
 }
 
-@Suite("Redis store: concurrency")
+@Suite("Redis store: concurrency", .timeLimit(.minutes(1)))
 struct RedisStoreConcurrencyTests {
     @Test("50 concurrent candidate submissions on one migration lose nothing")
     func concurrentSubmissions() async throws {

@@ -50,7 +50,7 @@ enum Fixtures {
     }
 }
 
-@Suite("Redis store: migrations and candidates")
+@Suite("Redis store: migrations and candidates", .timeLimit(.minutes(1)))
 struct RedisStoreMigrationTests {
     @Test("announce creates, re-announce updates the definition and adds only new candidates")
     func announce() async throws {
