@@ -61,7 +61,10 @@ let package = Package(
         // MARK: Transport
         .target(
             name: "LoomTLS",
-            dependencies: ["COpenSSL", nioCore, nioPosix, logging],
+            dependencies: [
+                "COpenSSL", nioCore, nioPosix, logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -126,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomCoreTests",
-            dependencies: ["LoomCore", "LoomTestSupport"],
+            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

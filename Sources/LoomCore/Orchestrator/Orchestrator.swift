@@ -25,7 +25,8 @@ public final class Orchestrator: Sendable {
     let migrator: any MigratorClient
     let clock: any WallClock
     let signer: (any CallbackTokenSigner)?
-    let configuration: Configuration
+    /// The tunables this orchestrator runs with.
+    public let configuration: Configuration
     let logger: Logger
     let metrics = OrchestratorMetrics()
     let tasks = RunTaskTracker()
