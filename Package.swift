@@ -93,6 +93,7 @@ let package = Package(
         .target(
             name: "LoomStores",
             dependencies: ["LoomCore", "LoomRedis", logging],
+            exclude: ["REDIS-KEYS.md"],
             swiftSettings: swiftSettings
         ),
 

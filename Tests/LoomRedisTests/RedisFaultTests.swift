@@ -3,7 +3,7 @@ import LoomTestSupport
 import NIOCore
 import Testing
 
-@Suite("Redis faults: authentication, foreign servers, server restarts")
+@Suite("Redis faults: authentication, foreign servers, server restarts", .timeLimit(.minutes(1)))
 struct RedisFaultTests {
     @Test("a wrong password is a clear authentication error (RESP3 and RESP2)", arguments: [RedisConfiguration.ProtocolVersion.resp3, .resp2])
     func wrongPassword(version: RedisConfiguration.ProtocolVersion) async throws {
