@@ -20,6 +20,8 @@ let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift
 let nioTestUtils = Target.Dependency.product(name: "NIOTestUtils", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
 
 let package = Package(
@@ -35,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // MARK: System libraries (tiny C shims over Debian's -dev packages)
@@ -110,7 +114,24 @@ let package = Package(
         // MARK: Composition root
         .target(
             name: "LoomServer",
-            dependencies: ["LoomCore", "LoomProto", logging],
+            dependencies: [
+                "LoomCore", "LoomProto", "LoomRPC", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS",
+                nioCore, nioPosix, logging, metrics, serviceLifecycle,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "loom-server",
+            dependencies: ["LoomServer", "LoomHTTP", "LoomTLS", logging, argumentParser],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The example migrator
+        .target(
+            name: "LoomExampleMigrator",
+            dependencies: ["LoomHTTP", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: swiftSettings
         ),
 
