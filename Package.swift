@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: System libraries (tiny C shims over Debian's -dev packages)
@@ -100,7 +101,10 @@ let package = Package(
         // MARK: HTTP (REST shim and migrator client)
         .target(
             name: "LoomHTTP",
-            dependencies: ["LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics],
+            dependencies: [
+                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -143,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomHTTPTests",
-            dependencies: ["LoomHTTP", "LoomCore", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
             swiftSettings: swiftSettings
         ),
     ],
