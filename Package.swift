@@ -95,6 +95,7 @@ let package = Package(
         .target(
             name: "LoomStores",
             dependencies: ["LoomCore", "LoomRedis", logging],
+            exclude: ["REDIS-KEYS.md"],
             swiftSettings: swiftSettings
         ),
 
