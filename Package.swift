@@ -112,7 +112,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
-            dependencies: ["LoomCore"],
+            dependencies: ["LoomCore", logging],
             path: "Tests/LoomTestSupport",
             swiftSettings: swiftSettings
         ),
