@@ -1,0 +1,69 @@
+/// Whether a run is active or finished for a candidate (not whether it succeeded).
+public enum CandidateStatus: String, Hashable, Sendable, Codable, CaseIterable {
+    /// No run is active and none has completed.
+    case notStarted = "not_started"
+    /// A run is active (including a run whose step failed and waits for a retry).
+    case running
+    /// A run completed every step.
+    case completed
+}
+
+/// A file a migration will touch. Opaque to Loom.
+public struct FileRef: Hashable, Sendable, Codable {
+    /// Path relative to the repository root.
+    public var path: String
+    /// Web link to the file.
+    public var url: String
+
+    /// Creates a file reference.
+    public init(path: String, url: String) {
+        self.path = path
+        self.url = url
+    }
+}
+
+/// Files grouped by context (an environment such as `prod`, or `base`). Opaque to Loom.
+public struct FileGroup: Hashable, Sendable, Codable {
+    /// Context name (e.g. `prod`, `staging`, `base`, `app-repo`).
+    public var name: String
+    /// Repository name without organisation.
+    public var repo: String
+    /// The files in this group.
+    public var files: [FileRef]
+
+    /// Creates a file group.
+    public init(name: String, repo: String, files: [FileRef] = []) {
+        self.name = name
+        self.repo = repo
+        self.files = files
+    }
+}
+
+/// A subject a migration can be applied to (an app, a repository, a topic...).
+public struct Candidate: Hashable, Sendable, Codable {
+    /// Primary key within its migration; a valid ``Identifier``.
+    public var id: String
+    /// Free-form category set by the discoverer (e.g. `application`).
+    public var kind: String
+    /// Opaque descriptive values. Operator inputs are merged into a run's copy only.
+    public var metadata: [String: String]
+    /// Files the migration will touch, grouped by context.
+    public var files: [FileGroup]
+    /// Managed by Loom; values supplied by callers are ignored.
+    public var status: CandidateStatus
+
+    /// Creates a candidate.
+    public init(
+        id: String,
+        kind: String,
+        metadata: [String: String] = [:],
+        files: [FileGroup] = [],
+        status: CandidateStatus = .notStarted
+    ) {
+        self.id = id
+        self.kind = kind
+        self.metadata = metadata
+        self.files = files
+        self.status = status
+    }
+}

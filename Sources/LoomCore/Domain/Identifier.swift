@@ -1,0 +1,97 @@
+/// Rules for the identifiers Loom accepts: migration ids, candidate ids and step names.
+///
+/// An identifier is 1–128 characters of `[A-Za-z0-9._-]`. The sequence `__` is reserved
+/// (it separates the two halves of a ``RunID``) and `:` is excluded by the alphabet
+/// (it separated parts of the reference's event names and Redis keys). These rules make
+/// run ids, event names and store keys unambiguous.
+public enum Identifier {
+    /// The maximum length of an identifier, in characters.
+    public static let maxLength = 128
+
+    /// Whether `value` is a valid identifier.
+    public static func isValid(_ value: String) -> Bool {
+        let utf8 = value.utf8
+        guard !utf8.isEmpty, utf8.count <= maxLength else { return false }
+        var previousUnderscore = false
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"):
+                previousUnderscore = false
+            case UInt8(ascii: "_"):
+                if previousUnderscore { return false }
+                previousUnderscore = true
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Throws ``LoomError/invalidArgument(_:)`` unless `value` is a valid identifier.
+    /// - Parameters:
+    ///   - value: The identifier to check.
+    ///   - field: The field name used in the error message (e.g. `"migration id"`).
+    public static func validate(_ value: String, field: String) throws(LoomError) {
+        guard isValid(value) else {
+            throw .invalidArgument(
+                "\(field) must be 1-\(maxLength) characters of [A-Za-z0-9._-] without \"__\", got \(quoted(value))"
+            )
+        }
+    }
+
+    /// A short, safe rendering of untrusted text for error messages.
+    static func quoted(_ value: String) -> String {
+        let clipped = value.count > 64 ? String(value.prefix(64)) + "…" : value
+        return "\"" + clipped.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0 != "\"" ? String($0) : "?" }
+            .joined() + "\""
+    }
+}
+
+/// The id of a run: `{migrationId}__{candidateId}`.
+///
+/// Stable per (migration, candidate): a restart after a cancel reuses it; the run's
+/// ``Run/generation`` tells executions apart. It is also the migrator's `callbackId`.
+/// Because identifiers cannot contain `__`, the split is unambiguous.
+public struct RunID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The migration part.
+    public let migrationId: String
+    /// The candidate part.
+    public let candidateId: String
+
+    /// Creates a run id from validated parts.
+    /// - Throws: ``LoomError/invalidArgument(_:)`` if either part is not a valid ``Identifier``.
+    public init(migrationId: String, candidateId: String) throws(LoomError) {
+        try Identifier.validate(migrationId, field: "migration id")
+        try Identifier.validate(candidateId, field: "candidate id")
+        self.migrationId = migrationId
+        self.candidateId = candidateId
+    }
+
+    /// Parses `{migrationId}__{candidateId}`.
+    /// - Throws: ``LoomError/invalidArgument(_:)`` if the text is not a well-formed run id.
+    public init(parsing text: String) throws(LoomError) {
+        guard let range = text.range(of: "__") else {
+            throw .invalidArgument("run id must be {migrationId}__{candidateId}, got \(Identifier.quoted(text))")
+        }
+        try self.init(migrationId: String(text[..<range.lowerBound]), candidateId: String(text[range.upperBound...]))
+    }
+
+    /// The textual form `{migrationId}__{candidateId}`.
+    public var description: String { "\(migrationId)__\(candidateId)" }
+
+    /// Orders by textual form.
+    public static func < (lhs: RunID, rhs: RunID) -> Bool { lhs.description < rhs.description }
+
+    /// Decodes from its textual form.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        try self.init(parsing: text)
+    }
+
+    /// Encodes as its textual form.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

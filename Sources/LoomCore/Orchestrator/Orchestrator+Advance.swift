@@ -1,0 +1,117 @@
+import Logging
+
+extension Orchestrator {
+    /// One pass over a run whose timer is (or may be) due: dispatch, re-send after a lost
+    /// dispatch, or time the step out — whatever the stored state calls for. Idempotent and
+    /// safe to run on several replicas at once.
+    func advance(_ runID: RunID) async {
+        do {
+            var passes = 0
+            while passes < Int(configuration.maxDispatchAttempts) + 2 {
+                passes += 1
+                guard try await advanceOnce(runID) else { return }
+            }
+        } catch let error as LoomError where error.code == .notFound {
+            logger.debug("timer for a run that no longer exists", metadata: ["run": "\(runID)"])
+        } catch {
+            logger.warning("advancing run failed; its timer will retry", metadata: ["run": "\(runID)", "error": "\(error)"])
+        }
+    }
+
+    /// Does the due work of one state; `true` if more work became due at once.
+    private func advanceOnce(_ runID: RunID) async throws -> Bool {
+        var dispatched: Run?
+        var nothingToDo: Run?
+        let (run, applied) = try await mutate(runID) { run in
+            let now = clock.now()
+            dispatched = nil
+            nothingToDo = nil
+            if RunMachine.isDispatchDue(run, now: now) {
+                let lease = configuration.dispatchTimeout + configuration.dispatchLeaseMargin
+                return RunMachine.beginDispatch(run, now: now, lease: lease)
+            }
+            if RunMachine.isDispatchLeaseExpired(run, now: now) {
+                return RunMachine.dispatchFailed(
+                    run, reason: "no dispatch outcome recorded before the lease expired", now: now,
+                    configuration: configuration, random: random()
+                )
+            }
+            if RunMachine.isTimeoutDue(run, now: now), let step = run.currentStepDefinition {
+                return RunMachine.timedOut(run, now: now, timeout: configuration.timeout(of: step))
+            }
+            nothingToDo = run
+            return nil
+        }
+        if !applied {
+            if let run = nothingToDo {
+                // A claim pushed the timer to its lease; put it back where the record wants it,
+                // unless it is due yet matches no work (then the lease stands, avoiding a hot loop).
+                if run.timerDueAt.map({ $0 > clock.now() }) ?? true {
+                    try await store.restoreTimer(of: runID, version: run.version)
+                } else {
+                    logger.warning("due timer matches no work", metadata: ["run": "\(runID)"])
+                }
+            }
+            return false
+        }
+        if let result = run.currentResult, result.dispatch == .inFlight, run.status == .running {
+            dispatched = run
+        }
+        if let run = dispatched {
+            try await dispatch(run)
+        }
+        let current = try await store.run(id: runID)
+        return RunMachine.isDispatchDue(current, now: clock.now())
+    }
+
+    /// Beats 2 and 3: POST the step, then record the outcome if the run is still in flight for it.
+    private func dispatch(_ run: Run) async throws {
+        guard let step = run.currentStepDefinition, let result = run.currentResult else { return }
+        let ticket = RunMachine.DispatchTicket(run: run)
+        let request = dispatchRequest(run, step: step, result: result)
+        metrics.dispatchAttempts.increment()
+        var failure: String?
+        do {
+            try await migrator.dispatchStep(request, baseURL: run.migratorUrl, timeout: configuration.dispatchTimeout)
+        } catch let error as MigratorCallError {
+            failure = error.description
+        } catch {
+            failure = MigratorCallError(.unreachable, detail: "\(error)").description
+        }
+        _ = try await mutate(run.id) { current in
+            guard RunMachine.isInFlight(current, for: ticket) else { return nil }
+            let now = clock.now()
+            if let failure {
+                return RunMachine.dispatchFailed(
+                    current, reason: failure, now: now, configuration: configuration, random: random()
+                )
+            }
+            return RunMachine.dispatchAcknowledged(current, now: now, timeout: configuration.timeout(of: step))
+        }
+        if let failure {
+            logger.info("dispatch failed", metadata: ["run": "\(run.id)", "step": "\(step.name)", "error": "\(failure)"])
+        }
+    }
+
+    /// The `/dispatch-step` body for the run's current attempt.
+    func dispatchRequest(_ run: Run, step: StepDefinition, result: StepResult) -> DispatchStepRequest {
+        let claims = CallbackClaims(runID: run.id, generation: run.generation, stepName: step.name, attempt: result.attempt)
+        let base = configuration.callbackBaseURL
+        return DispatchStepRequest(
+            migrationId: run.migrationId,
+            stepName: step.name,
+            candidate: run.candidate,
+            config: step.config,
+            callbackId: run.id.description,
+            eventName: "step-completed:\(step.name):\(run.candidateId)",
+            migratorApp: step.migratorApp,
+            migratorUrl: run.migratorUrl,
+            type: step.type,
+            attempt: result.attempt,
+            generation: run.generation,
+            idempotencyKey: "\(run.id)/\(run.generation)/\(step.name)/\(result.attempt)",
+            callbackToken: signer?.issue(claims) ?? "",
+            callbackUrl: base.isEmpty ? "" : "\(base.hasSuffix("/") ? String(base.dropLast()) : base)/event/\(run.id)"
+        )
+    }
+}

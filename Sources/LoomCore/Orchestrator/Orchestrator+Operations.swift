@@ -1,0 +1,79 @@
+extension Orchestrator {
+    /// Starts a new generation of the run of `candidate` (validated by the service), atomically
+    /// with the candidate's move to `running`, and dispatches its first step (fast path).
+    func startRun(
+        migration: Migration, candidate: Candidate, inputs: [String: String], startedBy: String
+    ) async throws -> Run {
+        let runID = try RunID(migrationId: migration.id, candidateId: candidate.id)
+        for _ in 0..<configuration.maxConflictRetries {
+            let existing: Run?
+            do {
+                existing = try await store.run(id: runID)
+            } catch let error as LoomError where error.code == .notFound {
+                existing = nil
+            }
+            let transition = try RunMachine.start(
+                existing: existing, runID: runID, migration: migration, candidate: candidate,
+                inputs: inputs, startedBy: startedBy, now: clock.now()
+            )
+            switch try await store.apply(transition.write(expectedVersion: existing?.version ?? 0)) {
+            case .applied(let run):
+                metrics.record(transition.history)
+                await scheduleIfDue(run)
+                return run
+            case .conflict:
+                metrics.transitionConflicts.increment()
+                continue
+            case .candidateRejected(let current):
+                switch current {
+                case .running:
+                    throw LoomError(code: .alreadyRunning, message: "candidate \(Identifier.quoted(candidate.id)) already has status \"running\"")
+                case .completed:
+                    throw LoomError(code: .alreadyCompleted, message: "candidate \(Identifier.quoted(candidate.id)) already has status \"completed\"")
+                case .notStarted, nil:
+                    throw LoomError.candidateNotFound(candidate.id, migrationId: migration.id)
+                }
+            }
+        }
+        throw LoomError.conflict("run \(runID) changed concurrently too often; try again")
+    }
+
+    /// Cancels the run: it ends `cancelled`, the candidate returns to `not_started`, and any
+    /// later event or dispatch reply for it is refused or ignored.
+    func cancelRun(_ runID: RunID, reason: String) async throws -> Run {
+        try await mutate(runID) { run in
+            try RunMachine.cancel(run, reason: reason, now: clock.now())
+        }.run
+    }
+
+    /// Retries the run's current, failed step with a fresh attempt, dispatched at once.
+    func retryStep(_ runID: RunID, stepName: String) async throws -> Run {
+        let run = try await mutate(runID) { run in
+            try RunMachine.retry(run, stepName: stepName, now: clock.now())
+        }.run
+        await scheduleIfDue(run)
+        return run
+    }
+
+    /// Applies a step event (claims from a verified callback token, or `nil` for a trusted
+    /// caller); a success dispatches the next step at once.
+    func applyEvent(_ runID: RunID, event: StepEvent, claims: CallbackClaims?) async throws -> Run {
+        do {
+            let (run, applied) = try await mutate(runID) { run in
+                let decision = try RunMachine.applyEvent(
+                    run, event: event, claims: claims, now: clock.now(), timeout: { configuration.timeout(of: $0) }
+                )
+                switch decision {
+                case .apply(let transition): return transition
+                case .duplicate: return nil
+                }
+            }
+            if applied { await scheduleIfDue(run) }
+            return run
+        } catch let error as LoomError where error.code == .staleEvent {
+            metrics.eventsRejected.increment()
+            logger.info("event rejected", metadata: ["run": "\(runID)", "reason": "\(error.message)"])
+            throw error
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Logging
+
+/// The durable, timer-driven run orchestrator that replaces Temporal.
+///
+/// All run state lives in the store; every change is one atomic, version-checked transition
+/// (``RunStore/apply(_:)``) that also moves the run's timer and appends its history, so several
+/// orchestrators (replicas) can share one store: a lost race is a version conflict, after which
+/// the loser reloads and re-decides.
+///
+/// ### How a step runs
+/// 1. The run's timer is due and its current step is pending: record *in flight* with a lease
+///    timer (beat 1), POST `/dispatch-step` with the idempotency key
+///    `{runId}/{generation}/{step}/{attempt}` (beat 2), then record *delivered* with the step
+///    deadline as timer, or a back-off timer after a failure (beat 3). Beat 3 applies only if
+///    the run is still in flight for that POST: an event that raced ahead wins.
+/// 2. Events are single transitions; a success advances to the next step with a timer due now,
+///    and this replica dispatches it at once (fast path) — the timer is only the safety net.
+/// 3. ``run()`` claims due timers under a lease (``tick()``): dispatches whose replica died,
+///    back-off re-sends and step timeouts.
+///
+/// Tests drive it without sleeping: advance a manual clock, call ``tick()``, then
+/// ``waitUntilIdle()``.
+public final class Orchestrator: Sendable {
+    let store: any LoomStore
+    let migrator: any MigratorClient
+    let clock: any WallClock
+    let signer: (any CallbackTokenSigner)?
+    /// The tunables this orchestrator runs with.
+    public let configuration: Configuration
+    let logger: Logger
+    let metrics = OrchestratorMetrics()
+    let tasks = RunTaskTracker()
+    let random: @Sendable () -> Double
+
+    /// Creates an orchestrator.
+    /// - Parameters:
+    ///   - store: Migrations, candidates, runs, timers and histories.
+    ///   - migrator: The outbound migrator client.
+    ///   - clock: Wall-clock time (a manual clock in tests).
+    ///   - signer: Issues callback tokens for dispatches; `nil` sends none (callback auth off).
+    ///   - configuration: Timeouts, back-off and timer-loop tunables.
+    ///   - logger: Where transitions and failures are logged.
+    ///   - random: Source of uniform values in [0, 1) for back-off jitter (injectable for tests).
+    public init(
+        store: any LoomStore,
+        migrator: any MigratorClient,
+        clock: any WallClock,
+        signer: (any CallbackTokenSigner)?,
+        configuration: Configuration = .defaults,
+        logger: Logger = Logger(label: "loom.orchestrator"),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        precondition(configuration.maxDispatchAttempts >= 1, "maxDispatchAttempts must be at least 1")
+        self.store = store
+        self.migrator = migrator
+        self.clock = clock
+        self.signer = signer
+        self.configuration = configuration
+        self.logger = logger
+        self.random = random
+    }
+
+    // MARK: Timer loop
+
+    /// Runs the timer loop until the task is cancelled, then waits for work in flight.
+    ///
+    /// Each pass claims due timers (``tick()``); when nothing was due it sleeps for
+    /// ``Configuration/tickInterval``.
+    public func run() async {
+        while !Task.isCancelled {
+            let claimed = await tick()
+            if claimed == 0 {
+                do {
+                    try await clock.sleep(until: clock.now() + configuration.tickInterval)
+                } catch {
+                    break
+                }
+            } else {
+                await Task.yield()
+            }
+        }
+        await waitUntilIdle()
+    }
+
+    /// Claims the timers due now in every partition (within the in-flight budget) and starts
+    /// work on their runs. Returns how many were claimed. Store failures are logged; the
+    /// timers stay in the store for the next tick.
+    @discardableResult
+    public func tick() async -> Int {
+        let now = clock.now()
+        var claimed = 0
+        for partition in 0..<store.timerPartitionCount {
+            let capacity = configuration.maxInFlightRuns - (await tasks.count)
+            guard capacity > 0 else { break }
+            do {
+                let due = try await store.claimDueTimers(
+                    partition: partition, now: now, lease: configuration.timerLease,
+                    limit: min(configuration.claimBatchSize, capacity)
+                )
+                for timer in due {
+                    metrics.timerLag.recordMilliseconds(max(0, now.unixMilliseconds - timer.dueAt.unixMilliseconds))
+                    await schedule(timer.runID)
+                }
+                claimed += due.count
+            } catch {
+                logger.warning("claiming due timers failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        return claimed
+    }
+
+    /// Returns once this orchestrator has no work in flight (dispatches, beats, timeouts).
+    public func waitUntilIdle() async {
+        await tasks.waitUntilIdle()
+    }
+
+    /// Starts work on `runID` unless this replica is already working on it (then that work
+    /// makes one more pass). Returns once the work is registered (not finished).
+    func schedule(_ runID: RunID) async {
+        guard await tasks.claim(runID) else { return }
+        Task {
+            repeat {
+                await self.advance(runID)
+            } while await self.tasks.finish(runID)
+        }
+    }
+
+    /// Schedules the fast path when `run` has a dispatch due now.
+    func scheduleIfDue(_ run: Run) async {
+        if RunMachine.isDispatchDue(run, now: clock.now()) {
+            await schedule(run.id)
+        }
+    }
+
+    // MARK: Transitions
+
+    /// Loads the run, lets `decide` choose a transition (or none) and applies it, reloading and
+    /// re-deciding after version conflicts.
+    /// - Returns: The run after the transition, and whether one was written.
+    func mutate(
+        _ runID: RunID,
+        _ decide: (Run) throws -> RunTransition?
+    ) async throws -> (run: Run, applied: Bool) {
+        for _ in 0..<configuration.maxConflictRetries {
+            let run = try await store.run(id: runID)
+            guard let transition = try decide(run) else { return (run, false) }
+            switch try await store.apply(transition.write(expectedVersion: run.version)) {
+            case .applied(let stored):
+                metrics.record(transition.history)
+                return (stored, true)
+            case .conflict:
+                metrics.transitionConflicts.increment()
+                continue
+            case .candidateRejected(let current):
+                // Only a start carries a candidate precondition, and it does not use `mutate`.
+                throw LoomError.internal(
+                    "unexpected candidate precondition failure (status \(current?.rawValue ?? "missing"))"
+                )
+            }
+        }
+        throw LoomError.conflict("run \(runID) changed concurrently too often; try again")
+    }
+}

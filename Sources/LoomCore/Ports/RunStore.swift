@@ -1,0 +1,108 @@
+/// A change to a candidate's status written in the same atomic operation as a run transition.
+public struct CandidateStatusChange: Hashable, Sendable {
+    /// The status to write.
+    public var newStatus: CandidateStatus
+    /// When non-nil, the write (the whole ``RunWrite``) applies only if the candidate exists
+    /// and its current status is in this set; otherwise the store answers
+    /// ``RunWriteOutcome/candidateRejected(current:)``. When `nil`, the status is written if
+    /// the candidate exists and silently skipped if it does not.
+    public var requiredCurrent: Set<CandidateStatus>?
+
+    /// Creates a candidate status change.
+    public init(newStatus: CandidateStatus, requiredCurrent: Set<CandidateStatus>? = nil) {
+        self.newStatus = newStatus
+        self.requiredCurrent = requiredCurrent
+    }
+}
+
+/// One run transition: the only way a run record is ever written.
+///
+/// The store applies it atomically: check ``expectedVersion`` (and the candidate
+/// precondition), write ``run`` with `version = expectedVersion + 1`, set or clear the run's
+/// timer from ``Run/timerDueAt``, write the candidate's status, append ``history`` (capped),
+/// and return the stored run. Either all of it happens or nothing does.
+public struct RunWrite: Sendable {
+    /// The new state of the run. Its `version` is ignored; the store assigns it.
+    public var run: Run
+    /// The version the writer read; `0` means "the run record must not exist yet".
+    public var expectedVersion: UInt64
+    /// The candidate (`run.candidateId` of `run.migrationId`) status change, if any.
+    public var candidateStatus: CandidateStatusChange?
+    /// Entries to append to the run's history (their `id` is assigned by the store).
+    public var history: [HistoryEntry]
+
+    /// Creates a run write.
+    public init(run: Run, expectedVersion: UInt64, candidateStatus: CandidateStatusChange? = nil, history: [HistoryEntry]) {
+        self.run = run
+        self.expectedVersion = expectedVersion
+        self.candidateStatus = candidateStatus
+        self.history = history
+    }
+}
+
+/// The result of ``RunStore/apply(_:)``.
+public enum RunWriteOutcome: Hashable, Sendable {
+    /// Written; the stored run (with its new version).
+    case applied(Run)
+    /// The stored version differs from the expected one (`nil` when no record exists).
+    /// Nothing was written; reload and re-decide.
+    case conflict(current: Run?)
+    /// The candidate precondition failed (`nil` when the candidate does not exist).
+    /// Nothing was written.
+    case candidateRejected(current: CandidateStatus?)
+}
+
+/// A run whose timer is due, claimed under a lease by ``RunStore/claimDueTimers(partition:now:lease:limit:)``.
+public struct DueTimer: Hashable, Sendable {
+    /// The run.
+    public var runID: RunID
+    /// The score the timer had when claimed (its due time, or an expired lease).
+    public var dueAt: Timestamp
+
+    /// Creates a due timer.
+    public init(runID: RunID, dueAt: Timestamp) {
+        self.runID = runID
+        self.dueAt = dueAt
+    }
+}
+
+/// Storage of runs, their timers and histories.
+///
+/// ### Invariants every adapter keeps
+/// - A run record changes only through ``apply(_:)``, one atomic version-checked operation
+///   that also moves the run's timer, the candidate's status and appends history.
+/// - The timer index holds at most one entry per run; after any ``apply(_:)`` it holds the
+///   run's ``Run/timerDueAt`` (or nothing when `nil`).
+/// - ``claimDueTimers(partition:now:lease:limit:)`` atomically takes entries due at or before
+///   `now` and pushes them to `now + lease`, so concurrent claimers on other replicas do not
+///   take them while one works; an abandoned claim simply expires.
+/// - Runs live in the timer partition of their migration
+///   (``StorePartitioning/partition(ofMigration:count:)``).
+public protocol RunStore: Sendable {
+    /// The number of timer partitions (fixed for the lifetime of the data).
+    var timerPartitionCount: Int { get }
+
+    /// The run record.
+    /// - Throws: ``LoomError/Code/notFound`` when no run with this id was ever started.
+    func run(id: RunID) async throws -> Run
+
+    /// Applies one transition atomically (see ``RunWrite``).
+    func apply(_ write: RunWrite) async throws -> RunWriteOutcome
+
+    /// The newest `limit` history entries of the run (all retained ones when `limit` is 0),
+    /// oldest first. An unknown run has an empty history.
+    func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry]
+
+    /// Claims up to `limit` timers of `partition` due at or before `now`, earliest first,
+    /// pushing each to `now + lease` in the same atomic operation.
+    func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer]
+
+    /// Puts the run's timer back to its ``Run/timerDueAt`` (or removes it when `nil`) if the
+    /// stored run still has `version`; otherwise does nothing (a newer transition already set
+    /// it). Used after a claim found nothing to do.
+    func restoreTimer(of runID: RunID, version: UInt64) async throws
+}
+
+/// Both store ports, as one adapter usually provides them (needed for the atomic candidate
+/// status change inside ``RunStore/apply(_:)``).
+public typealias LoomStore = MigrationStore & RunStore

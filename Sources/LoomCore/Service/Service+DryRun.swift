@@ -1,0 +1,40 @@
+extension Service {
+    /// Asks the migrator what a run would do, synchronously (§2.10, with Loom's fixes).
+    ///
+    /// Previews the stored candidate `candidateId`, or — when `candidateId` is empty — the
+    /// supplied `candidate` (as the reference console does). `inputs` are merged into the
+    /// candidate's metadata as at start. Migrator failures map to `migratorUnavailable`,
+    /// `migratorTimeout` or `migratorBadResponse` (502/504 rather than 500).
+    public func dryRun(
+        migrationId: String, candidateId: String = "", inputs: [String: String] = [:], candidate supplied: Candidate? = nil
+    ) async throws -> DryRunResult {
+        try Identifier.validate(migrationId, field: "migration id")
+        try Validation.map(inputs, field: "inputs")
+        let migration = try await store.migrationDefinition(id: migrationId)
+        var candidate: Candidate
+        if !candidateId.isEmpty {
+            try Identifier.validate(candidateId, field: "candidate id")
+            candidate = try await store.candidate(migrationId: migrationId, candidateId: candidateId)
+        } else if let supplied {
+            try Validation.candidate(supplied)
+            candidate = supplied
+        } else {
+            throw LoomError.invalidArgument("a dry run needs a candidate id or a candidate")
+        }
+        candidate.metadata.merge(inputs) { _, new in new }
+        let request = DryRunRequest(migrationId: migrationId, candidate: candidate, steps: migration.steps)
+        do {
+            let result = try await orchestrator.migrator.dryRun(
+                request, baseURL: migration.migratorUrl, timeout: configuration.dryRunTimeout
+            )
+            dryRunsOK.increment()
+            return result
+        } catch let error as MigratorCallError {
+            dryRunsFailed.increment()
+            throw error.loomError
+        } catch {
+            dryRunsFailed.increment()
+            throw MigratorCallError(.unreachable, detail: "\(error)").loomError
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Logging
+import Metrics
+
+/// One page of ``Service/listMigrations(pageSize:pageToken:)``.
+public struct MigrationPage: Hashable, Sendable {
+    /// Migrations ordered by id, without candidates.
+    public var migrations: [Migration]
+    /// Token for the next page; empty when there are no more.
+    public var nextPageToken: String
+
+    /// Creates a page.
+    public init(migrations: [Migration], nextPageToken: String) {
+        self.migrations = migrations
+        self.nextPageToken = nextPageToken
+    }
+}
+
+/// Loom's use cases: what the RPC server and the REST shim call.
+///
+/// Every method validates its input first (bad input throws ``LoomError`` `invalidArgument`
+/// and changes nothing) and reports failures as ``LoomError``; adapters map codes to wire
+/// statuses in one place. Run-changing use cases go through the ``Orchestrator``.
+public final class Service: Sendable {
+    /// The orchestrator that owns run transitions.
+    public let orchestrator: Orchestrator
+    let configuration: Configuration
+    let logger: Logger
+    let candidatesSubmitted = Counter(label: "loom.candidates.submitted")
+    let dryRunsOK = Counter(label: "loom.dry_runs.total", dimensions: [("status", "ok")])
+    let dryRunsFailed = Counter(label: "loom.dry_runs.total", dimensions: [("status", "error")])
+
+    var store: any LoomStore { orchestrator.store }
+    var clock: any WallClock { orchestrator.clock }
+
+    /// Tunables of the service.
+    public struct Configuration: Sendable {
+        /// Page size when a request asks for 0.
+        public var defaultPageSize: Int
+        /// Largest page size served.
+        public var maxPageSize: Int
+        /// Bound for one dry-run call to a migrator.
+        public var dryRunTimeout: Duration
+
+        /// 100 per page (at most 1000), 30 s dry-run timeout.
+        public static var defaults: Configuration {
+            Configuration(defaultPageSize: 100, maxPageSize: 1000, dryRunTimeout: .seconds(30))
+        }
+    }
+
+    /// Creates the service over an orchestrator (which brings the store, migrator client,
+    /// clock and token signer).
+    public init(
+        orchestrator: Orchestrator,
+        configuration: Configuration = .defaults,
+        logger: Logger = Logger(label: "loom.service")
+    ) {
+        self.orchestrator = orchestrator
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Migrations
+
+    /// Registers or updates a migration (§2.1, validated).
+    ///
+    /// A new migration is stored with its candidates (`not_started`). A re-announce replaces
+    /// name, description, migrator URL, required inputs and steps, keeps `createdAt`, owner and
+    /// every stored candidate with its status, and only adds announced candidates that are not
+    /// stored yet. Runs in flight keep the steps they started with.
+    /// - Parameters:
+    ///   - migration: The announced definition.
+    ///   - owner: The announcing migrator's identity, or `nil` when unknown; a migration first
+    ///     announced by another identity is refused with `permissionDenied`.
+    /// - Returns: The stored migration.
+    public func announce(_ migration: Migration, owner: String? = nil) async throws -> Migration {
+        try Validation.migration(migration)
+        let candidates = Self.lastWins(migration.candidates).map { Self.normalised($0) }
+        let outcome = try await store.announce(migration, newCandidates: candidates, owner: owner, at: clock.now())
+        logger.info(
+            "migration announced",
+            metadata: ["migration": "\(migration.id)", "created": "\(outcome.created)", "steps": "\(migration.steps.count)"]
+        )
+        return outcome.migration
+    }
+
+    /// A page of migrations ordered by id, without candidates.
+    /// - Parameters:
+    ///   - pageSize: 0 for the default (100); capped at 1000.
+    ///   - pageToken: Empty for the first page, else a previous ``MigrationPage/nextPageToken``.
+    public func listMigrations(pageSize: Int = 0, pageToken: String = "") async throws -> MigrationPage {
+        guard pageSize >= 0 else { throw LoomError.invalidArgument("page size must not be negative") }
+        let size = pageSize == 0 ? configuration.defaultPageSize : min(pageSize, configuration.maxPageSize)
+        let after: String?
+        if pageToken.isEmpty {
+            after = nil
+        } else {
+            guard Identifier.isValid(pageToken) else { throw LoomError.invalidArgument("invalid page token") }
+            after = pageToken
+        }
+        var migrations = try await store.listMigrations(after: after, limit: size + 1)
+        var next = ""
+        if migrations.count > size {
+            migrations.removeLast(migrations.count - size)
+            next = migrations.last?.id ?? ""
+        }
+        return MigrationPage(migrations: migrations, nextPageToken: next)
+    }
+
+    /// One migration with its candidates ordered by id.
+    public func migration(id: String) async throws -> Migration {
+        try Identifier.validate(id, field: "migration id")
+        return try await store.migration(id: id)
+    }
+
+    // MARK: Candidates
+
+    /// Merges discovered candidates (§2.4): running and completed ones are kept untouched and
+    /// reported as skipped; others are written whole as `not_started`; absent ones are kept.
+    public func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome {
+        try Identifier.validate(migrationId, field: "migration id")
+        if candidates.count > Validation.maxCandidatesPerRequest {
+            throw LoomError.invalidArgument("at most \(Validation.maxCandidatesPerRequest) candidates per request")
+        }
+        for candidate in candidates { try Validation.candidate(candidate) }
+        let outcome = try await store.submitCandidates(
+            migrationId: migrationId, candidates: Self.lastWins(candidates).map { Self.normalised($0) }
+        )
+        candidatesSubmitted.increment(by: outcome.accepted)
+        return outcome
+    }
+
+    /// The migration's candidates ordered by id.
+    public func candidates(migrationId: String) async throws -> [Candidate] {
+        try Identifier.validate(migrationId, field: "migration id")
+        return try await store.candidates(migrationId: migrationId)
+    }
+
+    /// Keeps the last of each id, in first-seen order.
+    static func lastWins(_ candidates: [Candidate]) -> [Candidate] {
+        var index: [String: Int] = [:]
+        var result: [Candidate] = []
+        for candidate in candidates {
+            if let position = index[candidate.id] {
+                result[position] = candidate
+            } else {
+                index[candidate.id] = result.count
+                result.append(candidate)
+            }
+        }
+        return result
+    }
+
+    /// Incoming statuses are ignored: Loom manages them.
+    static func normalised(_ candidate: Candidate) -> Candidate {
+        var candidate = candidate
+        candidate.status = .notStarted
+        return candidate
+    }
+}

@@ -1,0 +1,208 @@
+import LoomCore
+
+/// The in-memory adapter of both store ports: the embedded default and the store of unit tests.
+///
+/// An actor, so every operation is atomic with respect to every other — exactly the guarantee
+/// the ports demand (the Redis adapter gets it from Lua scripts). Nothing survives the process.
+public actor InMemoryStore: MigrationStore, RunStore {
+    /// The number of timer partitions.
+    public nonisolated let timerPartitionCount: Int
+    /// How many history entries are kept per run (oldest dropped first).
+    public nonisolated let historyCap: Int
+
+    private var migrations: [String: Migration] = [:]
+    private var candidatesByMigration: [String: [String: Candidate]] = [:]
+    private var runs: [RunID: Run] = [:]
+    private var histories: [RunID: [HistoryEntry]] = [:]
+    private var historySequence: UInt64 = 0
+    private var timers: [[RunID: Timestamp]]
+
+    /// Creates an empty store.
+    /// - Parameters:
+    ///   - timerPartitionCount: Number of timer partitions (≥ 1).
+    ///   - historyCap: Entries kept per run history (≥ 1).
+    public init(timerPartitionCount: Int = StorePartitioning.defaultCount, historyCap: Int = 1000) {
+        precondition(timerPartitionCount > 0, "timerPartitionCount must be positive")
+        precondition(historyCap > 0, "historyCap must be positive")
+        self.timerPartitionCount = timerPartitionCount
+        self.historyCap = historyCap
+        self.timers = Array(repeating: [:], count: timerPartitionCount)
+    }
+
+    // MARK: MigrationStore
+
+    /// See ``MigrationStore/announce(_:newCandidates:owner:at:)``.
+    public func announce(
+        _ migration: Migration, newCandidates: [Candidate], owner: String?, at now: Timestamp
+    ) throws -> AnnounceOutcome {
+        var stored = migration
+        stored.candidates = []
+        let created: Bool
+        if let existing = migrations[migration.id] {
+            if !existing.owner.isEmpty, let owner, owner != existing.owner {
+                throw LoomError(
+                    code: .permissionDenied,
+                    message: "migration \"\(migration.id)\" belongs to another migrator"
+                )
+            }
+            stored.createdAt = existing.createdAt
+            stored.owner = existing.owner
+            created = false
+        } else {
+            stored.createdAt = now
+            stored.owner = owner ?? ""
+            created = true
+        }
+        stored.updatedAt = now
+        migrations[migration.id] = stored
+        var candidates = candidatesByMigration[migration.id] ?? [:]
+        for candidate in newCandidates where candidates[candidate.id] == nil {
+            var fresh = candidate
+            fresh.status = .notStarted
+            candidates[candidate.id] = fresh
+        }
+        candidatesByMigration[migration.id] = candidates
+        stored.candidates = sorted(candidates)
+        return AnnounceOutcome(migration: stored, created: created)
+    }
+
+    /// See ``MigrationStore/migration(id:)``.
+    public func migration(id: String) throws -> Migration {
+        var migration = try definition(id)
+        migration.candidates = sorted(candidatesByMigration[id] ?? [:])
+        return migration
+    }
+
+    /// See ``MigrationStore/migrationDefinition(id:)``.
+    public func migrationDefinition(id: String) throws -> Migration {
+        try definition(id)
+    }
+
+    /// See ``MigrationStore/listMigrations(after:limit:)``.
+    public func listMigrations(after afterId: String?, limit: Int) -> [Migration] {
+        let ids = migrations.keys.filter { afterId == nil || $0 > afterId! }.sorted().prefix(max(0, limit))
+        return ids.compactMap { migrations[$0] }
+    }
+
+    /// See ``MigrationStore/submitCandidates(migrationId:candidates:)``.
+    public func submitCandidates(migrationId: String, candidates incoming: [Candidate]) throws -> SubmitCandidatesOutcome {
+        _ = try definition(migrationId)
+        var candidates = candidatesByMigration[migrationId] ?? [:]
+        var latest: [String: Candidate] = [:]
+        for candidate in incoming { latest[candidate.id] = candidate }
+        var accepted = 0
+        var skipped: [String] = []
+        for (id, candidate) in latest {
+            if let existing = candidates[id], existing.status != .notStarted {
+                skipped.append(id)
+                continue
+            }
+            var fresh = candidate
+            fresh.status = .notStarted
+            candidates[id] = fresh
+            accepted += 1
+        }
+        candidatesByMigration[migrationId] = candidates
+        return SubmitCandidatesOutcome(accepted: accepted, skippedIds: skipped.sorted())
+    }
+
+    /// See ``MigrationStore/candidates(migrationId:)``.
+    public func candidates(migrationId: String) throws -> [Candidate] {
+        _ = try definition(migrationId)
+        return sorted(candidatesByMigration[migrationId] ?? [:])
+    }
+
+    /// See ``MigrationStore/candidate(migrationId:candidateId:)``.
+    public func candidate(migrationId: String, candidateId: String) throws -> Candidate {
+        _ = try definition(migrationId)
+        guard let candidate = candidatesByMigration[migrationId]?[candidateId] else {
+            throw LoomError.candidateNotFound(candidateId, migrationId: migrationId)
+        }
+        return candidate
+    }
+
+    private func definition(_ id: String) throws -> Migration {
+        guard let migration = migrations[id] else { throw LoomError.migrationNotFound(id) }
+        return migration
+    }
+
+    private func sorted(_ candidates: [String: Candidate]) -> [Candidate] {
+        candidates.values.sorted { $0.id < $1.id }
+    }
+
+    // MARK: RunStore
+
+    /// See ``RunStore/run(id:)``.
+    public func run(id: RunID) throws -> Run {
+        guard let run = runs[id] else { throw LoomError.runNotFound(id) }
+        return run
+    }
+
+    /// See ``RunStore/apply(_:)``.
+    public func apply(_ write: RunWrite) -> RunWriteOutcome {
+        let id = write.run.id
+        let current = runs[id]
+        guard (current?.version ?? 0) == write.expectedVersion, (current == nil) == (write.expectedVersion == 0) else {
+            return .conflict(current: current)
+        }
+        if let change = write.candidateStatus {
+            let candidate = candidatesByMigration[id.migrationId]?[id.candidateId]
+            if let required = change.requiredCurrent {
+                guard let candidate, required.contains(candidate.status) else {
+                    return .candidateRejected(current: candidate?.status)
+                }
+            }
+            if candidate != nil {
+                candidatesByMigration[id.migrationId]?[id.candidateId]?.status = change.newStatus
+            }
+        }
+        var run = write.run
+        run.version = write.expectedVersion + 1
+        runs[id] = run
+        let partition = StorePartitioning.partition(ofMigration: id.migrationId, count: timerPartitionCount)
+        timers[partition][id] = run.timerDueAt
+        if !write.history.isEmpty {
+            var history = histories[id] ?? []
+            for var entry in write.history {
+                historySequence += 1
+                entry.id = "\(historySequence)"
+                history.append(entry)
+            }
+            if history.count > historyCap { history.removeFirst(history.count - historyCap) }
+            histories[id] = history
+        }
+        return .applied(run)
+    }
+
+    /// See ``RunStore/history(of:limit:)``.
+    public func history(of runID: RunID, limit: Int) -> [HistoryEntry] {
+        let history = histories[runID] ?? []
+        return limit > 0 ? Array(history.suffix(limit)) : history
+    }
+
+    /// See ``RunStore/claimDueTimers(partition:now:lease:limit:)``.
+    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) throws -> [DueTimer] {
+        guard timers.indices.contains(partition) else {
+            throw LoomError.invalidArgument("timer partition \(partition) out of range")
+        }
+        let due = timers[partition].filter { $0.value <= now }
+            .sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+            .prefix(max(0, limit))
+        let leased = now + lease
+        for (id, _) in due { timers[partition][id] = leased }
+        return due.map { DueTimer(runID: $0.key, dueAt: $0.value) }
+    }
+
+    /// See ``RunStore/restoreTimer(of:version:)``.
+    public func restoreTimer(of runID: RunID, version: UInt64) {
+        guard let run = runs[runID], run.version == version else { return }
+        let partition = StorePartitioning.partition(ofMigration: runID.migrationId, count: timerPartitionCount)
+        timers[partition][runID] = run.timerDueAt
+    }
+
+    /// The due time of the run's timer in the index (for tests and diagnostics).
+    public func timerDue(of runID: RunID) -> Timestamp? {
+        let partition = StorePartitioning.partition(ofMigration: runID.migrationId, count: timerPartitionCount)
+        return timers[partition][runID]
+    }
+}
