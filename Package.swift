@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
         .library(name: "LoomRPC", targets: ["LoomRPC"]),
         .library(name: "LoomTLS", targets: ["LoomTLS"]),
+        .library(name: "LoomProto", targets: ["LoomProto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
