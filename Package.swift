@@ -30,6 +30,9 @@ let package = Package(
     products: [
         // For the benchmarks under Tools/bench, which depend on this package by path.
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
+        .library(name: "LoomRPC", targets: ["LoomRPC"]),
+        .library(name: "LoomTLS", targets: ["LoomTLS"]),
+        .library(name: "LoomProto", targets: ["LoomProto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -138,7 +141,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
-            dependencies: ["LoomCore"],
+            dependencies: ["LoomCore", logging],
             path: "Tests/LoomTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -106,12 +106,15 @@ final class PooledHTTPClient: Sendable {
     }
 
     private func connect(_ endpoint: MigratorEndpoint, deadline: NIODeadline) async throws(MigratorClientError) -> any Channel {
-        var tls: TLSContext?
-        if endpoint.scheme == .https {
+        let tls: TLSContext?
+        switch endpoint.scheme {
+        case .https:
             guard let context = self.tls else {
                 throw MigratorClientError(code: .tlsFailed, message: "https migrator URLs need a client TLS configuration")
             }
             tls = context
+        case .http:
+            tls = nil
         }
         let remaining = deadline - .now()
         let connectTimeout = min(.nanoseconds(self.configuration.connectTimeout.nanoseconds), max(remaining, .milliseconds(1)))
