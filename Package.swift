@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "LoomCore", "LoomProto", "LoomRPC", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS",
                 nioCore, nioPosix, logging, metrics, serviceLifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings

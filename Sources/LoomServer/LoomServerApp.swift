@@ -34,7 +34,7 @@ public enum LoomServerApp {
         logger.notice("listening", metadata: ["listener": "rpc", "address": "\(rpc.localAddress.map { "\($0)" } ?? "?")", "mode": "\(rpcMode)"])
         logger.notice("listening", metadata: ["listener": "http", "port": "\(shim.localPort ?? 0)", "mode": "\(httpMode)", "callback-auth": "\(configuration.callbackAuth.rawValue)"])
 
-        let services: [any Service] = [
+        let services: [any ServiceLifecycle.Service] = [
             OrchestratorService(orchestrator: parts.orchestrator),
             RPCServerService(server: rpc),
             ShimService(shim: shim),
@@ -104,7 +104,11 @@ struct Parts {
             logger: logger)
         let service = LoomCore.Service(
             orchestrator: orchestrator,
-            configuration: .init(defaultPageSize: 100, maxPageSize: 1000, dryRunTimeout: configuration.dryRunTimeout),
+            configuration: {
+                var service = LoomCore.Service.Configuration.defaults
+                service.dryRunTimeout = configuration.dryRunTimeout
+                return service
+            }(),
             logger: logger)
         return Parts(
             store: store, orchestrator: orchestrator, service: service, access: CallerAccess(policy: policy),

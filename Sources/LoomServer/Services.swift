@@ -4,10 +4,11 @@ import LoomHTTP
 import LoomRPC
 import LoomTLS
 import ServiceLifecycle
+import UnixSignals
 
 /// The orchestrator's timer loop as a lifecycle service: on shutdown it stops claiming timers
 /// and waits for the transitions in flight.
-struct OrchestratorService: Service {
+struct OrchestratorService: ServiceLifecycle.Service {
     let orchestrator: Orchestrator
 
     func run() async throws {
@@ -18,7 +19,7 @@ struct OrchestratorService: Service {
 }
 
 /// The RPC server as a lifecycle service: on shutdown it sends GOAWAY, lets calls finish, closes.
-struct RPCServerService: Service {
+struct RPCServerService: ServiceLifecycle.Service {
     let server: RPCServer
 
     func run() async throws {
@@ -29,7 +30,7 @@ struct RPCServerService: Service {
 }
 
 /// The REST shim as a lifecycle service: on shutdown it stops accepting and closes when idle.
-struct ShimService: Service {
+struct ShimService: ServiceLifecycle.Service {
     let shim: CallbackShim
 
     func run() async throws {
@@ -40,7 +41,7 @@ struct ShimService: Service {
 
 /// Reloads TLS certificates on SIGHUP: new connections use the new files, open ones continue.
 /// A file that fails to load leaves the previous certificates in place and is logged.
-struct CertificateReloadService: Service {
+struct CertificateReloadService: ServiceLifecycle.Service {
     let contexts: [TLSContext]
     let logger: Logger
 

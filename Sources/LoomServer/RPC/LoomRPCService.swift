@@ -96,13 +96,13 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func watchRun(
-        _ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<RunUpdate>
+        _ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<LoomProto.RunUpdate>
     ) async throws {
         var run = try await service.run(migrationId: request.migrationID, candidateId: request.candidateID)
         var lastEntryID = try await service.runHistory(
             migrationId: request.migrationID, candidateId: request.candidateID, limit: 1
         ).last?.id
-        try await writer.write(RunUpdate(run: .init(run)))
+        try await writer.write(LoomProto.RunUpdate(run: .init(run)))
         while !run.status.isFinished {
             try await Task.sleep(for: watchInterval)
             let current = try await service.run(migrationId: request.migrationID, candidateId: request.candidateID)
@@ -111,10 +111,10 @@ public struct LoomRPCService: LoomServiceHandler {
                 migrationId: request.migrationID, candidateId: request.candidateID, limit: 64)
             let fresh = lastEntryID.map { last in recent.drop { $0.id != last }.dropFirst() } ?? recent[...]
             if fresh.isEmpty {
-                try await writer.write(RunUpdate(run: .init(current)))
+                try await writer.write(LoomProto.RunUpdate(run: .init(current)))
             }
             for entry in fresh {
-                try await writer.write(RunUpdate(run: .init(current), entry: .init(entry)))
+                try await writer.write(LoomProto.RunUpdate(run: .init(current), entry: .init(entry)))
             }
             lastEntryID = recent.last?.id ?? lastEntryID
             run = current
