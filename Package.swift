@@ -139,6 +139,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "loom-example-migrator",
+            dependencies: [
+                "LoomExampleMigrator", "LoomRPC", "LoomProto", "LoomTLS", nioPosix, logging, argumentParser,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
@@ -179,6 +188,11 @@ let package = Package(
         .testTarget(
             name: "LoomHTTPTests",
             dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoomServerTests",
+            dependencies: ["LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],
