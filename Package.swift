@@ -5,7 +5,7 @@
 // Dependencies point inward: executables -> LoomServer -> adapters (LoomRPC,
 // LoomHTTP, LoomStores) -> LoomCore. LoomCore imports no NIO, OpenSSL or
 // protobuf-c; only LoomProto touches the protobuf-c structs and only LoomTLS
-// touches OpenSSL. See ARCHITECTURE.md.
+// touches OpenSSL. See README.md (Layout).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [

@@ -13,24 +13,26 @@ struct ServerConfigurationTests {
         }
     }
 
-    @Test(
-        "invalid combinations are refused with a message naming the flag",
-        arguments: [
-            ({ (c: inout ServerConfiguration) in c.insecure = false }, "--tls-cert"),
-            ({ (c: inout ServerConfiguration) in c.insecure = true; c.tls = .init(certificatePath: "/nonexistent.pem", privateKeyPath: "/k", trustedCAPath: nil) }, "no such file"),
-            ({ (c: inout ServerConfiguration) in c.insecure = true; c.policyPath = "/nonexistent.json" }, "--policy"),
-            ({ (c: inout ServerConfiguration) in c.insecure = true; c.redisURL = "http://x" }, "--redis"),
-            ({ (c: inout ServerConfiguration) in c.insecure = true; c.callbackAuth = .mtls }, "--callback-auth mtls"),
-            ({ (c: inout ServerConfiguration) in c.insecure = true; c.maxMessageSize = 10 }, "--max-message-size"),
-            ({ (c: inout ServerConfiguration) in c.insecure = true; c.publicURL = "ftp://x" }, "--public-url"),
-        ] as [(@Sendable (inout ServerConfiguration) -> Void, String)])
-    func invalid(change: @Sendable (inout ServerConfiguration) -> Void, flag: String) {
-        var configuration = ServerConfiguration()
-        change(&configuration)
-        #expect {
-            try configuration.validate()
-        } throws: { error in
-            (error as? ConfigurationError)?.message.contains(flag) == true
+    @Test("invalid combinations are refused with a message naming the flag")
+    func invalid() {
+        var cases: [(ServerConfiguration, String)] = []
+        var c = ServerConfiguration()
+        cases.append((c, "--tls-cert"))
+        c.insecure = true
+        var bad = c
+        bad.tls = .init(certificatePath: "/nonexistent.pem", privateKeyPath: "/k", trustedCAPath: nil)
+        cases.append((bad, "no such file"))
+        bad = c; bad.policyPath = "/nonexistent.json"; cases.append((bad, "--policy"))
+        bad = c; bad.redisURL = "http://x"; cases.append((bad, "--redis"))
+        bad = c; bad.callbackAuth = .mtls; cases.append((bad, "--callback-auth mtls"))
+        bad = c; bad.maxMessageSize = 10; cases.append((bad, "--max-message-size"))
+        bad = c; bad.publicURL = "ftp://x"; cases.append((bad, "--public-url"))
+        for (configuration, flag) in cases {
+            #expect {
+                try configuration.validate()
+            } throws: { error in
+                (error as? ConfigurationError)?.message.contains(flag) == true
+            }
         }
     }
 
