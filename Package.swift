@@ -5,7 +5,7 @@
 // Dependencies point inward: executables -> LoomServer -> adapters (LoomRPC,
 // LoomHTTP, LoomStores) -> LoomCore. LoomCore imports no NIO, OpenSSL or
 // protobuf-c; only LoomProto touches the protobuf-c structs and only LoomTLS
-// touches OpenSSL. See ARCHITECTURE.md.
+// touches OpenSSL. See README.md (Layout).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -139,6 +139,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "loom-example-migrator",
+            dependencies: [
+                "LoomExampleMigrator", "LoomRPC", "LoomProto", "LoomTLS", nioPosix, logging, argumentParser,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
@@ -179,6 +188,11 @@ let package = Package(
         .testTarget(
             name: "LoomHTTPTests",
             dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoomServerTests",
+            dependencies: ["LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],
