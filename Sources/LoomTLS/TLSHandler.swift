@@ -19,6 +19,11 @@ import NIOCore
 ///   the peer's; a peer close_notify is answered and the channel closed. A TCP EOF
 ///   without close_notify fires ``TLSError/Code/uncleanShutdown``.
 ///
+/// In TLS 1.3 a client finishes its handshake before the server has checked the client's
+/// certificate, so a client the server rejects sees ``handshakeFuture`` succeed and then a
+/// ``TLSError/Code/readFailed`` error carrying the server's alert (for example
+/// "tlsv13 alert certificate required"), followed by the channel closing.
+///
 /// Must be used from its channel's event loop only (like every channel handler).
 public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Ciphertext from the network.
