@@ -149,3 +149,36 @@ struct RPCFrameDecoderTests {
         #expect(try Self.decodeAll(frame) == [.status(callID: 1, RPCStatus(code: .unknown), [:])])
     }
 }
+
+@Suite("Wire spec example (Protos/README.md section 7)")
+struct WireSpecExampleTests {
+    static func hex(_ text: String) -> [UInt8] {
+        text.split(separator: " ").map { UInt8($0, radix: 16)! }
+    }
+
+    @Test("the documented CALL_START, MESSAGE and STATUS bytes are exactly what the encoder writes")
+    func workedExample() throws {
+        var encoded = ByteBuffer()
+        encoded.writeRPCFrame(
+            .callStart(.init(callID: 1, method: "/loom.v1.Loom/GetRun", timeout: .seconds(2), metadata: ["x-request-id": "7"]))
+        )
+        #expect(
+            Array(encoded.readableBytesView)
+                == Self.hex(
+                    "00 00 00 31 01 00 00 00 00 01 00 00 00 00 00 1E 84 80 00 14 2F 6C 6F 6F 6D 2E 76 31 2E 4C 6F 6F 6D 2F 47 65 74 52 75 6E 00 01 00 0C 78 2D 72 65 71 75 65 73 74 2D 69 64 00 01 37"
+                )
+        )
+        var message = ByteBuffer()
+        message.writeRPCFrame(.message(callID: 1, ByteBuffer(bytes: [0x0A, 0x01, 0x6D])))
+        #expect(Array(message.readableBytesView) == Self.hex("00 00 00 03 02 00 00 00 00 01 0A 01 6D"))
+        var ok = ByteBuffer()
+        ok.writeRPCFrame(.status(callID: 1, .ok, [:]))
+        #expect(Array(ok.readableBytesView) == Self.hex("00 00 00 05 03 00 00 00 00 01 00 00 00 00 00"))
+        var notFound = ByteBuffer()
+        notFound.writeRPCFrame(.status(callID: 1, RPCStatus(code: .notFound, message: "run not found"), [:]))
+        #expect(
+            Array(notFound.readableBytesView)
+                == Self.hex("00 00 00 12 03 00 00 00 00 01 05 00 0D 72 75 6E 20 6E 6F 74 20 66 6F 75 6E 64 00 00")
+        )
+    }
+}

@@ -158,6 +158,23 @@ struct RPCSocketTests {
         await server.server.close()
     }
 
+    @Test("dropping a server stream early cancels the call on the server")
+    func abandonStream() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        var received = 0
+        for try await _ in try await client.serverStreaming(method: TestMethods.forever, request: ByteBuffer()) {
+            received += 1
+            if received == 3 { break }
+        }
+        #expect(received == 3)
+        try await server.cancelled.wait(for: 1)
+        let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "after"))
+        #expect(String(buffer: reply) == "after")
+        await client.close()
+        await server.server.close()
+    }
+
     @Test("past the per-connection limit calls fail with RESOURCE_EXHAUSTED")
     func concurrencyLimit() async throws {
         let server = try await TestServer.start { $0.maxConcurrentCallsPerConnection = 2 }

@@ -99,6 +99,7 @@ enum TestMethods {
     static let count = "/test.v1.Test/Count"
     static let typed = "/test.v1.Test/Typed"
     static let whoAmI = "/test.v1.Test/WhoAmI"
+    static let forever = "/test.v1.Test/Forever"
 }
 
 /// Decodes a request only if it starts with the byte 0x01, to exercise INVALID_ARGUMENT.
@@ -123,6 +124,7 @@ struct TestServer {
 
     static func start(
         port: Int = 0,
+        security: RPCTransportSecurity = .insecure,
         configure: (inout RPCServer.Configuration) -> Void = { _ in }
     ) async throws -> TestServer {
         let started = EventCounter()
@@ -156,13 +158,25 @@ struct TestServer {
             let count = Int(String(buffer: request)) ?? 0
             for index in 0..<count { try await writer.write(ByteBuffer(string: "\(index)")) }
         }
+        router.registerServerStreaming(TestMethods.forever) { _, _, writer in
+            var index = 0
+            do {
+                while true {
+                    try await writer.write(ByteBuffer(string: "\(index)"))
+                    index += 1
+                }
+            } catch {
+                cancelled.increment()
+                throw error
+            }
+        }
         router.registerUnary(TestMethods.typed, deserializer: StrictDeserializer(), serializer: RPCRawBytesCoder()) { request, _ in
             request
         }
         router.registerUnary(TestMethods.whoAmI) { _, context in
-            ByteBuffer(string: "\(context.peer.identity ?? "anonymous")|\(context.metadata["x-caller"] ?? "")")
+            ByteBuffer(string: "\(context.peer.identity?.value ?? "anonymous")|\(context.metadata["x-caller"] ?? "")")
         }
-        let configuration = RPCServer.Configuration.defaults(transportSecurity: .insecure) {
+        let configuration = RPCServer.Configuration.defaults(transportSecurity: security) {
             $0.maxConcurrentCallsPerConnection = 1024
             configure(&$0)
         }
@@ -172,11 +186,14 @@ struct TestServer {
         return TestServer(server: server, started: started, cancelled: cancelled, gate: gate)
     }
 
-    func client(configure: (inout RPCClient.Configuration) -> Void = { _ in }) -> RPCClient {
+    func client(
+        security: RPCTransportSecurity = .insecure,
+        configure: (inout RPCClient.Configuration) -> Void = { _ in }
+    ) -> RPCClient {
         RPCClient(
             host: "127.0.0.1",
             port: port,
-            configuration: .defaults(transportSecurity: .insecure, configure: configure),
+            configuration: .defaults(transportSecurity: security, configure: configure),
             logger: Self.quietLogger
         )
     }

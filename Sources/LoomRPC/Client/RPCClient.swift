@@ -45,6 +45,7 @@ public final class RPCClient: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let state = NIOLockedValueBox(State.idle(failures: 0, retryAt: nil))
+    private let configurationError: (any Error)?
 
     /// Creates a client. No connection is opened until the first call.
     /// - Parameters:
@@ -68,6 +69,7 @@ public final class RPCClient: Sendable {
         if configuration.transportSecurity.isInsecure {
             logger.warning("RPC client connects WITHOUT TLS (insecure) to \(host):\(port)")
         }
+        self.configurationError = Result { try configuration.transportSecurity.validate(isServer: false) }.error
     }
 
     // MARK: Calls
@@ -197,6 +199,9 @@ public final class RPCClient: Sendable {
 
     /// Returns a usable connection, opening one if needed; waits out the backoff after failures.
     func connection(deadline: NIODeadline?) async throws -> Connection {
+        if let configurationError {
+            throw RPCError(code: .failedPrecondition, message: "invalid client configuration: \(configurationError)", cause: configurationError)
+        }
         while true {
             try Task.checkCancellation()
             switch nextStep() {
@@ -273,6 +278,7 @@ public final class RPCClient: Sendable {
     private func makeConnection() -> EventLoopFuture<Connection> {
         let configuration = self.configuration
         let logger = self.logger
+        let host = self.host
         let handlerConfiguration = ClientConnectionHandler.Configuration(
             maxMessageSize: configuration.maxMessageSize,
             keepaliveInterval: configuration.keepaliveInterval,
@@ -283,13 +289,24 @@ public final class RPCClient: Sendable {
             .connectTimeout(configuration.connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configuration.transportSecurity.configure(channel: channel, isServer: false)
+                    try configuration.transportSecurity.configure(
+                        channel: channel, isServer: false, targetHost: host, logger: logger
+                    )
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ByteToMessageHandler(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize)))
                     try sync.addHandler(ClientConnectionHandler(configuration: handlerConfiguration, logger: logger))
                 }
             }
             .connect(host: host, port: port)
+            .flatMap { channel in
+                // With TLS, a connection is ready once its handshake completed; a failed handshake fails the
+                // connect with the TLSError as cause.
+                guard !configuration.transportSecurity.isInsecure else { return channel.eventLoop.makeSucceededFuture(channel) }
+                return channel.tlsHandshakeCompleted().map { _ in channel }.flatMapErrorThrowing { error in
+                    channel.close(promise: nil)
+                    throw error
+                }
+            }
             .flatMapThrowing { channel in
                 let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
                 return Connection(
@@ -298,5 +315,12 @@ public final class RPCClient: Sendable {
                     acceptsCalls: handler.acceptsCalls
                 )
             }
+    }
+}
+
+extension Result {
+    fileprivate var error: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -1,21 +1,22 @@
 import Logging
+import LoomTLS
 import NIOCore
 
 /// The authenticated (or not) party at the other end of a connection.
 public struct RPCPeer: Hashable, Sendable, CustomStringConvertible {
     /// The identity proven by the peer's TLS certificate: URI SAN (SPIFFE id), else DNS SAN, else subject CN.
     /// `nil` on an insecure (plaintext) connection or when the client presented no certificate.
-    public var identity: String?
+    public var identity: PeerIdentity?
     /// The peer's socket address, for logs.
     public var remoteAddress: String
 
     /// Creates a peer description.
-    public init(identity: String?, remoteAddress: String) {
+    public init(identity: PeerIdentity?, remoteAddress: String) {
         self.identity = identity
         self.remoteAddress = remoteAddress
     }
 
-    public var description: String { "\(identity ?? "<anonymous>")@\(remoteAddress)" }
+    public var description: String { "\(identity.map { "\($0)" } ?? "<anonymous>")@\(remoteAddress)" }
 }
 
 /// What a server handler knows about the call it serves.

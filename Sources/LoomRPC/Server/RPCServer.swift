@@ -69,6 +69,7 @@ public final class RPCServer: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "loom.rpc.server")
     ) async throws -> RPCServer {
+        try configuration.transportSecurity.validate(isServer: true)
         if configuration.transportSecurity.isInsecure {
             logger.warning("RPC server runs WITHOUT TLS (insecure): peers are unauthenticated and traffic is plaintext")
         }
@@ -97,7 +98,9 @@ public final class RPCServer: Sendable {
                         }
                         if report { closedPromise.succeed() }
                     }
-                    try configuration.transportSecurity.configure(channel: channel, isServer: true)
+                    try configuration.transportSecurity.configure(
+                        channel: channel, isServer: true, targetHost: nil, logger: logger
+                    )
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ByteToMessageHandler(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize)))
                     try sync.addHandler(

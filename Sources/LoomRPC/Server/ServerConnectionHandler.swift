@@ -1,4 +1,5 @@
 import Logging
+import LoomTLS
 import NIOCore
 
 /// Serves the calls of one connection: the event-loop side of the server.
@@ -41,12 +42,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var isReading = false
     private var flushPending = false
+    private var flushScheduled = false
 
     init(
         router: RPCRouter,
         authorizer: any RPCAuthorizer,
         configuration: Configuration,
-        peerIdentity: String?,
+        peerIdentity: PeerIdentity?,
         logger: Logger
     ) {
         self.stateMachine = StateMachine(maxConcurrentCalls: configuration.maxConcurrentCalls)
@@ -125,7 +127,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is GracefulShutdownEvent {
+        if let handshake = event as? TLSHandshakeCompleted {
+            // TLS delivers no plaintext before the handshake, so every call sees the verified identity.
+            peer.identity = handshake.peerIdentity
+            context.fireUserInboundEventTriggered(event)
+        } else if event is GracefulShutdownEvent {
             switch stateMachine.beginGracefulShutdown() {
             case .sendGoAway(let lastCallID, let closeNow):
                 write(.goAway(.init(lastCallID: lastCallID, reason: .noError, message: "server shutting down")))
@@ -327,8 +333,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         flushPending = true
     }
 
+    /// Outside a read burst (writes from handler tasks), flushes at the end of the current event-loop tick, so
+    /// responses of calls finishing together leave in one write (and, with TLS, one record batch).
     private func flushIfNotReading() {
-        if !isReading { flushNow() }
+        guard !isReading, !flushScheduled, let eventLoop = context?.eventLoop else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute {
+            let handler = loopBound.value
+            handler.flushScheduled = false
+            handler.flushNow()
+        }
     }
 
     private func flushNow() {
