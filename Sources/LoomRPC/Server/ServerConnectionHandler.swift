@@ -17,6 +17,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     struct Configuration: Sendable {
         var maxConcurrentCalls: Int
         var idleTimeout: TimeAmount?
+        var handlerExecution: RPCServer.HandlerExecution = .globalConcurrentExecutor
     }
 
     /// What a finished handler task reports back to the event loop.
@@ -199,7 +200,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             logger: callLogger
         )
         let authorizer = self.authorizer
-        return Task {
+        let body: @Sendable () async -> Void = {
             let outcome: CallOutcome
             do {
                 switch await authorizer.authorize(peer: handlerContext.peer, method: start.method, metadata: start.metadata) {
@@ -223,7 +224,20 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 // The single place where handler errors become wire statuses.
                 outcome = .failed(RPCErrorMapper.rpcError(for: error, method: start.method, logger: callLogger))
             }
-            eventLoop.execute { loopBound.value.endCall(callID, outcome: outcome) }
+            if eventLoop.inEventLoop {
+                loopBound.value.endCall(callID, outcome: outcome)
+            } else {
+                eventLoop.execute { loopBound.value.endCall(callID, outcome: outcome) }
+            }
+        }
+        switch configuration.handlerExecution.base {
+        case .globalConcurrentExecutor:
+            return Task(operation: body)
+        case .eventLoop:
+            if #available(macOS 15.0, *) {
+                return Task(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop), operation: body)
+            }
+            return Task(operation: body)
         }
     }
 
