@@ -189,9 +189,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let eventLoop = context?.eventLoop else { return nil }
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let callID = start.callID
-        var callLogger = logger
-        callLogger[metadataKey: "rpc.method"] = "\(start.method)"
-        callLogger[metadataKey: "rpc.call_id"] = "\(callID)"
+        let callLogger = {
+            var callLogger = logger
+            callLogger[metadataKey: "rpc.method"] = "\(start.method)"
+            callLogger[metadataKey: "rpc.call_id"] = "\(callID)"
+            return callLogger
+        }()
         let handlerContext = RPCHandlerContext(
             method: start.method,
             deadline: start.timeout.map { NIODeadline.now() + $0 },
