@@ -353,7 +353,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// Outside a read burst (writes from handler tasks), flushes at the end of the current event-loop tick, so
     /// responses of calls finishing together leave in one write (and, with TLS, one record batch).
     private func flushIfNotReading() {
-        guard !isReading, !flushScheduled, let eventLoop = context?.eventLoop else { return }
+        guard !isReading else { return }
+        // The last call in flight: nothing will join this write, so send it now (lowest latency).
+        if stateMachine.activeCallCount == 0 {
+            flushNow()
+            return
+        }
+        guard !flushScheduled, let eventLoop = context?.eventLoop else { return }
         flushScheduled = true
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.execute {
