@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "LoomHTTP",
             dependencies: [
-                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics,
+                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings

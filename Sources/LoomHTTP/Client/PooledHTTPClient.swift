@@ -2,6 +2,7 @@ import Logging
 import LoomTLS
 import NIOCore
 import NIOHTTP1
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// A small HTTP/1.1 client for calls to migrators: keep-alive pool per host, connect and request deadlines,
