@@ -20,6 +20,8 @@ let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift
 let nioTestUtils = Target.Dependency.product(name: "NIOTestUtils", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
 
 let package = Package(
@@ -28,12 +30,18 @@ let package = Package(
     products: [
         // For the benchmarks under Tools/bench, which depend on this package by path.
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
+        .library(name: "LoomRPC", targets: ["LoomRPC"]),
+        .library(name: "LoomTLS", targets: ["LoomTLS"]),
+        .library(name: "LoomProto", targets: ["LoomProto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // MARK: System libraries (tiny C shims over Debian's -dev packages)
@@ -69,7 +77,10 @@ let package = Package(
         ),
         .target(
             name: "LoomRPC",
-            dependencies: ["LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule],
+            dependencies: [
+                "LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -96,14 +107,42 @@ let package = Package(
         // MARK: HTTP (REST shim and migrator client)
         .target(
             name: "LoomHTTP",
-            dependencies: ["LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics],
+            dependencies: [
+                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Composition root
+        .target(
+            name: "LoomServer",
+            dependencies: [
+                "LoomCore", "LoomProto", "LoomRPC", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS",
+                nioCore, nioPosix, logging, metrics, serviceLifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "loom-server",
+            dependencies: ["LoomServer", "LoomHTTP", "LoomTLS", logging, argumentParser],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The example migrator
+        .target(
+            name: "LoomExampleMigrator",
+            dependencies: ["LoomHTTP", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: swiftSettings
         ),
 
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
-            dependencies: ["LoomCore"],
+            dependencies: ["LoomCore", logging],
             path: "Tests/LoomTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -139,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomHTTPTests",
-            dependencies: ["LoomHTTP", "LoomCore", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
             swiftSettings: swiftSettings
         ),
     ],
