@@ -5,7 +5,7 @@
 // Dependencies point inward: executables -> LoomServer -> adapters (LoomRPC,
 // LoomHTTP, LoomStores) -> LoomCore. LoomCore imports no NIO, OpenSSL or
 // protobuf-c; only LoomProto touches the protobuf-c structs and only LoomTLS
-// touches OpenSSL. See ARCHITECTURE.md.
+// touches OpenSSL. See README.md (Layout).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "LoomHTTP",
             dependencies: [
-                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics,
+                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
@@ -136,6 +136,15 @@ let package = Package(
         .target(
             name: "LoomExampleMigrator",
             dependencies: ["LoomHTTP", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "loom-example-migrator",
+            dependencies: [
+                "LoomExampleMigrator", "LoomRPC", "LoomProto", "LoomTLS", nioPosix, logging, argumentParser,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -179,6 +188,11 @@ let package = Package(
         .testTarget(
             name: "LoomHTTPTests",
             dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoomServerTests",
+            dependencies: ["LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],

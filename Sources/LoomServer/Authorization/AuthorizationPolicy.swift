@@ -50,6 +50,13 @@ public struct AuthorizationPolicy: Sendable, Equatable {
         public var pattern: String
         /// The roles granted.
         public var roles: Set<Role>
+
+        /// Creates a rule.
+        public init(kind: PeerIdentity.Source, pattern: String, roles: Set<Role>) {
+            self.kind = kind
+            self.pattern = pattern
+            self.roles = roles
+        }
     }
 
     /// The rules in file order.

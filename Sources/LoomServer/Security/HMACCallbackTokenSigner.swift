@@ -63,6 +63,8 @@ enum Base64URL {
         else { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        return Data(base64Encoded: base64).map(Array.init)
+        guard let bytes = Data(base64Encoded: base64).map(Array.init) else { return nil }
+        // Only the canonical encoding is accepted: unused trailing bits must be zero.
+        return encode(bytes) == text ? bytes : nil
     }
 }
