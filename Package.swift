@@ -13,6 +13,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioConcurrencyHelpers = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
@@ -24,11 +25,19 @@ let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift
 let package = Package(
     name: "Loom",
     platforms: [.macOS(.v14)],
+    products: [
+        // For the benchmarks under Tools/bench, which depend on this package by path.
+        .library(name: "LoomRedis", targets: ["LoomRedis"]),
+        .library(name: "LoomRPC", targets: ["LoomRPC"]),
+        .library(name: "LoomTLS", targets: ["LoomTLS"]),
+        .library(name: "LoomProto", targets: ["LoomProto"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: System libraries (tiny C shims over Debian's -dev packages)
@@ -56,19 +65,25 @@ let package = Package(
         // MARK: Transport
         .target(
             name: "LoomTLS",
-            dependencies: ["COpenSSL", nioCore, nioPosix, logging],
+            dependencies: [
+                "COpenSSL", nioCore, nioPosix, logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "LoomRPC",
-            dependencies: ["LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule],
+            dependencies: [
+                "LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
         // MARK: Store
         .target(
             name: "LoomRedis",
-            dependencies: ["LoomTLS", nioCore, nioPosix, logging, dequeModule],
+            dependencies: ["LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
 
@@ -81,13 +96,17 @@ let package = Package(
         .target(
             name: "LoomStores",
             dependencies: ["LoomCore", "LoomRedis", logging],
+            exclude: ["REDIS-KEYS.md"],
             swiftSettings: swiftSettings
         ),
 
         // MARK: HTTP (REST shim and migrator client)
         .target(
             name: "LoomHTTP",
-            dependencies: ["LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics],
+            dependencies: [
+                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -130,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomHTTPTests",
-            dependencies: ["LoomHTTP", "LoomCore", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
             swiftSettings: swiftSettings
         ),
     ],

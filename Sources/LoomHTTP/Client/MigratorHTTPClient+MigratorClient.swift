@@ -1,0 +1,44 @@
+import LoomCore
+import NIOCore
+
+extension MigratorHTTPClient: MigratorClient {
+    /// `MigratorClient` port: POSTs the reference dispatch body (plus Loom's fields) to `{baseURL}/dispatch-step`.
+    public func dispatchStep(_ request: LoomCore.DispatchStepRequest, baseURL: String, timeout: Duration) async throws {
+        do {
+            try await self.dispatchStep(ReferenceJSON.DispatchStepRequest(request), migratorUrl: baseURL, timeout: timeout)
+        } catch {
+            throw MigratorCallError(error)
+        }
+    }
+
+    /// `MigratorClient` port: POSTs the reference dry-run body to `{baseURL}/dry-run`.
+    public func dryRun(_ request: LoomCore.DryRunRequest, baseURL: String, timeout: Duration) async throws -> LoomCore.DryRunResult {
+        do {
+            return try await self.dryRun(ReferenceJSON.DryRunRequest(request), migratorUrl: baseURL, timeout: timeout).domain
+        } catch {
+            throw MigratorCallError(error)
+        }
+    }
+}
+
+extension MigratorCallError {
+    /// The port's error for a client error: statuses keep their code and body excerpt.
+    init(_ error: MigratorClientError) {
+        let kind: Kind
+        switch error.code {
+        case .unexpectedStatus:
+            kind = .httpStatus(error.statusCode ?? 0)
+        case .requestTimeout, .connectTimeout:
+            kind = .timeout
+        case .invalidResponse, .responseTooLarge:
+            kind = .badResponse
+        default:
+            kind = .unreachable
+        }
+        var detail = error.message
+        if let excerpt = error.bodyExcerpt, !excerpt.isEmpty {
+            detail += " — body: \(excerpt)"
+        }
+        self.init(kind, detail: detail)
+    }
+}

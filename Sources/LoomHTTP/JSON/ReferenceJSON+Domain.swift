@@ -1,0 +1,182 @@
+import LoomCore
+
+// Conversions between the reference JSON bodies and LoomCore's domain types, in one place.
+//
+// Inbound, absent optionals become the domain's empty values. Outbound, empty optional values are omitted, as
+// the reference omits unset fields: a candidate's `metadata`/`files`, a step's `config`/`type`, and Loom's
+// added dispatch fields when they are empty.
+
+extension ReferenceJSON.Candidate {
+    /// The domain candidate; an absent status is `not_started`.
+    public var domain: LoomCore.Candidate {
+        LoomCore.Candidate(
+            id: self.id,
+            kind: self.kind,
+            metadata: self.metadata ?? [:],
+            files: (self.files ?? []).map(\.domain),
+            status: self.status.map(\.domain) ?? .notStarted
+        )
+    }
+
+    /// The reference form of a domain candidate.
+    public init(_ candidate: LoomCore.Candidate) {
+        self.init(
+            id: candidate.id,
+            kind: candidate.kind,
+            metadata: candidate.metadata.isEmpty ? nil : candidate.metadata,
+            files: candidate.files.isEmpty ? nil : candidate.files.map(ReferenceJSON.FileGroup.init),
+            status: ReferenceJSON.CandidateStatus(candidate.status)
+        )
+    }
+}
+
+extension ReferenceJSON.CandidateStatus {
+    /// The domain status.
+    public var domain: LoomCore.CandidateStatus {
+        switch self {
+        case .notStarted: .notStarted
+        case .running: .running
+        case .completed: .completed
+        }
+    }
+
+    /// The reference form of a domain status.
+    public init(_ status: LoomCore.CandidateStatus) {
+        switch status {
+        case .notStarted: self = .notStarted
+        case .running: self = .running
+        case .completed: self = .completed
+        }
+    }
+}
+
+extension ReferenceJSON.FileGroup {
+    /// The domain file group.
+    public var domain: LoomCore.FileGroup {
+        LoomCore.FileGroup(name: self.name, repo: self.repo, files: self.files.map { LoomCore.FileRef(path: $0.path, url: $0.url) })
+    }
+
+    /// The reference form of a domain file group.
+    public init(_ group: LoomCore.FileGroup) {
+        self.init(name: group.name, repo: group.repo, files: group.files.map { ReferenceJSON.FileRef(path: $0.path, url: $0.url) })
+    }
+}
+
+extension ReferenceJSON.StepDefinition {
+    /// The domain step.
+    public var domain: LoomCore.StepDefinition {
+        LoomCore.StepDefinition(
+            name: self.name,
+            migratorApp: self.migratorApp,
+            description: self.description ?? "",
+            type: self.type ?? "",
+            config: self.config ?? [:]
+        )
+    }
+
+    /// The reference form of a domain step.
+    public init(_ step: LoomCore.StepDefinition) {
+        self.init(
+            name: step.name,
+            migratorApp: step.migratorApp,
+            description: step.description.isEmpty ? nil : step.description,
+            type: step.type.isEmpty ? nil : step.type,
+            config: step.config.isEmpty ? nil : step.config
+        )
+    }
+}
+
+extension ReferenceJSON.MigrationAnnouncement {
+    /// The announced migration (timestamps and owner are set by the service).
+    public var domain: LoomCore.Migration {
+        LoomCore.Migration(
+            id: self.id,
+            name: self.name,
+            description: self.description ?? "",
+            migratorUrl: self.migratorUrl,
+            requiredInputs: (self.requiredInputs ?? []).map { LoomCore.InputDefinition(name: $0.name, label: $0.label) },
+            candidates: (self.candidates ?? []).map(\.domain),
+            steps: self.steps.map(\.domain)
+        )
+    }
+}
+
+extension ReferenceJSON.StepCompletedEvent {
+    /// The domain event; absent phase, metadata and reason are empty.
+    public var domain: LoomCore.StepEvent {
+        LoomCore.StepEvent(
+            stepName: self.stepName,
+            candidateId: self.candidateId,
+            success: self.success,
+            phase: self.phase ?? "",
+            metadata: self.metadata ?? [:],
+            failureReason: self.failureReason ?? ""
+        )
+    }
+}
+
+extension ReferenceJSON.DispatchStepRequest {
+    /// The wire form of a domain dispatch: the reference fields, plus Loom's when they are set.
+    public init(_ request: LoomCore.DispatchStepRequest) {
+        self.init(
+            migrationId: request.migrationId,
+            stepName: request.stepName,
+            candidate: ReferenceJSON.Candidate(request.candidate),
+            config: request.config.isEmpty ? nil : request.config,
+            callbackId: request.callbackId,
+            eventName: request.eventName,
+            migratorApp: request.migratorApp,
+            migratorUrl: request.migratorUrl,
+            type: request.type.isEmpty ? nil : request.type,
+            idempotencyKey: request.idempotencyKey.isEmpty ? nil : request.idempotencyKey,
+            attempt: Int(request.attempt),
+            callbackToken: request.callbackToken.isEmpty ? nil : request.callbackToken,
+            callbackUrl: request.callbackUrl.isEmpty ? nil : request.callbackUrl
+        )
+    }
+}
+
+extension ReferenceJSON.DryRunRequest {
+    /// The wire form of a domain dry-run request.
+    public init(_ request: LoomCore.DryRunRequest) {
+        self.init(
+            migrationId: request.migrationId,
+            candidate: ReferenceJSON.Candidate(request.candidate),
+            steps: request.steps.map(ReferenceJSON.StepDefinition.init)
+        )
+    }
+}
+
+extension ReferenceJSON.DryRunResult {
+    /// The domain dry-run result.
+    public var domain: LoomCore.DryRunResult {
+        LoomCore.DryRunResult(
+            steps: self.steps.map { step in
+                LoomCore.StepDryRunResult(
+                    stepName: step.stepName,
+                    skipped: step.skipped,
+                    error: step.error ?? "",
+                    files: (step.files ?? []).map { file in
+                        LoomCore.FileDiff(
+                            path: file.path,
+                            repo: file.repo,
+                            before: file.before ?? "",
+                            after: file.after,
+                            status: file.status.domain
+                        )
+                    }
+                )
+            }
+        )
+    }
+}
+
+extension ReferenceJSON.FileDiffStatus {
+    var domain: LoomCore.FileDiffStatus {
+        switch self {
+        case .new: .new
+        case .modified: .modified
+        case .deleted: .deleted
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Logging
+import LoomTLS
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The REST callback shim: an HTTP/1.1 server for migrators (announce, candidates, events) plus health,
+/// readiness and Prometheus metrics.
+///
+/// ```swift
+/// let shim = CallbackShim(configuration: .defaults { $0.port = 8081 }, router: router, group: group, logger: logger)
+/// try await shim.start()          // binds; `shim.localPort` is the bound port
+/// ...
+/// try await shim.shutdown()       // stops accepting, closes connections
+/// ```
+public final class CallbackShim: Sendable {
+    private let configuration: CallbackShimConfiguration
+    private let router: CallbackShimRouter
+    private let tls: TLSContext?
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let state = NIOLockedValueBox<State>(.initial)
+
+    private struct State {
+        var serverChannel: (any Channel)?
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        var stopped = false
+
+        static var initial: Self { Self() }
+    }
+
+    /// Creates a shim.
+    /// - Parameters:
+    ///   - configuration: Address, limits and auth mode.
+    ///   - router: The routing layer (its auth mode should equal `configuration.callbackAuth`).
+    ///   - tls: A server TLS context to serve HTTPS (with client certificates when it asks for them, as the
+    ///     `mtls` auth mode needs); `nil` serves plain HTTP.
+    ///   - group: Event loops to serve on.
+    ///   - logger: Logger for lifecycle and errors.
+    public init(
+        configuration: CallbackShimConfiguration,
+        router: CallbackShimRouter,
+        tls: TLSContext? = nil,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.router = router
+        self.tls = tls
+        self.group = group
+        self.logger = logger
+    }
+
+    /// The port the shim listens on, once started.
+    public var localPort: Int? {
+        self.state.withLockedValue { $0.serverChannel?.localAddress?.port }
+    }
+
+    /// Binds and starts accepting connections.
+    public func start() async throws {
+        let config = self.configuration
+        let router = self.router
+        let tls = self.tls
+        let logger = self.logger
+        if config.callbackAuth == .mtls, tls == nil {
+            self.logger.error("callback auth mode mtls needs TLS with client certificates; every event will be refused")
+        }
+        if config.callbackAuth == .none {
+            self.logger.warning(
+                "callback authentication is OFF (mode none): anyone who can reach the shim can post step events",
+                metadata: ["host": "\(config.host)", "port": "\(config.port)"]
+            )
+        }
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = config.maxHeaderSize
+        limits.maxHeaderFieldSize = config.maxHeaderSize
+        limits.maxHeaderFieldCount = 256
+        let decoderLimits = limits
+        let channel = try await ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    let tlsHandler = try tls.map { try sync.addTLSServerHandlers(context: $0, logger: logger) }
+                    try sync.addHandler(
+                        ConnectionDeadlineHandler(idleTimeout: config.idleTimeout, readTimeout: config.requestReadTimeout)
+                    )
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withServerUpgrade: nil,
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: true,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits
+                    )
+                    try sync.addHandler(
+                        ShimConnectionHandler(
+                            router: router,
+                            maxBodySize: config.maxBodySize,
+                            requestTimeout: config.requestTimeout,
+                            peerIdentity: { tlsHandler?.peerIdentity?.value }
+                        )
+                    )
+                    self?.track(channel)
+                }
+            }
+            .bind(host: config.host, port: config.port)
+            .get()
+        self.state.withLockedValue { $0.serverChannel = channel }
+        self.logger.info(
+            "callback shim listening",
+            metadata: [
+                "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
+                "auth": "\(config.callbackAuth.rawValue)",
+                "tls": "\(tls != nil)",
+            ]
+        )
+    }
+
+    /// Stops accepting connections and closes the open ones. Idempotent.
+    public func shutdown() async throws {
+        let (server, connections) = self.state.withLockedValue { state in
+            state.stopped = true
+            let result = (state.serverChannel, Array(state.connections.values))
+            state.serverChannel = nil
+            state.connections = [:]
+            return result
+        }
+        try? await server?.close()
+        for connection in connections {
+            try? await connection.close()
+        }
+    }
+
+    private func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        let accepted = self.state.withLockedValue { state -> Bool in
+            guard !state.stopped else { return false }
+            state.connections[id] = channel
+            return true
+        }
+        guard accepted else {
+            channel.close(promise: nil)
+            return
+        }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.state.withLockedValue { $0.connections.removeValue(forKey: id) }
+        }
+    }
+}

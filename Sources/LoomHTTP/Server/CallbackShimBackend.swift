@@ -1,0 +1,47 @@
+/// Who is calling the shim, as far as the transport can tell.
+public struct ShimCaller: Sendable, Hashable {
+    /// The bearer token from `Authorization`, if any.
+    public var bearerToken: String?
+    /// The verified TLS client certificate identity (URI SAN, else DNS SAN, else CN), if any.
+    public var peerIdentity: String?
+    /// The authentication mode the shim runs in.
+    public var authMode: CallbackShimConfiguration.CallbackAuthMode
+
+    /// Creates a caller description.
+    public init(bearerToken: String?, peerIdentity: String?, authMode: CallbackShimConfiguration.CallbackAuthMode) {
+        self.bearerToken = bearerToken
+        self.peerIdentity = peerIdentity
+        self.authMode = authMode
+    }
+}
+
+/// The use cases the shim's routes invoke, in reference-JSON terms.
+///
+/// The production implementation adapts `LoomCore`'s `Service` (converting bodies to domain types and checking
+/// callback tokens with the token signer); tests may supply their own. Errors thrown here are turned into HTTP
+/// responses by ``HTTPErrorMapping`` — the one place that maps errors to status codes.
+public protocol CallbackShimBackend: Sendable {
+    /// Registers or updates a migration (`POST /registry/announce`).
+    func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws
+
+    /// Merges discovered candidates into a migration (`POST /migrations/{id}/candidates`).
+    func submitCandidates(_ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller) async throws
+
+    /// Applies a step event to the run `callbackId` (`POST /event/{id}` and `/event/{id}/pr-opened`).
+    ///
+    /// In ``CallbackShimConfiguration/CallbackAuthMode/token`` mode the shim guarantees `caller.bearerToken` is
+    /// present, and in `mtls` mode that `caller.peerIdentity` is; the backend verifies that they are the right ones.
+    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws
+
+    /// Applies a `pr-opened` notification (`POST /event/{id}/pr-opened`): an event whose phase is `open`.
+    func recordPullRequestOpened(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws
+}
+
+extension CallbackShimBackend {
+    /// Records the event with `phase` forced to `open` (the reference's recommended alias).
+    public func recordPullRequestOpened(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+        var event = event
+        event.phase = "open"
+        try await self.recordEvent(event, callbackId: callbackId, caller: caller)
+    }
+}

@@ -1,0 +1,140 @@
+/// The methods of `service Loom`, with their Swift request and response types.
+///
+/// The cases follow the declaration order of `Protos/loom/v1/loom.proto`; a test checks
+/// names, order, message types and streaming against the proto and against protobuf-c's
+/// service descriptor, so this list cannot drift from the contract unnoticed.
+public enum LoomMethod: String, CaseIterable, Sendable {
+    /// Registers or updates a migration.
+    case announce = "Announce"
+    /// Lists migrations, a page at a time.
+    case listMigrations = "ListMigrations"
+    /// Reads one migration with its candidates.
+    case getMigration = "GetMigration"
+    /// Adds or refreshes candidates of a migration.
+    case submitCandidates = "SubmitCandidates"
+    /// Lists the candidates of a migration.
+    case listCandidates = "ListCandidates"
+    /// Starts (or restarts) a run for a candidate.
+    case startRun = "StartRun"
+    /// Cancels a run.
+    case cancelRun = "CancelRun"
+    /// Retries the failed current step of a run.
+    case retryStep = "RetryStep"
+    /// Reads a run with its step results.
+    case getRun = "GetRun"
+    /// Reads the history of a run.
+    case getRunHistory = "GetRunHistory"
+    /// Previews what a run would change.
+    case dryRun = "DryRun"
+    /// Applies a migrator's step event to a run.
+    case reportStepEvent = "ReportStepEvent"
+    /// Streams a run's state after every transition (server streaming).
+    case watchRun = "WatchRun"
+
+    /// The method name as declared in the proto, e.g. `Announce`.
+    public var name: String { rawValue }
+
+    /// The wire name, `/loom.v1.Loom/<name>`.
+    public var path: String { "/loom.v1.Loom/\(rawValue)" }
+
+    /// The method with this wire name (`/loom.v1.Loom/<name>`), or nil.
+    public init?(path: String) {
+        let prefix = "/loom.v1.Loom/"
+        guard path.hasPrefix(prefix) else { return nil }
+        self.init(rawValue: String(path.dropFirst(prefix.count)))
+    }
+
+    /// Whether the server answers with a stream of responses (only `WatchRun`).
+    public var isServerStreaming: Bool { self == .watchRun }
+
+    /// The protobuf-c description of the method.
+    public var descriptor: LoomMethodDescriptor {
+        // Safe: a test checks that the descriptor lists exactly these methods in this order.
+        LoomServiceDescriptor.methods[Self.allCases.firstIndex(of: self)!]
+    }
+
+    /// The Swift type of the request message.
+    public var requestType: any LoomMessage.Type {
+        switch self {
+        case .announce: AnnounceRequest.self
+        case .listMigrations: ListMigrationsRequest.self
+        case .getMigration: GetMigrationRequest.self
+        case .submitCandidates: SubmitCandidatesRequest.self
+        case .listCandidates: ListCandidatesRequest.self
+        case .startRun: StartRunRequest.self
+        case .cancelRun: CancelRunRequest.self
+        case .retryStep: RetryStepRequest.self
+        case .getRun: GetRunRequest.self
+        case .getRunHistory: GetRunHistoryRequest.self
+        case .dryRun: DryRunRequest.self
+        case .reportStepEvent: ReportStepEventRequest.self
+        case .watchRun: WatchRunRequest.self
+        }
+    }
+
+    /// The Swift type of the response message (of each streamed message for `WatchRun`).
+    public var responseType: any LoomMessage.Type {
+        switch self {
+        case .announce: AnnounceResponse.self
+        case .listMigrations: ListMigrationsResponse.self
+        case .getMigration: Migration.self
+        case .submitCandidates: SubmitCandidatesResponse.self
+        case .listCandidates: ListCandidatesResponse.self
+        case .startRun, .cancelRun, .retryStep, .getRun: Run.self
+        case .getRunHistory: GetRunHistoryResponse.self
+        case .dryRun: DryRunResult.self
+        case .reportStepEvent: ReportStepEventResponse.self
+        case .watchRun: RunUpdate.self
+        }
+    }
+}
+
+/// A method of `service Loom` together with its request and response types, for typed
+/// clients and routers:
+/// ```swift
+/// func call<Request, Response>(_ method: LoomMethodSignature<Request, Response>, _ request: Request) async throws -> Response
+/// let run = try await client.call(.startRun, StartRunRequest(migrationID: "m", candidateID: "c"))
+/// ```
+public struct LoomMethodSignature<Request: LoomMessage, Response: LoomMessage>: Sendable, Hashable {
+    /// The method.
+    public let method: LoomMethod
+
+    private init(_ method: LoomMethod) { self.method = method }
+
+    /// `Announce`.
+    public static var announce: LoomMethodSignature<AnnounceRequest, AnnounceResponse> { .init(.announce) }
+    /// `ListMigrations`.
+    public static var listMigrations: LoomMethodSignature<ListMigrationsRequest, ListMigrationsResponse> {
+        .init(.listMigrations)
+    }
+    /// `GetMigration`.
+    public static var getMigration: LoomMethodSignature<GetMigrationRequest, Migration> { .init(.getMigration) }
+    /// `SubmitCandidates`.
+    public static var submitCandidates: LoomMethodSignature<SubmitCandidatesRequest, SubmitCandidatesResponse> {
+        .init(.submitCandidates)
+    }
+    /// `ListCandidates`.
+    public static var listCandidates: LoomMethodSignature<ListCandidatesRequest, ListCandidatesResponse> {
+        .init(.listCandidates)
+    }
+    /// `StartRun`.
+    public static var startRun: LoomMethodSignature<StartRunRequest, Run> { .init(.startRun) }
+    /// `CancelRun`.
+    public static var cancelRun: LoomMethodSignature<CancelRunRequest, Run> { .init(.cancelRun) }
+    /// `RetryStep`.
+    public static var retryStep: LoomMethodSignature<RetryStepRequest, Run> { .init(.retryStep) }
+    /// `GetRun`.
+    public static var getRun: LoomMethodSignature<GetRunRequest, Run> { .init(.getRun) }
+    /// `GetRunHistory`.
+    public static var getRunHistory: LoomMethodSignature<GetRunHistoryRequest, GetRunHistoryResponse> {
+        .init(.getRunHistory)
+    }
+    /// `DryRun`.
+    public static var dryRun: LoomMethodSignature<DryRunRequest, DryRunResult> { .init(.dryRun) }
+    /// `ReportStepEvent`.
+    public static var reportStepEvent: LoomMethodSignature<ReportStepEventRequest, ReportStepEventResponse> {
+        .init(.reportStepEvent)
+    }
+    /// `WatchRun` (server streaming: `Response` is the type of each streamed message).
+    public static var watchRun: LoomMethodSignature<WatchRunRequest, RunUpdate> { .init(.watchRun) }
+}

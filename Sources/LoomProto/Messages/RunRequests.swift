@@ -1,0 +1,241 @@
+// Requests and responses of the run methods of `service Loom`.
+//
+// Mirrors Protos/loom/v1/loom.proto; field docs are the proto's comments.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
+
+/// The request of `Loom.StartRun`.
+///
+/// The Swift form of `loom.v1.StartRunRequest`.
+public struct StartRunRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The candidate's id within the migration.
+    public var candidateID: String
+    /// Operator inputs; every required input of the migration must be present and non-empty.
+    public var inputs: [String: String]
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = "",
+        inputs: [String: String] = [:]
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+        self.inputs = inputs
+    }
+}
+
+/// The request of `Loom.CancelRun`.
+///
+/// The Swift form of `loom.v1.CancelRunRequest`.
+public struct CancelRunRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The candidate's id within the migration.
+    public var candidateID: String
+    /// Recorded in the run's history.
+    public var reason: String
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = "",
+        reason: String = ""
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+        self.reason = reason
+    }
+}
+
+/// The request of `Loom.RetryStep`.
+///
+/// The Swift form of `loom.v1.RetryStepRequest`.
+public struct RetryStepRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The candidate's id within the migration.
+    public var candidateID: String
+    /// Must name the run's current, failed step.
+    public var stepName: String
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = "",
+        stepName: String = ""
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+        self.stepName = stepName
+    }
+}
+
+/// The request of `Loom.GetRun`.
+///
+/// The Swift form of `loom.v1.GetRunRequest`.
+public struct GetRunRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The candidate's id within the migration.
+    public var candidateID: String
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = ""
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+    }
+}
+
+/// The request of `Loom.GetRunHistory`.
+///
+/// The Swift form of `loom.v1.GetRunHistoryRequest`.
+public struct GetRunHistoryRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The candidate's id within the migration.
+    public var candidateID: String
+    /// Maximum entries, newest last; 0 = all retained entries.
+    public var limit: UInt32
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = "",
+        limit: UInt32 = 0
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+        self.limit = limit
+    }
+}
+
+/// The response of `Loom.GetRunHistory`.
+///
+/// The Swift form of `loom.v1.GetRunHistoryResponse`.
+public struct GetRunHistoryResponse: Sendable, Hashable {
+    /// Oldest first.
+    public var entries: [HistoryEntry]
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        entries: [HistoryEntry] = []
+    ) {
+        self.entries = entries
+    }
+}
+
+/// The request of `Loom.DryRun`.
+///
+/// The Swift form of `loom.v1.DryRunRequest`.
+public struct DryRunRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The stored candidate to preview (its metadata and files are used).
+    public var candidateID: String
+    /// Merged into the candidate's metadata, as at start.
+    public var inputs: [String: String]
+    /// Optional: preview a candidate that is not stored (as the reference console does);
+    /// used when candidate_id is empty.
+    public var candidate: Candidate?
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = "",
+        inputs: [String: String] = [:],
+        candidate: Candidate? = nil
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+        self.inputs = inputs
+        self.candidate = candidate
+    }
+}
+
+/// The request of `Loom.ReportStepEvent`.
+///
+/// The Swift form of `loom.v1.ReportStepEventRequest`.
+public struct ReportStepEventRequest: Sendable, Hashable {
+    /// The callback id given on dispatch (the run id).
+    public var runID: String
+    /// The callback token given on dispatch; required unless the server runs with
+    /// callback auth "none" or "mtls".
+    public var callbackToken: String
+    /// The event to apply to the run.
+    public var event: StepEvent?
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        runID: String = "",
+        callbackToken: String = "",
+        event: StepEvent? = nil
+    ) {
+        self.runID = runID
+        self.callbackToken = callbackToken
+        self.event = event
+    }
+}
+
+/// The response of `Loom.ReportStepEvent`.
+///
+/// The Swift form of `loom.v1.ReportStepEventResponse`.
+public struct ReportStepEventResponse: Sendable, Hashable {
+    /// "event raised", as the REST shim answers.
+    public var status: String
+    /// The run after the event was applied.
+    public var run: Run?
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        status: String = "",
+        run: Run? = nil
+    ) {
+        self.status = status
+        self.run = run
+    }
+}
+
+/// The request of `Loom.WatchRun`.
+///
+/// The Swift form of `loom.v1.WatchRunRequest`.
+public struct WatchRunRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The candidate's id within the migration.
+    public var candidateID: String
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = ""
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+    }
+}
+
+/// One message of a WatchRun stream: the run after a transition.
+///
+/// The Swift form of `loom.v1.RunUpdate`.
+public struct RunUpdate: Sendable, Hashable {
+    /// The run after the transition.
+    public var run: Run?
+    /// The transition that produced this update; absent in the first message.
+    public var entry: HistoryEntry?
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        run: Run? = nil,
+        entry: HistoryEntry? = nil
+    ) {
+        self.run = run
+        self.entry = entry
+    }
+}

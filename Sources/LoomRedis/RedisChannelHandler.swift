@@ -1,0 +1,172 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Why a connection closed: the first error the handler failed its requests with.
+/// Kept outside the pipeline so that writes after the close report the real cause
+/// (say, a protocol violation) rather than "I/O on closed channel".
+final class RedisCloseReason: Sendable {
+    private let box = NIOLockedValueBox<RedisError?>(nil)
+
+    /// The recorded reason, if the connection closed.
+    var error: RedisError? { box.withLockedValue { $0 } }
+
+    /// Records `error` unless a reason is already known.
+    func record(_ error: RedisError) {
+        box.withLockedValue { if $0 == nil { $0 = error } }
+    }
+}
+
+/// What the connection writes into its channel: commands with the promise for their replies.
+struct RedisOutbound: Sendable {
+    enum Kind: Sendable {
+        /// One command, one reply.
+        case single(RedisCommand, EventLoopPromise<RESPValue>)
+        /// Commands written together (pipeline, MULTI/EXEC); `replies` replies are collected.
+        case batch([RedisCommand], replies: Int, EventLoopPromise<[RESPValue]>)
+    }
+
+    var kind: Kind
+    var deadline: NIODeadline?
+}
+
+/// Writes commands and matches replies to them in order (pipelining), enforces
+/// per-command deadlines, and routes pub/sub messages to a sink.
+///
+/// Placed after `ByteToMessageHandler(RESPDecoder())`. A decoding error, an
+/// unsolicited reply or the channel going inactive fails every request in flight
+/// with a ``RedisError`` and closes the channel.
+final class RedisChannelHandler: ChannelDuplexHandler {
+    typealias InboundIn = RESPValue
+    typealias OutboundIn = RedisOutbound
+    typealias OutboundOut = ByteBuffer
+
+    private var state = StateMachine()
+    private let pushSink: (@Sendable (RESPValue) -> Void)?
+    private let closeReason: RedisCloseReason
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+
+    /// Creates the handler. With a `pushSink`, the connection is in pub/sub mode:
+    /// messages (RESP3 pushes, or RESP2 `message` arrays) go to the sink.
+    init(pushSink: (@Sendable (RESPValue) -> Void)? = nil, closeReason: RedisCloseReason = RedisCloseReason()) {
+        self.pushSink = pushSink
+        self.closeReason = closeReason
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.failAll(RedisError(.connectionClosed, "connection handler removed"))
+        self.context = nil
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let outbound = Self.unwrapOutboundIn(data)
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        let waiter: StateMachine.Waiter
+        let name: String
+        switch outbound.kind {
+        case .single(let command, let replyPromise):
+            RESPEncoder.encode(command, into: &buffer)
+            waiter = .single(replyPromise)
+            name = command.name
+        case .batch(let commands, let replies, let replyPromise):
+            for command in commands { RESPEncoder.encode(command, into: &buffer) }
+            waiter = .batch(replyPromise, collected: [], remaining: replies)
+            name = commands.first?.name ?? "batch"
+            if replies == 0 {
+                replyPromise.succeed([])
+                context.write(Self.wrapOutboundOut(buffer), promise: promise)
+                return
+            }
+        }
+        switch state.enqueue(waiter, deadline: outbound.deadline, commandName: name) {
+        case .fail(let error):
+            StateMachine.Pending(id: 0, waiter: waiter, deadline: nil, commandName: name, abandoned: false).fail(error)
+            promise?.fail(error)
+        case .write(let scheduleTimer):
+            if let scheduleTimer { self.scheduleTimer(at: scheduleTimer, context: context) }
+            context.write(Self.wrapOutboundOut(buffer), promise: promise)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let value = Self.unwrapInboundIn(data)
+        if self.isPushMessage(value) {
+            self.pushSink?(value)
+            return
+        }
+        switch state.receivedReply(value) {
+        case .succeedSingle(let promise, let reply): promise.succeed(reply)
+        case .succeedBatch(let promise, let replies): promise.succeed(replies)
+        case .none: break
+        case .unexpected:
+            self.failAll(RedisError(.protocolViolation, "the server sent a reply nobody asked for"))
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let redisError = error as? RedisError ?? RedisError(.connectionClosed, "connection failed: \(error)")
+        self.failAll(redisError)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.failAll(RedisError(.connectionClosed, "the connection to the server closed"))
+        context.fireChannelInactive()
+    }
+
+    // MARK: - Internals
+
+    /// In pub/sub mode, RESP3 pushes and RESP2 `message`/`pmessage`/`smessage` arrays are
+    /// messages; subscription confirmations answer the (P/S)SUBSCRIBE requests.
+    private func isPushMessage(_ value: RESPValue) -> Bool {
+        switch value {
+        case .push(let elements):
+            guard pushSink != nil else { return true }  // RESP3 pushes are never replies outside pub/sub
+            return !Self.isSubscriptionConfirmation(elements.first)
+        case .array(let elements) where pushSink != nil:
+            switch elements.first?.string?.lowercased() {
+            case "message", "pmessage", "smessage": return true
+            default: return false
+            }
+        default:
+            return false
+        }
+    }
+
+    private static func isSubscriptionConfirmation(_ kind: RESPValue?) -> Bool {
+        switch kind?.string?.lowercased() {
+        case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe": return true
+        default: return false
+        }
+    }
+
+    private func failAll(_ error: RedisError) {
+        self.closeReason.record(error)
+        self.timer?.cancel()
+        self.timer = nil
+        for pending in state.closed(error) { pending.fail(error) }
+    }
+
+    private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            loopBound.value.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        self.timer = nil
+        guard let context else { return }
+        let (expired, next) = state.timerFired(now: .now())
+        for pending in expired {
+            pending.fail(RedisError(.timeout, "no reply to \(pending.commandName) before its deadline"))
+        }
+        if let next { self.scheduleTimer(at: next, context: context) }
+    }
+}

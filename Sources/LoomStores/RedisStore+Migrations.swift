@@ -1,0 +1,191 @@
+import LoomCore
+import LoomRedis
+
+extension RedisStore {
+    /// Creates or updates a migration atomically (one Lua script); see ``MigrationStore/announce(_:newCandidates:owner:at:)``.
+    public func announce(
+        _ migration: Migration, newCandidates: [Candidate], owner: String?, at now: Timestamp
+    ) async throws -> AnnounceOutcome {
+        let definition = RedisStoreCodec.Definition(
+            name: migration.name, description: migration.description, migratorUrl: migration.migratorUrl,
+            requiredInputs: migration.requiredInputs, steps: migration.steps)
+        var arguments: [RESPArgument] = [
+            .string(try RedisStoreCodec.encode(definition)), owner == nil ? "0" : "1", .string(owner ?? ""),
+            .integer(now.unixMilliseconds), .integer(Int64(RedisStoreCodec.schemaVersion)),
+        ]
+        for candidate in Self.lastWins(newCandidates) {
+            var fresh = candidate
+            fresh.status = .notStarted
+            arguments += [.string(candidate.id), .string(try RedisStoreCodec.encode(fresh))]
+        }
+        let id = migration.id
+        return try await redis("announce") {
+            // The index is only ever added to, and is written first: a listing skips ids whose
+            // definition is not there (yet), so it never misses a stored migration.
+            try await client.send(RedisCommand("ZADD", .string(keys.migrationIndex), 0, .string(id)))
+            let reply = try await client.evalScript(
+                RedisStoreScripts.announce, keys: [keys.migration(id), keys.candidates(id), keys.candidateStatuses(id)],
+                arguments: arguments)
+            guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("announce", reply) }
+            if verdict == "denied" {
+                throw LoomError(
+                    code: .permissionDenied,
+                    message: "migration \(id) is owned by \(parts.count > 1 ? parts[1].string ?? "" : "another identity")")
+            }
+            guard verdict == "ok", parts.count == 5, let created = parts[1].int else { throw malformedReply("announce", reply) }
+            let stored = try Self.migration(
+                id: id, hash: parts[2].stringDictionary, candidates: parts[3].stringDictionary,
+                statuses: parts[4].stringDictionary)
+            return AnnounceOutcome(migration: stored, created: created == 1)
+        }
+    }
+
+    /// The migration with its candidates, read in one `MULTI`/`EXEC` snapshot.
+    public func migration(id: String) async throws -> Migration {
+        try await redis("migration read") {
+            let replies = try await client.transaction([
+                RedisCommand("HGETALL", .string(keys.migration(id))),
+                RedisCommand("HGETALL", .string(keys.candidates(id))),
+                RedisCommand("HGETALL", .string(keys.candidateStatuses(id))),
+            ])
+            guard replies.count == 3 else { throw malformedReply("migration read", .array(replies)) }
+            let hash = replies[0].stringDictionary
+            guard !hash.isEmpty else { throw LoomError.migrationNotFound(id) }
+            return try Self.migration(
+                id: id, hash: hash, candidates: replies[1].stringDictionary, statuses: replies[2].stringDictionary)
+        }
+    }
+
+    /// The migration without candidates.
+    public func migrationDefinition(id: String) async throws -> Migration {
+        try await redis("migration read") {
+            let hash = try await client.send(RedisCommand("HGETALL", .string(keys.migration(id)))).stringDictionary
+            guard !hash.isEmpty else { throw LoomError.migrationNotFound(id) }
+            return try Self.migration(id: id, hash: hash, candidates: [:], statuses: [:])
+        }
+    }
+
+    /// Up to `limit` migrations after `afterId`, by id, without candidates.
+    public func listMigrations(after afterId: String?, limit: Int) async throws -> [Migration] {
+        guard limit > 0 else { return [] }
+        return try await redis("migration listing") {
+            var result: [Migration] = []
+            var cursor = afterId.map { "(" + $0 } ?? "-"
+            while result.count < limit {
+                let want = limit - result.count
+                let ids = try await client.send(
+                    RedisCommand("ZRANGEBYLEX", .string(keys.migrationIndex), .string(cursor), "+", "LIMIT", 0, .integer(Int64(want)))
+                ).array?.compactMap(\.string) ?? []
+                guard let last = ids.last else { break }
+                let hashes = try await client.pipeline(ids.map { RedisCommand("HGETALL", .string(keys.migration($0))) })
+                for (id, reply) in zip(ids, hashes) {
+                    if case .error(let text) = reply { throw RedisError.serverReply(text) }
+                    let hash = reply.stringDictionary
+                    if hash.isEmpty { continue }  // indexed, but the announce did not land (yet)
+                    result.append(try Self.migration(id: id, hash: hash, candidates: [:], statuses: [:]))
+                }
+                if ids.count < want { break }
+                cursor = "(" + last
+            }
+            return result
+        }
+    }
+
+    /// Merges discovered candidates atomically (one Lua script).
+    public func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome {
+        var arguments: [RESPArgument] = []
+        for candidate in Self.lastWins(candidates) {
+            var fresh = candidate
+            fresh.status = .notStarted
+            arguments += [.string(candidate.id), .string(try RedisStoreCodec.encode(fresh))]
+        }
+        return try await redis("candidate submission") {
+            let reply = try await client.evalScript(
+                RedisStoreScripts.submitCandidates,
+                keys: [keys.migration(migrationId), keys.candidates(migrationId), keys.candidateStatuses(migrationId)],
+                arguments: arguments)
+            guard let parts = reply.array, let verdict = parts.first?.string else {
+                throw malformedReply("submit candidates", reply)
+            }
+            if verdict == "notfound" { throw LoomError.migrationNotFound(migrationId) }
+            guard verdict == "ok", parts.count == 3, let accepted = parts[1].int else {
+                throw malformedReply("submit candidates", reply)
+            }
+            let skipped = (parts[2].array ?? []).compactMap(\.string).sorted()
+            return SubmitCandidatesOutcome(accepted: Int(accepted), skippedIds: skipped)
+        }
+    }
+
+    /// The migration's candidates by id, read in one snapshot.
+    public func candidates(migrationId: String) async throws -> [Candidate] {
+        try await redis("candidate read") {
+            let replies = try await client.transaction([
+                RedisCommand("EXISTS", .string(keys.migration(migrationId))),
+                RedisCommand("HGETALL", .string(keys.candidates(migrationId))),
+                RedisCommand("HGETALL", .string(keys.candidateStatuses(migrationId))),
+            ])
+            guard replies.count == 3 else { throw malformedReply("candidate read", .array(replies)) }
+            guard replies[0].int == 1 else { throw LoomError.migrationNotFound(migrationId) }
+            return try Self.candidates(replies[1].stringDictionary, statuses: replies[2].stringDictionary)
+        }
+    }
+
+    /// One candidate, read in one snapshot.
+    public func candidate(migrationId: String, candidateId: String) async throws -> Candidate {
+        try await redis("candidate read") {
+            let replies = try await client.transaction([
+                RedisCommand("EXISTS", .string(keys.migration(migrationId))),
+                RedisCommand("HGET", .string(keys.candidates(migrationId)), .string(candidateId)),
+                RedisCommand("HGET", .string(keys.candidateStatuses(migrationId)), .string(candidateId)),
+            ])
+            guard replies.count == 3 else { throw malformedReply("candidate read", .array(replies)) }
+            guard replies[0].int == 1 else { throw LoomError.migrationNotFound(migrationId) }
+            guard let json = replies[1].presentValue?.string else {
+                throw LoomError.candidateNotFound(candidateId, migrationId: migrationId)
+            }
+            var candidate = try RedisStoreCodec.decode(Candidate.self, from: json, what: "candidate")
+            candidate.status = replies[2].presentValue?.string.flatMap(CandidateStatus.init(rawValue:)) ?? .notStarted
+            return candidate
+        }
+    }
+
+    // MARK: - Decoding
+
+    /// Deduplicates by id, the last occurrence winning, keeping first-seen order.
+    static func lastWins(_ candidates: [Candidate]) -> [Candidate] {
+        var index: [String: Int] = [:]
+        var result: [Candidate] = []
+        for candidate in candidates {
+            if let position = index[candidate.id] {
+                result[position] = candidate
+            } else {
+                index[candidate.id] = result.count
+                result.append(candidate)
+            }
+        }
+        return result
+    }
+
+    static func migration(
+        id: String, hash: [String: String], candidates: [String: String], statuses: [String: String]
+    ) throws -> Migration {
+        try RedisStoreCodec.checkVersion(Int(hash["v"] ?? "") ?? -1, what: "migration \(id)")
+        guard let json = hash["def"], let createdAt = hash["createdAt"].flatMap({ Int64($0) }),
+            let updatedAt = hash["updatedAt"].flatMap({ Int64($0) })
+        else { throw LoomError.internal("stored migration \(id) is incomplete") }
+        let definition = try RedisStoreCodec.decode(RedisStoreCodec.Definition.self, from: json, what: "migration \(id)")
+        return Migration(
+            id: id, name: definition.name, description: definition.description, migratorUrl: definition.migratorUrl,
+            requiredInputs: definition.requiredInputs, candidates: try Self.candidates(candidates, statuses: statuses),
+            steps: definition.steps, createdAt: Timestamp(unixMilliseconds: createdAt),
+            updatedAt: Timestamp(unixMilliseconds: updatedAt), owner: hash["owner"] ?? "")
+    }
+
+    static func candidates(_ hash: [String: String], statuses: [String: String]) throws -> [Candidate] {
+        try hash.keys.sorted().map { id in
+            var candidate = try RedisStoreCodec.decode(Candidate.self, from: hash[id]!, what: "candidate \(id)")
+            candidate.status = statuses[id].flatMap(CandidateStatus.init(rawValue:)) ?? .notStarted
+            return candidate
+        }
+    }
+}

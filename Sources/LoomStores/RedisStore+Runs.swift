@@ -1,0 +1,113 @@
+import LoomCore
+import LoomRedis
+
+extension RedisStore {
+    /// The run record.
+    public func run(id: RunID) async throws -> Run {
+        try await redis("run read") {
+            let reply = try await client.send(RedisCommand("HGET", .string(keys.run(id)), "record"))
+            guard let json = reply.presentValue?.string else { throw LoomError.runNotFound(id) }
+            return try RedisStoreCodec.decode(Run.self, from: json, what: "run \(id)")
+        }
+    }
+
+    /// Applies one transition atomically: version check, candidate precondition, record,
+    /// timer and history in one Lua script.
+    public func apply(_ write: RunWrite) async throws -> RunWriteOutcome {
+        let id = write.run.id
+        var run = write.run
+        run.version = write.expectedVersion + 1
+        let statusMode: String
+        var allowed = ""
+        switch write.candidateStatus {
+        case nil: statusMode = "none"
+        case .some(let change) where change.requiredCurrent == nil: statusMode = "set"
+        case .some(let change):
+            statusMode = "require"
+            allowed = change.requiredCurrent!.map(\.rawValue).sorted().joined(separator: ",")
+        }
+        var arguments: [RESPArgument] = [
+            .string(String(write.expectedVersion)), .string(String(run.version)), .string(try RedisStoreCodec.encode(run)),
+            .string(run.timerDueAt.map { String($0.unixMilliseconds) } ?? ""), .string(id.description),
+            .string(id.candidateId), .string(statusMode), .string(write.candidateStatus?.newStatus.rawValue ?? ""),
+            .string(allowed), .integer(Int64(historyCap)), .integer(Int64(RedisStoreCodec.schemaVersion)),
+        ]
+        for entry in write.history {
+            arguments.append(.string(try RedisStoreCodec.encode(entry)))
+        }
+        return try await redis("run transition") {
+            let reply = try await client.evalScript(
+                RedisStoreScripts.applyRun,
+                keys: [keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId)],
+                arguments: arguments)
+            guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("apply", reply) }
+            switch verdict {
+            case "ok":
+                return .applied(run)
+            case "conflict":
+                let current = try (parts.count > 1 ? parts[1].presentValue?.string : nil).map {
+                    try RedisStoreCodec.decode(Run.self, from: $0, what: "run \(id)")
+                }
+                return .conflict(current: current)
+            case "candidate":
+                let current = (parts.count > 1 ? parts[1].presentValue?.string : nil).flatMap(CandidateStatus.init(rawValue:))
+                return .candidateRejected(current: current)
+            default:
+                throw malformedReply("apply", reply)
+            }
+        }
+    }
+
+    /// The newest `limit` history entries (all retained, at most the cap, when 0), oldest first.
+    public func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry] {
+        try await redis("history read") {
+            let key = keys.history(runID)
+            // `XADD MAXLEN ~` trims whole stream nodes, so the stream may hold a few more than
+            // `historyCap` entries; reads never show more than the cap.
+            let count = limit > 0 ? min(limit, historyCap) : historyCap
+            let reply = try await client.send(
+                RedisCommand("XREVRANGE", .string(key), "+", "-", "COUNT", .integer(Int64(count))))
+            guard let items = reply.array else { throw malformedReply("history", reply) }
+            var entries = try items.map { item -> HistoryEntry in
+                guard let parts = item.array, parts.count == 2, let streamID = parts[0].string,
+                    let fields = parts[1].pairs, let json = fields.first(where: { $0.key.string == "e" })?.value.string
+                else { throw malformedReply("history", item) }
+                var entry = try RedisStoreCodec.decode(HistoryEntry.self, from: json, what: "history of \(runID)")
+                entry.id = streamID
+                return entry
+            }
+            entries.reverse()
+            return entries
+        }
+    }
+
+    /// Claims due timers of `partition` under a lease (one Lua script).
+    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer] {
+        guard limit > 0, (0..<keys.partitionCount).contains(partition) else { return [] }
+        let leaseUntil = now + lease
+        return try await redis("timer claim") {
+            let reply = try await client.evalScript(
+                RedisStoreScripts.claimTimers, keys: [keys.timers(partition: partition)],
+                arguments: [.integer(now.unixMilliseconds), .integer(leaseUntil.unixMilliseconds), .integer(Int64(limit))])
+            guard let flat = reply.array, flat.count % 2 == 0 else { throw malformedReply("timer claim", reply) }
+            var timers: [DueTimer] = []
+            for index in stride(from: 0, to: flat.count, by: 2) {
+                guard let member = flat[index].string, let score = flat[index + 1].string.flatMap(Double.init) else {
+                    throw malformedReply("timer claim", reply)
+                }
+                let runID = try RunID(parsing: member)
+                timers.append(DueTimer(runID: runID, dueAt: Timestamp(unixMilliseconds: Int64(score))))
+            }
+            return timers
+        }
+    }
+
+    /// Puts the run's timer back to its record's due time if the run still has `version`.
+    public func restoreTimer(of runID: RunID, version: UInt64) async throws {
+        try await redis("timer restore") {
+            _ = try await client.evalScript(
+                RedisStoreScripts.restoreTimer, keys: [keys.run(runID), keys.timers(of: runID)],
+                arguments: [.string(String(version)), .string(runID.description)])
+        }
+    }
+}

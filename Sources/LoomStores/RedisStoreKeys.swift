@@ -1,0 +1,51 @@
+import LoomCore
+
+/// The Redis key schema of ``RedisStore`` (see `REDIS-KEYS.md` next to this file).
+///
+/// Every key of a migration, its candidates, its runs, their histories and the timer index
+/// of its partition carries the partition's hash tag `{p<N>}` (N from
+/// ``StorePartitioning/partition(ofMigration:count:)``), so one Lua script can write all of
+/// them atomically, also on Redis Cluster. Only the global migration index has no tag.
+public struct RedisStoreKeys: Sendable, Hashable {
+    /// The prefix of every key, `loom` by default.
+    public let prefix: String
+    /// The number of timer partitions (hash tags).
+    public let partitionCount: Int
+
+    /// Creates the schema.
+    public init(prefix: String = "loom", partitionCount: Int = StorePartitioning.defaultCount) {
+        self.prefix = prefix
+        self.partitionCount = partitionCount
+    }
+
+    /// `{p<N>}` for the migration's partition.
+    public func tag(migrationId: String) -> String {
+        "{p\(StorePartitioning.partition(ofMigration: migrationId, count: partitionCount))}"
+    }
+
+    /// Sorted set of every migration id (score 0, ordered lexicographically): `loom:migrations`.
+    public var migrationIndex: String { "\(prefix):migrations" }
+
+    /// Hash holding the migration definition: `loom:{p3}:migration:<id>`.
+    public func migration(_ id: String) -> String { "\(prefix):\(tag(migrationId: id)):migration:\(id)" }
+
+    /// Hash candidate id → candidate JSON: `loom:{p3}:migration:<id>:candidates`.
+    public func candidates(_ migrationId: String) -> String { migration(migrationId) + ":candidates" }
+
+    /// Hash candidate id → status (`not_started`, `running`, `completed`): `loom:{p3}:migration:<id>:status`.
+    public func candidateStatuses(_ migrationId: String) -> String { migration(migrationId) + ":status" }
+
+    /// Hash holding a run record and its version: `loom:{p3}:run:<migration>__<candidate>`.
+    public func run(_ id: RunID) -> String { "\(prefix):\(tag(migrationId: id.migrationId)):run:\(id)" }
+
+    /// Capped stream of a run's transitions: `loom:{p3}:run:<run id>:history`.
+    public func history(_ id: RunID) -> String { run(id) + ":history" }
+
+    /// Sorted set run id → due time (ms) of partition `partition`: `loom:{p3}:timers`.
+    public func timers(partition: Int) -> String { "\(prefix):{p\(partition)}:timers" }
+
+    /// The timer set of the run's partition.
+    public func timers(of id: RunID) -> String {
+        timers(partition: StorePartitioning.partition(ofMigration: id.migrationId, count: partitionCount))
+    }
+}
