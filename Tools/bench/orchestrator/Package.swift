@@ -1,0 +1,28 @@
+// swift-tools-version: 6.0
+//
+// Orchestrator throughput with the in-memory store and an instant in-process migrator:
+// step transitions per second and the delay from an event to the next dispatch.
+// Run by hand, in release mode, on a quiet machine:
+//   cd Tools/bench/orchestrator && swift run -c release OrchestratorBench [runs] [steps]
+import PackageDescription
+
+let package = Package(
+    name: "OrchestratorBench",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Loom", path: "../../.."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "OrchestratorBench",
+            dependencies: [
+                .product(name: "LoomCore", package: "Loom"),
+                .product(name: "LoomStores", package: "Loom"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
