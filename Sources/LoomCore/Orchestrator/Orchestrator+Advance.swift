@@ -4,12 +4,14 @@ extension Orchestrator {
     /// One pass over a run whose timer is (or may be) due: dispatch, re-send after a lost
     /// dispatch, or time the step out — whatever the stored state calls for. Idempotent and
     /// safe to run on several replicas at once.
-    func advance(_ runID: RunID) async {
+    func advance(_ runID: RunID, hint: Run? = nil) async {
         do {
             var passes = 0
+            var known = hint
             while passes < Int(configuration.maxDispatchAttempts) + 2 {
                 passes += 1
-                guard try await advanceOnce(runID) else { return }
+                guard let next = try await advanceOnce(runID, known: known) else { return }
+                known = next
             }
         } catch let error as LoomError where error.code == .notFound {
             logger.debug("timer for a run that no longer exists", metadata: ["run": "\(runID)"])
@@ -18,10 +20,10 @@ extension Orchestrator {
         }
     }
 
-    /// Does the due work of one state; `true` if more work became due at once.
-    private func advanceOnce(_ runID: RunID) async throws -> Bool {
+    /// Does the due work of one state; returns the run when more work became due at once.
+    private func advanceOnce(_ runID: RunID, known: Run?) async throws -> Run? {
         var idle: Run?
-        let (run, applied) = try await mutate(runID) { run in
+        let (run, applied) = try await mutate(runID, known: known) { run in
             let now = clock.now()
             idle = nil
             if RunMachine.isDispatchDue(run, now: now) {
@@ -50,13 +52,13 @@ extension Orchestrator {
                     logger.warning("due timer matches no work", metadata: ["run": "\(runID)"])
                 }
             }
-            return false
+            return nil
         }
         var latest = run
         if run.status == .running, let result = run.currentResult, result.dispatch == .inFlight {
             latest = try await dispatch(run)
         }
-        return RunMachine.isDispatchDue(latest, now: clock.now())
+        return RunMachine.isDispatchDue(latest, now: clock.now()) ? latest : nil
     }
 
     /// Beats 2 and 3: POST the step, then record the outcome if the run is still in flight for
@@ -77,7 +79,7 @@ extension Orchestrator {
         if let failure {
             logger.info("dispatch failed", metadata: ["run": "\(run.id)", "step": "\(step.name)", "error": "\(failure)"])
         }
-        return try await mutate(run.id) { current in
+        return try await mutate(run.id, known: run) { current in
             guard RunMachine.isInFlight(current, for: ticket) else { return nil }
             let now = clock.now()
             if let failure {

@@ -12,17 +12,27 @@ final class InstantMigrator: MigratorClient, @unchecked Sendable {
     private var finished: CheckedContinuation<Void, Never>?
     private let runs: Int
     private let lastStep: String
+    private let answers: Bool
+    private var dispatchCount = 0
     var service: Service?
 
-    init(runs: Int, lastStep: String) {
+    /// - Parameter answers: `false` acknowledges dispatches but never calls back (runs wait).
+    init(runs: Int, lastStep: String, answers: Bool = true) {
         self.runs = runs
         self.lastStep = lastStep
+        self.answers = answers
     }
 
     func dispatchStep(_ request: DispatchStepRequest, baseURL: String, timeout: Duration) async throws {
         let now = ContinuousClock.now
-        lock.withLock {
+        let first = lock.withLock {
+            dispatchCount += 1
             if let sent = eventSentAt[request.callbackId] { delays.append(now - sent) }
+            return dispatchCount
+        }
+        guard answers else {
+            if first == runs { runCompleted(count: runs) }
+            return
         }
         let service = self.service!
         Task {
@@ -40,9 +50,9 @@ final class InstantMigrator: MigratorClient, @unchecked Sendable {
         DryRunResult(steps: [])
     }
 
-    private func runCompleted() {
+    private func runCompleted(count: Int = 1) {
         let continuation: CheckedContinuation<Void, Never>? = lock.withLock {
-            completedRuns += 1
+            completedRuns += count
             guard completedRuns == runs, let waiting = finished else { return nil }
             finished = nil
             return waiting
