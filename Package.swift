@@ -33,6 +33,8 @@ let package = Package(
         .library(name: "LoomRPC", targets: ["LoomRPC"]),
         .library(name: "LoomTLS", targets: ["LoomTLS"]),
         .library(name: "LoomProto", targets: ["LoomProto"]),
+        .library(name: "LoomCore", targets: ["LoomCore"]),
+        .library(name: "LoomStores", targets: ["LoomStores"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -151,7 +153,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
-            dependencies: ["LoomCore", logging],
+            dependencies: ["LoomCore", "LoomStores", "LoomRedis", logging],
             path: "Tests/LoomTestSupport",
             swiftSettings: swiftSettings
         ),

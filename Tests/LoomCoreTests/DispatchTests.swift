@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Dispatch: races, back-off, leases and timeouts")
 struct DispatchTests {
-    @Test("events sent before the dispatch call returns are accepted, even for the whole run")
-    func eventsBeforeDispatchReturns() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("events sent before the dispatch call returns are accepted, even for the whole run", arguments: ScenarioStores.all)
+    func eventsBeforeDispatchReturns(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         let service = harness.service
         harness.migrator.onDispatch { request in
             let credential = EventCredential.callbackToken(request.callbackToken)
@@ -47,9 +47,9 @@ struct DispatchTests {
         #expect(run.timerDueAt == harness.clock.now() + .seconds(100))
     }
 
-    @Test("a migrator that is down is retried with exponential back-off and the same idempotency key until it is back")
-    func migratorDownThenBack() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("a migrator that is down is retried with exponential back-off and the same idempotency key until it is back", arguments: ScenarioStores.all)
+    func migratorDownThenBack(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         harness.migrator.failAllDispatches(MigratorCallError(.unreachable, detail: "connection refused"))
         try await harness.startAndSettle()
         var run = try await harness.currentRun()
@@ -76,9 +76,9 @@ struct DispatchTests {
         #expect(try await harness.historyKinds().filter { $0 == .dispatchFailed }.count == 2)
     }
 
-    @Test("after the last allowed POST the step fails with the reason; a retry starts over")
-    func dispatchGivesUp() async throws {
-        let harness = try await LoomHarness.announced(configure: { $0.maxDispatchAttempts = 3 })
+    @Test("after the last allowed POST the step fails with the reason; a retry starts over", arguments: ScenarioStores.all)
+    func dispatchGivesUp(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory, configure: { $0.maxDispatchAttempts = 3 })
         harness.migrator.failAllDispatches(MigratorCallError(.httpStatus(503)))
         try await harness.startAndSettle()
         await harness.advance(by: .seconds(1))
@@ -102,9 +102,9 @@ struct DispatchTests {
         #expect(harness.migrator.dispatches.last?.idempotencyKey == "\(runID)/1/disable-sync-prune/2")
     }
 
-    @Test("a cancel while the POST is in flight wins: the late reply is ignored")
-    func cancelDuringDispatch() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("a cancel while the POST is in flight wins: the late reply is ignored", arguments: ScenarioStores.all)
+    func cancelDuringDispatch(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         let service = harness.service
         harness.migrator.onDispatch { _ in
             _ = try await service.cancelRun(migrationId: "app-chart-migration", candidateId: "billing-api")
@@ -120,9 +120,9 @@ struct DispatchTests {
         #expect(harness.migrator.dispatches.count == 1)
     }
 
-    @Test("a dispatch recorded in flight by a replica that died is re-sent after the lease")
-    func deadReplicaRecovered() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("a dispatch recorded in flight by a replica that died is re-sent after the lease", arguments: ScenarioStores.all)
+    func deadReplicaRecovered(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         try await harness.startAndSettle()
         // Simulate a replica that recorded beat 1 of a re-send and died before beat 3.
         var orphan = try await harness.currentRun()
@@ -147,11 +147,11 @@ struct DispatchTests {
         #expect(run.results[0].dispatch == .delivered)
     }
 
-    @Test("a step with loom.timeout_seconds fails when no outcome arrives in time; intermediate events do not extend it")
-    func stepTimeout() async throws {
+    @Test("a step with loom.timeout_seconds fails when no outcome arrives in time; intermediate events do not extend it", arguments: ScenarioStores.all)
+    func stepTimeout(factory: StoreFactory) async throws {
         var migration = Fixtures.migration()
         migration.steps[0].config[StepDefinition.timeoutConfigKey] = "60"
-        let harness = try await LoomHarness.announced(migration: migration)
+        let harness = try await LoomHarness.announced(factory, migration: migration)
         try await harness.startAndSettle()
         #expect(try await harness.currentRun().timerDueAt == harness.clock.now() + .seconds(60))
         await harness.advance(by: .seconds(30))

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Event checks: duplicates, order, staleness, authentication")
 struct EventValidationTests {
-    @Test("a repeated intermediate event changes nothing; a repeated terminal event is stale")
-    func duplicates() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("a repeated intermediate event changes nothing; a repeated terminal event is stale", arguments: ScenarioStores.all)
+    func duplicates(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         try await harness.startAndSettle()
         let first = try await harness.event(runID, step: "disable-sync-prune", phase: "open", metadata: ["prUrl": "u"])
         let second = try await harness.event(runID, step: "disable-sync-prune", phase: "open", metadata: ["prUrl": "u"])
@@ -58,9 +58,9 @@ struct EventValidationTests {
         #expect(try await harness.currentRun() == before)
     }
 
-    @Test("an event for an old attempt is stale after a retry")
-    func oldAttempt() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("an event for an old attempt is stale after a retry", arguments: ScenarioStores.all)
+    func oldAttempt(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         try await harness.startAndSettle()
         let firstToken = try #require(harness.migrator.dispatches.last?.callbackToken)
         try await harness.event(runID, step: "disable-sync-prune", success: false)
@@ -117,9 +117,9 @@ struct EventValidationTests {
         }
     }
 
-    @Test("an event racing a cancel: whichever lands second sees the other's result")
-    func eventRacingCancel() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("an event racing a cancel: whichever lands second sees the other's result", arguments: ScenarioStores.all)
+    func eventRacingCancel(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         try await harness.startAndSettle()
         async let cancel: Run? = try? harness.service.cancelRun(migrationId: "app-chart-migration", candidateId: "billing-api")
         async let event: Run? = try? harness.event(runID, step: "disable-sync-prune")

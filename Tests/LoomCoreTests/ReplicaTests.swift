@@ -4,10 +4,10 @@ import Testing
 
 @Suite("Several orchestrators sharing one store")
 struct ReplicaTests {
-    @Test("two replicas working the same due runs never dispatch a step twice")
-    func noDoubleAdvance() async throws {
+    @Test("two replicas working the same due runs never dispatch a step twice", arguments: ScenarioStores.all)
+    func noDoubleAdvance(factory: StoreFactory) async throws {
         let candidates = (0..<20).map { Fixtures.candidate("app-\($0)") }
-        let harness = try await LoomHarness.announced(candidates: candidates)
+        let harness = try await LoomHarness.announced(factory, candidates: candidates)
         let replica = harness.replica()
         harness.migrator.failAllDispatches(MigratorCallError(.unreachable))
         for candidate in candidates {
@@ -35,10 +35,10 @@ struct ReplicaTests {
         }
     }
 
-    @Test("events hitting either replica advance runs, and each step is dispatched exactly once")
-    func eventsOnEitherReplica() async throws {
+    @Test("events hitting either replica advance runs, and each step is dispatched exactly once", arguments: ScenarioStores.all)
+    func eventsOnEitherReplica(factory: StoreFactory) async throws {
         let candidates = (0..<10).map { Fixtures.candidate("app-\($0)") }
-        let harness = try await LoomHarness.announced(candidates: candidates)
+        let harness = try await LoomHarness.announced(factory, candidates: candidates)
         let replica = harness.replica()
         let replicaService = Service(orchestrator: replica, logger: LoomHarness.quietLogger)
         for candidate in candidates {

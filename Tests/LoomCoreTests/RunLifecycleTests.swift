@@ -102,9 +102,9 @@ struct RunLifecycleTests {
         if phase == "exploded" { #expect(run.results[0].failureReason?.contains("unknown phase") == true) }
     }
 
-    @Test("a failure keeps its reason; retry of that step re-dispatches a new attempt and the run goes on")
-    func failureAndRetry() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("a failure keeps its reason; retry of that step re-dispatches a new attempt and the run goes on", arguments: ScenarioStores.all)
+    func failureAndRetry(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         try await harness.startAndSettle()
         var run = try await harness.event(runID, step: "disable-sync-prune", success: false, failureReason: "chart not found")
         #expect(run.status == .waitingRetry)
@@ -146,9 +146,9 @@ struct RunLifecycleTests {
         #expect(harness.migrator.dispatches.count == 1)
     }
 
-    @Test("cancel ends the run cancelled, resets the candidate and refuses late events; a restart is a new generation")
-    func cancelAndRestart() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("cancel ends the run cancelled, resets the candidate and refuses late events; a restart is a new generation", arguments: ScenarioStores.all)
+    func cancelAndRestart(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         try await harness.startAndSettle()
         let oldToken = try #require(harness.migrator.dispatches.last?.callbackToken)
         let cancelled = try await harness.service.cancelRun(migrationId: "app-chart-migration", candidateId: "billing-api", reason: "wrong chart")
@@ -197,9 +197,9 @@ struct RunLifecycleTests {
         await expectLoomError(.notFound) { _ = try await harness.service.run(migrationId: "app-chart-migration", candidateId: "other") }
     }
 
-    @Test("announcing new steps while a run is active leaves the run's snapshot alone")
-    func snapshotKept() async throws {
-        let harness = try await LoomHarness.announced()
+    @Test("announcing new steps while a run is active leaves the run's snapshot alone", arguments: ScenarioStores.all)
+    func snapshotKept(factory: StoreFactory) async throws {
+        let harness = try await LoomHarness.announced(factory)
         try await harness.startAndSettle()
         try await harness.announce(Fixtures.migration(steps: ["brand-new"], url: "http://elsewhere"))
         try await harness.event(runID, step: "disable-sync-prune")

@@ -1,15 +1,12 @@
 import LoomCore
-import LoomStores
 import LoomTestSupport
 import Testing
 
-/// Stores the scenario tests run against (the Redis adapter can be added here).
+/// Stores the scenario tests run against: the in-memory adapter and Redis (a private
+/// redis-server per test).
 enum ScenarioStores {
-    static let inMemory = StoreFactory(name: "in-memory") { options in
-        InMemoryStore(timerPartitionCount: options.timerPartitionCount, historyCap: options.historyCap)
-    }
-
-    static let all: [StoreFactory] = [inMemory]
+    static let inMemory = StoreFactory.inMemory
+    static let all: [StoreFactory] = [.inMemory, .redis]
 }
 
 let runID = "app-chart-migration__billing-api"
