@@ -28,6 +28,9 @@ let package = Package(
     products: [
         // For the benchmarks under Tools/bench, which depend on this package by path.
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
+        .library(name: "LoomRPC", targets: ["LoomRPC"]),
+        .library(name: "LoomTLS", targets: ["LoomTLS"]),
+        .library(name: "LoomProto", targets: ["LoomProto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -70,7 +73,10 @@ let package = Package(
         ),
         .target(
             name: "LoomRPC",
-            dependencies: ["LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule],
+            dependencies: [
+                "LoomTLS", "LoomProto", nioCore, nioPosix, logging, dequeModule,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -90,6 +96,7 @@ let package = Package(
         .target(
             name: "LoomStores",
             dependencies: ["LoomCore", "LoomRedis", logging],
+            exclude: ["REDIS-KEYS.md"],
             swiftSettings: swiftSettings
         ),
 
@@ -106,7 +113,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
-            dependencies: ["LoomCore"],
+            dependencies: ["LoomCore", logging],
             path: "Tests/LoomTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomRedis
 import LoomStores
 import LoomTestSupport
 
@@ -8,7 +9,66 @@ enum StoreFactories {
         InMemoryStore(timerPartitionCount: options.timerPartitionCount, historyCap: options.historyCap)
     }
 
-    static let all: [StoreFactory] = [inMemory]
+    /// A `RedisStore` on its own private redis-server, stopped when the store is released.
+    static let redis = StoreFactory(name: "redis") { options in
+        let server = try await RedisServerFixture.start()
+        let pool = RedisConnectionPool(
+            configuration: try RedisConfiguration(url: server.url),
+            options: .init(size: 2, checkServerSettingsOnConnect: false))
+        let store = RedisStore(client: pool, partitionCount: options.timerPartitionCount, historyCap: options.historyCap)
+        return RedisTestStore(server: server, store: store)
+    }
+
+    static let all: [StoreFactory] = [inMemory, redis]
+}
+
+/// A ``RedisStore`` that owns its redis-server: the server stops when the store is released.
+final class RedisTestStore: LoomStore {
+    let server: RedisServerFixture
+    let store: RedisStore
+
+    init(server: RedisServerFixture, store: RedisStore) {
+        self.server = server
+        self.store = store
+    }
+
+    deinit { server.stop() }
+
+    var timerPartitionCount: Int { store.timerPartitionCount }
+
+    func announce(_ migration: Migration, newCandidates: [Candidate], owner: String?, at now: Timestamp) async throws -> AnnounceOutcome {
+        try await store.announce(migration, newCandidates: newCandidates, owner: owner, at: now)
+    }
+
+    func migration(id: String) async throws -> Migration { try await store.migration(id: id) }
+
+    func migrationDefinition(id: String) async throws -> Migration { try await store.migrationDefinition(id: id) }
+
+    func listMigrations(after afterId: String?, limit: Int) async throws -> [Migration] {
+        try await store.listMigrations(after: afterId, limit: limit)
+    }
+
+    func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome {
+        try await store.submitCandidates(migrationId: migrationId, candidates: candidates)
+    }
+
+    func candidates(migrationId: String) async throws -> [Candidate] { try await store.candidates(migrationId: migrationId) }
+
+    func candidate(migrationId: String, candidateId: String) async throws -> Candidate {
+        try await store.candidate(migrationId: migrationId, candidateId: candidateId)
+    }
+
+    func run(id: RunID) async throws -> Run { try await store.run(id: id) }
+
+    func apply(_ write: RunWrite) async throws -> RunWriteOutcome { try await store.apply(write) }
+
+    func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry] { try await store.history(of: runID, limit: limit) }
+
+    func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer] {
+        try await store.claimDueTimers(partition: partition, now: now, lease: lease, limit: limit)
+    }
+
+    func restoreTimer(of runID: RunID, version: UInt64) async throws { try await store.restoreTimer(of: runID, version: version) }
 }
 
 /// Small builders for contract tests.

@@ -30,6 +30,7 @@ public final class Orchestrator: Sendable {
     let logger: Logger
     let metrics = OrchestratorMetrics()
     let tasks = RunTaskTracker()
+    let changeSignals = RunChangeSignals()
     let random: @Sendable () -> Double
 
     /// Creates an orchestrator.
@@ -147,6 +148,7 @@ public final class Orchestrator: Sendable {
             switch try await store.apply(transition.write(expectedVersion: run.version)) {
             case .applied(let stored):
                 metrics.record(transition.history)
+                await changeSignals.signal(runID)
                 return (stored, true)
             case .conflict:
                 metrics.transitionConflicts.increment()

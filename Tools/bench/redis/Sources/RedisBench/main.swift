@@ -55,11 +55,6 @@ final class Server {
     }
 }
 
-func measure(_ body: () async throws -> Void) async throws -> Duration {
-    let clock = ContinuousClock()
-    return try await clock.measure { try await body() }
-}
-
 func opsPerSecond(_ count: Int, _ duration: Duration) -> Double {
     let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     return Double(count) / seconds
@@ -94,26 +89,30 @@ func loomBenchmark(_ options: Options, port: Int, pipeline: Int) async throws ->
     configuration.commandTimeout = .seconds(30)
     let connection = try await RedisConnection.connect(to: configuration)
     defer { Task { await connection.close() } }
+    return try await runLoom(options, connection: connection, pipeline: pipeline)
+}
+
+/// The measured loop: one task awaiting each command (or each 16-command batch) in turn.
+func runLoom(_ options: Options, connection: RedisConnection, pipeline: Int) async throws -> (set: Double, get: Double) {
     let value = RESPArgument.bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: 16))
     let keys = (0..<10_000).map { "key:\($0)" }
     let batches = options.requests / pipeline
     let total = batches * pipeline
 
-    func run(_ makeCommand: @escaping (Int) -> RedisCommand) async throws -> Double {
-        let elapsed = try await measure {
-            if pipeline == 1 {
-                for i in 0..<total { _ = try await connection.send(makeCommand(i)) }
-            } else {
-                var commands: [RedisCommand] = []
-                commands.reserveCapacity(pipeline)
-                for batch in 0..<batches {
-                    commands.removeAll(keepingCapacity: true)
-                    for j in 0..<pipeline { commands.append(makeCommand(batch * pipeline + j)) }
-                    _ = try await connection.pipeline(commands)
-                }
+    func run(_ makeCommand: (Int) -> RedisCommand) async throws -> Double {
+        let start = ContinuousClock.now
+        if pipeline == 1 {
+            for i in 0..<total { _ = try await connection.send(makeCommand(i)) }
+        } else {
+            var commands: [RedisCommand] = []
+            commands.reserveCapacity(pipeline)
+            for batch in 0..<batches {
+                commands.removeAll(keepingCapacity: true)
+                for j in 0..<pipeline { commands.append(makeCommand(batch * pipeline + j)) }
+                _ = try await connection.pipeline(commands)
             }
         }
-        return opsPerSecond(total, elapsed)
+        return opsPerSecond(total, ContinuousClock.now - start)
     }
     // Warm up the connection and the code paths.
     for i in 0..<1000 { _ = try await connection.send(RedisCommand("SET", .string(keys[i % keys.count]), value)) }

@@ -1,0 +1,319 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Identifies one client call before its call id is known (ids are assigned on the event loop, in order).
+final class RPCCallToken: Sendable {}
+
+/// Multiplexes the calls of one client connection: the event-loop side of ``RPCClient``.
+///
+/// Decisions live in ``StateMachine``; this handler writes frames, completes callers and runs the deadline and
+/// keepalive timers.
+final class ClientConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = RPCFrame
+    typealias OutboundOut = ByteBuffer
+
+    /// Where a call's responses go.
+    enum Sink {
+        case unary(EventLoopPromise<ByteBuffer>)
+        case stream(AsyncThrowingStream<ByteBuffer, any Error>.Continuation)
+    }
+
+    struct Configuration: Sendable {
+        var maxMessageSize: Int
+        var keepaliveInterval: TimeAmount?
+        var keepaliveTimeout: TimeAmount
+    }
+
+    private struct Call {
+        var token: ObjectIdentifier
+        var sink: Sink
+        var response: ByteBuffer?
+        var deadlineTimer: Scheduled<Void>?
+    }
+
+    private var stateMachine = StateMachine()
+    private let configuration: Configuration
+    private let logger: Logger
+    /// Read by ``RPCClient`` off the event loop to decide whether to start calls here.
+    let acceptsCalls: NIOLockedValueBox<Bool>
+    private var calls: [UInt32: Call] = [:]
+    private var callIDs: [ObjectIdentifier: UInt32] = [:]
+    private var context: ChannelHandlerContext?
+    private var keepaliveTimer: Scheduled<Void>?
+    private var flushScheduled = false
+    private var publishedAcceptsCalls = true
+
+    init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.acceptsCalls = NIOLockedValueBox(true)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { armKeepalive() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failAll(RPCError(code: .unavailable, message: "the connection closed"))
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armKeepalive()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(RPCError(code: .unavailable, message: "the connection closed"))
+        context.fireChannelInactive()
+    }
+
+    // MARK: Starting and cancelling calls
+
+    /// Starts a call: assigns its id, writes CALL_START and the request, arms its deadline.
+    func startCall(
+        token: RPCCallToken,
+        method: String,
+        request: ByteBuffer,
+        timeout: TimeAmount?,
+        metadata: RPCMetadata,
+        sink: Sink
+    ) {
+        if let error = Self.validate(method: method, request: request, metadata: metadata, limit: configuration.maxMessageSize) {
+            Self.fail(sink, error)
+            return
+        }
+        guard let context else {
+            Self.fail(sink, RPCError(code: .unavailable, message: "the connection closed"))
+            return
+        }
+        switch stateMachine.startCall() {
+        case .fail(let error):
+            Self.fail(sink, error)
+        case .start(let callID):
+            var call = Call(token: ObjectIdentifier(token), sink: sink)
+            if let timeout {
+                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                call.deadlineTimer = context.eventLoop.scheduleTask(in: timeout) {
+                    loopBound.value.endLocally(callID: callID, RPCError(code: .deadlineExceeded, message: "the call's deadline expired"))
+                }
+            }
+            calls[callID] = call
+            callIDs[call.token] = callID
+            var buffer = context.channel.allocator.buffer(capacity: 64 + method.utf8.count + request.readableBytes)
+            buffer.writeRPCFrame(.callStart(.init(callID: callID, method: method, timeout: timeout, metadata: metadata)))
+            buffer.writeRPCFrame(.message(callID: callID, request))
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            scheduleFlush()
+            publishAcceptsCalls()
+        }
+    }
+
+    /// Cancels the call started with `token` (task cancellation, stream dropped); no effect once it ended.
+    func cancel(token: RPCCallToken) {
+        guard let callID = callIDs[ObjectIdentifier(token)] else { return }
+        endLocally(callID: callID, RPCError(code: .cancelled, message: "the call was cancelled by the client"))
+    }
+
+    private func endLocally(callID: UInt32, _ error: RPCError) {
+        guard case .end(let close) = stateMachine.cancelCall(callID: callID), let call = removeCall(callID) else { return }
+        Self.fail(call.sink, error)
+        write(.cancel(callID: callID))
+        scheduleFlush()
+        if close { context?.close(promise: nil) }
+    }
+
+    private static func validate(method: String, request: ByteBuffer, metadata: RPCMetadata, limit: Int) -> RPCError? {
+        if request.readableBytes > limit {
+            return RPCError(code: .resourceExhausted, message: "request of \(request.readableBytes) bytes exceeds the limit of \(limit)")
+        }
+        if method.isEmpty || method.utf8.count > Int(UInt16.max) {
+            return RPCError(code: .invalidArgument, message: "invalid method name")
+        }
+        var controlSize = 8 + 2 + method.utf8.count + 2
+        for entry in metadata {
+            guard !entry.key.isEmpty, entry.key.utf8.allSatisfy(RPCMetadata.isValidKeyByte) else {
+                return RPCError(code: .invalidArgument, message: "invalid metadata key \"\(entry.key)\"")
+            }
+            controlSize += 4 + entry.key.utf8.count + entry.value.utf8.count
+        }
+        if controlSize > RPCFrame.maxControlFrameSize {
+            return RPCError(code: .resourceExhausted, message: "call metadata exceeds \(RPCFrame.maxControlFrameSize) bytes")
+        }
+        return nil
+    }
+
+    // MARK: Reads
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .message(let callID, let message):
+            guard stateMachine.receivedMessage(callID: callID) == .deliver else { return }
+            switch calls[callID]?.sink {
+            case .unary:
+                calls[callID]?.response = message
+            case .stream(let continuation):
+                continuation.yield(message)
+            case nil:
+                break
+            }
+        case .status(let callID, let status, let trailers):
+            guard case .end(let close) = stateMachine.receivedStatus(callID: callID), let call = removeCall(callID) else {
+                return
+            }
+            finish(call, status: status, trailers: trailers)
+            if close { context.close(promise: nil) }
+        case .ping(let opaque):
+            write(.pong(opaque))
+            scheduleFlush()
+        case .pong:
+            stateMachine.receivedPong()
+        case .goAway(let goAway):
+            logger.debug("server sent GOAWAY", metadata: ["reason": "\(goAway.reason)", "message": "\(goAway.message)"])
+            if case .drain(let refused, let closeNow) = stateMachine.receivedGoAway(lastCallID: goAway.lastCallID) {
+                publishAcceptsCalls()
+                for callID in refused {
+                    if let call = removeCall(callID) {
+                        Self.fail(call.sink, RPCError(code: .unavailable, message: "the server refused the call while going away"))
+                    }
+                }
+                if closeNow { context.close(promise: nil) }
+            }
+        case .callStart(let start):
+            protocolViolation(.invalidCallID(start.callID, reason: "servers do not start calls"))
+        case .cancel(let callID):
+            protocolViolation(.invalidCallID(callID, reason: "servers do not send CANCEL"))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? RPCProtocolError {
+            protocolViolation(error)
+        } else {
+            logger.debug("client connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    private func finish(_ call: Call, status: RPCStatus, trailers: RPCMetadata) {
+        switch call.sink {
+        case .unary(let promise):
+            if let error = RPCError(status: status, metadata: trailers) {
+                promise.fail(error)
+            } else if let response = call.response {
+                promise.succeed(response)
+            } else {
+                promise.fail(RPCError(code: .internalError, message: "the server ended a unary call without a response"))
+            }
+        case .stream(let continuation):
+            if let error = RPCError(status: status, metadata: trailers) {
+                continuation.finish(throwing: error)
+            } else {
+                continuation.finish()
+            }
+        }
+    }
+
+    private func protocolViolation(_ error: RPCProtocolError) {
+        logger.warning("closing connection after a protocol error from the server", metadata: ["error": "\(error)"])
+        write(.goAway(.init(lastCallID: 0, reason: error.goAwayReason, message: "\(error)")))
+        context?.flush()
+        failAll(RPCError(code: .internalError, message: "the server broke the RPC protocol", cause: error))
+        context?.close(promise: nil)
+    }
+
+    // MARK: Keepalive
+
+    private func armKeepalive() {
+        guard let interval = configuration.keepaliveInterval, let eventLoop = context?.eventLoop else { return }
+        keepaliveTimer?.cancel()
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        keepaliveTimer = eventLoop.scheduleTask(in: interval) { loopBound.value.keepaliveFired() }
+    }
+
+    private func keepaliveFired() {
+        switch stateMachine.keepaliveTimerFired() {
+        case .sendPing:
+            write(.ping(UInt64.random(in: 0...UInt64.max)))
+            scheduleFlush()
+            guard let eventLoop = context?.eventLoop else { return }
+            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+            // The next firing either sends the next PING (a PONG arrived) or closes the connection.
+            keepaliveTimer = eventLoop.scheduleTask(in: configuration.keepaliveTimeout) {
+                loopBound.value.keepaliveCheck()
+            }
+        case .close:
+            keepaliveCheck()
+        case .ignore:
+            break
+        }
+    }
+
+    private func keepaliveCheck() {
+        if case .active(let calls) = stateMachine.state, !calls.awaitingPong {
+            armKeepalive()
+            return
+        }
+        if case .draining(let calls) = stateMachine.state, !calls.awaitingPong {
+            armKeepalive()
+            return
+        }
+        if case .closed = stateMachine.state { return }
+        logger.warning("server did not answer keepalive PING; closing connection")
+        failAll(RPCError(code: .unavailable, message: "the server stopped answering keepalive pings"))
+        context?.close(promise: nil)
+    }
+
+    // MARK: Helpers
+
+    private func removeCall(_ callID: UInt32) -> Call? {
+        guard let call = calls.removeValue(forKey: callID) else { return nil }
+        callIDs[call.token] = nil
+        call.deadlineTimer?.cancel()
+        return call
+    }
+
+    private func failAll(_ error: RPCError) {
+        keepaliveTimer?.cancel()
+        keepaliveTimer = nil
+        for callID in stateMachine.close() {
+            if let call = removeCall(callID) { Self.fail(call.sink, error) }
+        }
+        publishAcceptsCalls()
+    }
+
+    private func publishAcceptsCalls() {
+        let accepts = stateMachine.acceptsCalls
+        guard accepts != publishedAcceptsCalls else { return }
+        publishedAcceptsCalls = accepts
+        acceptsCalls.withLockedValue { $0 = accepts }
+    }
+
+    private static func fail(_ sink: Sink, _ error: RPCError) {
+        switch sink {
+        case .unary(let promise): promise.fail(error)
+        case .stream(let continuation): continuation.finish(throwing: error)
+        }
+    }
+
+    private func write(_ frame: RPCFrame) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 32)
+        buffer.writeRPCFrame(frame)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Flushes at the end of the current event-loop tick, so calls started together leave in one write.
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = loopBound.value
+            handler.flushScheduled = false
+            handler.context?.flush()
+        }
+    }
+}

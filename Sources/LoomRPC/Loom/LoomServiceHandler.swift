@@ -1,0 +1,89 @@
+import LoomProto
+import NIOCore
+
+/// The server side of `service Loom`: one method per RPC of `Protos/loom/v1/loom.proto`.
+///
+/// Build a router from an implementation with ``RPCRouter/init(loomService:)``. Throw ``RPCError`` or an
+/// ``RPCErrorConvertible`` error to end a call with a specific status; anything else becomes UNKNOWN with a generic
+/// message (the error is logged).
+public protocol LoomServiceHandler: Sendable {
+    /// `Announce`: registers or updates a migration.
+    func announce(_ request: AnnounceRequest, context: RPCHandlerContext) async throws -> AnnounceResponse
+    /// `ListMigrations`: lists migrations, a page at a time.
+    func listMigrations(_ request: ListMigrationsRequest, context: RPCHandlerContext) async throws -> ListMigrationsResponse
+    /// `GetMigration`: reads one migration with its candidates.
+    func getMigration(_ request: GetMigrationRequest, context: RPCHandlerContext) async throws -> Migration
+    /// `SubmitCandidates`: adds or refreshes candidates of a migration.
+    func submitCandidates(_ request: SubmitCandidatesRequest, context: RPCHandlerContext) async throws -> SubmitCandidatesResponse
+    /// `ListCandidates`: lists the candidates of a migration.
+    func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse
+    /// `StartRun`: starts (or restarts) a run for a candidate.
+    func startRun(_ request: StartRunRequest, context: RPCHandlerContext) async throws -> Run
+    /// `CancelRun`: cancels a run.
+    func cancelRun(_ request: CancelRunRequest, context: RPCHandlerContext) async throws -> Run
+    /// `RetryStep`: retries the failed current step of a run.
+    func retryStep(_ request: RetryStepRequest, context: RPCHandlerContext) async throws -> Run
+    /// `GetRun`: reads a run with its step results.
+    func getRun(_ request: GetRunRequest, context: RPCHandlerContext) async throws -> Run
+    /// `GetRunHistory`: reads the history of a run.
+    func getRunHistory(_ request: GetRunHistoryRequest, context: RPCHandlerContext) async throws -> GetRunHistoryResponse
+    /// `DryRun`: previews what a run would change.
+    func dryRun(_ request: DryRunRequest, context: RPCHandlerContext) async throws -> DryRunResult
+    /// `ReportStepEvent`: applies a migrator's step event to a run.
+    func reportStepEvent(_ request: ReportStepEventRequest, context: RPCHandlerContext) async throws -> ReportStepEventResponse
+    /// `WatchRun` (server streaming): writes the run after every transition until the run ends or the call is
+    /// cancelled; returning ends the call with OK.
+    func watchRun(_ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<RunUpdate>) async throws
+}
+
+extension RPCRouter {
+    /// A router serving every method of `service Loom` with `service`.
+    ///
+    /// Method paths come from the protobuf-c service descriptor (``LoomMethodDescriptor/path``), and the `switch`
+    /// over ``LoomMethod`` has no `default`, so a method added to the proto cannot be left unrouted.
+    public init(loomService service: some LoomServiceHandler) {
+        self.init()
+        registerLoomService(service)
+    }
+
+    /// Registers every method of `service Loom`, implemented by `service`.
+    public mutating func registerLoomService(_ service: some LoomServiceHandler) {
+        for method in LoomMethod.allCases {
+            switch method {
+            case .announce: register(.announce) { try await service.announce($0, context: $1) }
+            case .listMigrations: register(.listMigrations) { try await service.listMigrations($0, context: $1) }
+            case .getMigration: register(.getMigration) { try await service.getMigration($0, context: $1) }
+            case .submitCandidates: register(.submitCandidates) { try await service.submitCandidates($0, context: $1) }
+            case .listCandidates: register(.listCandidates) { try await service.listCandidates($0, context: $1) }
+            case .startRun: register(.startRun) { try await service.startRun($0, context: $1) }
+            case .cancelRun: register(.cancelRun) { try await service.cancelRun($0, context: $1) }
+            case .retryStep: register(.retryStep) { try await service.retryStep($0, context: $1) }
+            case .getRun: register(.getRun) { try await service.getRun($0, context: $1) }
+            case .getRunHistory: register(.getRunHistory) { try await service.getRunHistory($0, context: $1) }
+            case .dryRun: register(.dryRun) { try await service.dryRun($0, context: $1) }
+            case .reportStepEvent: register(.reportStepEvent) { try await service.reportStepEvent($0, context: $1) }
+            case .watchRun:
+                registerServerStreaming(
+                    LoomMethod.watchRun.descriptor.path,
+                    deserializer: LoomMessageCoder<WatchRunRequest>(),
+                    serializer: LoomMessageCoder<RunUpdate>()
+                ) { request, context, writer in
+                    try await service.watchRun(request, context: context, writer: writer)
+                }
+            }
+        }
+    }
+
+    private mutating func register<Request, Response>(
+        _ signature: LoomMethodSignature<Request, Response>,
+        _ body: @escaping @Sendable (Request, RPCHandlerContext) async throws -> Response
+    ) {
+        precondition(!signature.method.isServerStreaming, "\(signature.method) is server streaming")
+        registerUnary(
+            signature.method.descriptor.path,
+            deserializer: LoomMessageCoder<Request>(),
+            serializer: LoomMessageCoder<Response>(),
+            handler: body
+        )
+    }
+}

@@ -1,1 +1,0 @@
-// LoomRPC: module placeholder until its issue lands; replaced by the module's real sources.

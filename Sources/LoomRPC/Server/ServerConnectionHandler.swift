@@ -1,0 +1,354 @@
+import Logging
+import LoomTLS
+import NIOCore
+
+/// Serves the calls of one connection: the event-loop side of the server.
+///
+/// Decisions live in ``StateMachine``; this handler carries them out: it starts one task per call, writes
+/// frames, runs the deadline and idle timers and closes the connection. A peer that breaks the protocol gets a
+/// GOAWAY with the reason and is closed; handler tasks of a closed connection are cancelled.
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = RPCFrame
+    typealias OutboundOut = ByteBuffer
+
+    /// Fired down the pipeline (inbound user event) to start a graceful drain.
+    struct GracefulShutdownEvent: Sendable {}
+
+    struct Configuration: Sendable {
+        var maxConcurrentCalls: Int
+        var idleTimeout: TimeAmount?
+    }
+
+    /// What a finished handler task reports back to the event loop.
+    enum CallOutcome: Sendable {
+        case unary(ByteBuffer)
+        case streamEnded
+        case failed(RPCError)
+    }
+
+    private struct CallResources {
+        var task: Task<Void, Never>?
+        var deadlineTimer: Scheduled<Void>?
+    }
+
+    private var stateMachine: StateMachine
+    private let router: RPCRouter
+    private let authorizer: any RPCAuthorizer
+    private let configuration: Configuration
+    private let logger: Logger
+    private var peer: RPCPeer
+    private var resources: [UInt32: CallResources] = [:]
+    private var idleTimer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+    private var isReading = false
+    private var flushPending = false
+    private var flushScheduled = false
+
+    init(
+        router: RPCRouter,
+        authorizer: any RPCAuthorizer,
+        configuration: Configuration,
+        peerIdentity: PeerIdentity?,
+        logger: Logger
+    ) {
+        self.stateMachine = StateMachine(maxConcurrentCalls: configuration.maxConcurrentCalls)
+        self.router = router
+        self.authorizer = authorizer
+        self.configuration = configuration
+        self.logger = logger
+        self.peer = RPCPeer(identity: peerIdentity, remoteAddress: "unknown")
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let address = context.channel.remoteAddress { peer.remoteAddress = "\(address)" }
+        if context.channel.isActive { armIdleTimer() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        tearDown()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let address = context.channel.remoteAddress { peer.remoteAddress = "\(address)" }
+        armIdleTimer()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        tearDown()
+        context.fireChannelInactive()
+    }
+
+    // MARK: Reads
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isReading = true
+        switch unwrapInboundIn(data) {
+        case .callStart(let start):
+            receivedCallStart(start)
+        case .message(let callID, let request):
+            receivedMessage(callID: callID, request: request)
+        case .cancel(let callID):
+            if case .end(let close) = stateMachine.receivedCancel(callID: callID) {
+                releaseCall(callID, cancelTask: true)
+                afterCallEnded(closeConnection: close)
+            }
+        case .ping(let opaque):
+            write(.pong(opaque))
+        case .pong:
+            // The server sends no PINGs of its own; an unsolicited PONG is harmless.
+            break
+        case .status(let callID, _, _):
+            protocolViolation(.invalidCallID(callID, reason: "clients do not send STATUS"))
+        case .goAway:
+            // The client will not start new calls; its in-flight calls still finish. Nothing to do.
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        if flushPending {
+            flushPending = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? RPCProtocolError {
+            protocolViolation(error)
+        } else {
+            logger.debug("connection error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            closeAbruptly(goAway: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let handshake = event as? TLSHandshakeCompleted {
+            // TLS delivers no plaintext before the handshake, so every call sees the verified identity.
+            peer.identity = handshake.peerIdentity
+            context.fireUserInboundEventTriggered(event)
+        } else if event is GracefulShutdownEvent {
+            switch stateMachine.beginGracefulShutdown() {
+            case .sendGoAway(let lastCallID, let closeNow):
+                write(.goAway(.init(lastCallID: lastCallID, reason: .noError, message: "server shutting down")))
+                flushNow()
+                if closeNow { context.close(promise: nil) }
+            case .ignore:
+                break
+            }
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func receivedCallStart(_ start: RPCFrame.CallStart) {
+        switch stateMachine.receivedCallStart(start) {
+        case .accept:
+            idleTimer?.cancel()
+            idleTimer = nil
+            var callResources = CallResources()
+            if let timeout = start.timeout, let eventLoop = context?.eventLoop {
+                let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+                callResources.deadlineTimer = eventLoop.scheduleTask(in: timeout) {
+                    loopBound.value.deadlineExpired(callID: start.callID)
+                }
+            }
+            resources[start.callID] = callResources
+        case .reject(let status):
+            write(.status(callID: start.callID, status, [:]))
+        case .protocolError(let error):
+            protocolViolation(error)
+        case .ignore:
+            break
+        }
+    }
+
+    private func receivedMessage(callID: UInt32, request: ByteBuffer) {
+        switch stateMachine.receivedMessage(callID: callID) {
+        case .run(let start):
+            guard let handler = router.handlers[start.method] else {
+                endCall(callID, outcome: .failed(RPCError(code: .unimplemented, message: "unknown method \(start.method)")))
+                return
+            }
+            resources[callID, default: CallResources()].task = startTask(for: start, handler: handler, request: request)
+        case .ignore:
+            break
+        case .protocolError(let error):
+            protocolViolation(error)
+        }
+    }
+
+    // MARK: Call tasks
+
+    private func startTask(for start: RPCFrame.CallStart, handler: RPCRouter.Handler, request: ByteBuffer) -> Task<Void, Never>? {
+        guard let eventLoop = context?.eventLoop else { return nil }
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let callID = start.callID
+        var callLogger = logger
+        callLogger[metadataKey: "rpc.method"] = "\(start.method)"
+        callLogger[metadataKey: "rpc.call_id"] = "\(callID)"
+        let handlerContext = RPCHandlerContext(
+            method: start.method,
+            deadline: start.timeout.map { NIODeadline.now() + $0 },
+            metadata: start.metadata,
+            peer: peer,
+            logger: callLogger
+        )
+        let authorizer = self.authorizer
+        return Task {
+            let outcome: CallOutcome
+            do {
+                switch await authorizer.authorize(peer: handlerContext.peer, method: start.method, metadata: start.metadata) {
+                case .allow: break
+                case .unauthenticated(let message): throw RPCError(code: .unauthenticated, message: message)
+                case .permissionDenied(let message): throw RPCError(code: .permissionDenied, message: message)
+                }
+                switch handler {
+                case .unary(let body):
+                    outcome = .unary(try await body(request, handlerContext))
+                case .serverStreaming(let body):
+                    let writer = RPCResponseWriter<ByteBuffer> { message in
+                        try await eventLoop.flatSubmit {
+                            loopBound.value.writeStreamMessage(callID: callID, message, eventLoop: eventLoop)
+                        }.get()
+                    }
+                    try await body(request, handlerContext, writer)
+                    outcome = .streamEnded
+                }
+            } catch {
+                // The single place where handler errors become wire statuses.
+                outcome = .failed(RPCErrorMapper.rpcError(for: error, method: start.method, logger: callLogger))
+            }
+            eventLoop.execute { loopBound.value.endCall(callID, outcome: outcome) }
+        }
+    }
+
+    private func writeStreamMessage(callID: UInt32, _ message: ByteBuffer, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard let context, resources[callID] != nil else {
+            return eventLoop.makeFailedFuture(RPCError(code: .cancelled, message: "the call has ended"))
+        }
+        let promise = eventLoop.makePromise(of: Void.self)
+        var buffer = context.channel.allocator.buffer(capacity: RPCFrame.headerSize + message.readableBytes)
+        buffer.writeRPCFrame(.message(callID: callID, message))
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
+        return promise.futureResult
+    }
+
+    private func endCall(_ callID: UInt32, outcome: CallOutcome) {
+        guard case .end(let close) = stateMachine.callFinished(callID: callID) else { return }
+        releaseCall(callID, cancelTask: false)
+        switch outcome {
+        case .unary(let response):
+            writeFrames([.message(callID: callID, response), .status(callID: callID, .ok, [:])])
+        case .streamEnded:
+            write(.status(callID: callID, .ok, [:]))
+        case .failed(let error):
+            write(.status(callID: callID, error.status, error.metadata))
+        }
+        flushIfNotReading()
+        afterCallEnded(closeConnection: close)
+    }
+
+    private func deadlineExpired(callID: UInt32) {
+        guard case .end(let close) = stateMachine.deadlineExpired(callID: callID) else { return }
+        releaseCall(callID, cancelTask: true)
+        write(.status(callID: callID, RPCStatus(code: .deadlineExceeded, message: "the call's deadline expired"), [:]))
+        flushIfNotReading()
+        afterCallEnded(closeConnection: close)
+    }
+
+    private func releaseCall(_ callID: UInt32, cancelTask: Bool) {
+        guard let released = resources.removeValue(forKey: callID) else { return }
+        released.deadlineTimer?.cancel()
+        if cancelTask { released.task?.cancel() }
+    }
+
+    private func afterCallEnded(closeConnection: Bool) {
+        if closeConnection {
+            flushNow()
+            context?.close(promise: nil)
+        } else if stateMachine.activeCallCount == 0 {
+            armIdleTimer()
+        }
+    }
+
+    // MARK: Connection teardown
+
+    private func protocolViolation(_ error: RPCProtocolError) {
+        logger.warning("closing connection after a protocol error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        closeAbruptly(goAway: (error.goAwayReason, "\(error)"))
+    }
+
+    private func closeAbruptly(goAway: (reason: GoAwayReason, message: String)?) {
+        guard let (lastCallID, liveCalls) = stateMachine.close() else { return }
+        for callID in liveCalls { releaseCall(callID, cancelTask: true) }
+        if let goAway {
+            write(.goAway(.init(lastCallID: lastCallID, reason: goAway.reason, message: goAway.message)))
+            flushNow()
+        }
+        context?.close(promise: nil)
+    }
+
+    private func tearDown() {
+        idleTimer?.cancel()
+        idleTimer = nil
+        if let (_, liveCalls) = stateMachine.close() {
+            for callID in liveCalls { releaseCall(callID, cancelTask: true) }
+        }
+        // Resources may remain for calls whose tasks never started; release them all.
+        for callID in Array(resources.keys) { releaseCall(callID, cancelTask: true) }
+    }
+
+    private func armIdleTimer() {
+        guard let timeout = configuration.idleTimeout, let eventLoop = context?.eventLoop else { return }
+        idleTimer?.cancel()
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        idleTimer = eventLoop.scheduleTask(in: timeout) { loopBound.value.idleTimeoutFired() }
+    }
+
+    private func idleTimeoutFired() {
+        idleTimer = nil
+        guard case .close(let lastCallID) = stateMachine.idleTimeoutFired() else { return }
+        logger.debug("closing idle connection", metadata: ["peer": "\(peer)"])
+        write(.goAway(.init(lastCallID: lastCallID, reason: .idleTimeout, message: "idle timeout")))
+        flushNow()
+        context?.close(promise: nil)
+    }
+
+    // MARK: Writing
+
+    private func write(_ frame: RPCFrame) {
+        writeFrames(CollectionOfOne(frame))
+    }
+
+    private func writeFrames(_ frames: some Collection<RPCFrame>) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        for frame in frames { buffer.writeRPCFrame(frame) }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        flushPending = true
+    }
+
+    /// Outside a read burst (writes from handler tasks), flushes at the end of the current event-loop tick, so
+    /// responses of calls finishing together leave in one write (and, with TLS, one record batch).
+    private func flushIfNotReading() {
+        guard !isReading, !flushScheduled, let eventLoop = context?.eventLoop else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute {
+            let handler = loopBound.value
+            handler.flushScheduled = false
+            handler.flushNow()
+        }
+    }
+
+    private func flushNow() {
+        guard flushPending, let context else { return }
+        flushPending = false
+        context.flush()
+    }
+}

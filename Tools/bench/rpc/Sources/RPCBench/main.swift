@@ -1,0 +1,66 @@
+import Foundation
+import NIOCore
+
+// RPCBench all            latency + throughput for echo floor, Loom and grpc-swift-2, then idle/handshake
+// RPCBench targets        only latency + throughput
+// RPCBench idle [N]       only handshake time + RSS with N idle connections (default 2000)
+// RPCBench serve KIND DIR internal: a server process (KIND = loom | grpc | echo)
+
+let arguments = CommandLine.arguments.dropFirst()
+let command = arguments.first ?? "all"
+
+switch command {
+case "serve":
+    let args = Array(arguments)
+    guard args.count == 3 else { fatalError("usage: RPCBench serve KIND CERTDIR") }
+    raiseFileLimit()
+    exitWhenStdinCloses()
+    let certs = Certificates(directory: args[2])
+    let ready: @Sendable (Int) -> Void = { port in
+        // Unbuffered: the parent waits for this line.
+        FileHandle.standardOutput.write(Data("READY \(port)\n".utf8))
+    }
+    switch args[1] {
+    case "loom": try await LoomTarget.serve(port: 0, certs: certs, ready: ready)
+    case "grpc": try await GRPCTarget.serve(port: 0, certs: certs, ready: ready)
+    case "echo": try await EchoTarget.serve(port: 0, certs: certs, ready: ready)
+    default: fatalError("unknown server kind \(args[1])")
+    }
+
+case "all", "targets", "idle":
+    let certs = try Certificates.generate()
+    if command != "idle" {
+        print("unary echo, \(Workload.payloadSize)-byte request and response, mTLS (TLS 1.3) on 127.0.0.1, server in its own process")
+        print("latency: \(Workload.latencyCalls) sequential calls on one connection; throughput: \(Workload.throughputInFlight) in flight over \(Workload.throughputConnections) connections for \(Int(Workload.throughputSeconds)) s")
+        var results: [BenchResult] = []
+        for kind in ["echo", "loom", "grpc"] {
+            let server = try ServerProcess(kind: kind, certs: certs)
+            let port = server.port
+            let result: BenchResult
+            switch kind {
+            case "echo": result = try await measure(name: "echo floor (NIOSSL)") { try await EchoTarget.connect(port: port, certs: certs) }
+            case "loom": result = try await measure(name: "LoomRPC") { try LoomTarget.connect(port: port, certs: certs) }
+            default: result = try await measure(name: "grpc-swift-2") { try GRPCTarget.connect(port: port, certs: certs) }
+            }
+            server.stop()
+            results.append(result)
+            print("  \(result.name): p50 \(format(result.p50)) µs, p99 \(format(result.p99)) µs, \(format(result.callsPerSecond, 0)) calls/s")
+        }
+        printTable(results)
+        let (echo, loom, grpc) = (results[0], results[1], results[2])
+        print("")
+        print("LoomRPC p50 / echo floor p50       = \(format(loom.p50 / echo.p50, 2))×   (target ≤ 1.35×)")
+        print("LoomRPC p50 / grpc-swift-2 p50     = \(format(loom.p50 / grpc.p50, 2))×")
+        print("LoomRPC calls/s / grpc-swift-2     = \(format(loom.callsPerSecond / grpc.callsPerSecond, 2))×   (target ≥ 10×)")
+        print("LoomRPC calls/s / echo floor       = \(format(loom.callsPerSecond / echo.callsPerSecond, 2))×")
+    }
+    if command != "targets" {
+        let count = command == "idle" ? Int(arguments.dropFirst().first ?? "") ?? 2000 : 2000
+        try await IdleBench.run(connections: count, certs: certs)
+    }
+    exit(0)
+
+default:
+    print("usage: RPCBench [all | targets | idle [N]]")
+    exit(2)
+}
