@@ -150,6 +150,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Operator CLI
+        .target(
+            name: "LoomCLI",
+            dependencies: [
+                "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "loomctl",
+            dependencies: ["LoomCLI"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
@@ -195,6 +210,11 @@ let package = Package(
         .testTarget(
             name: "LoomServerTests",
             dependencies: ["LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoomCLITests",
+            dependencies: ["LoomCLI", "LoomRPC", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
             swiftSettings: swiftSettings
         ),
     ],
