@@ -117,7 +117,10 @@ private final class RespondingHandler: ChannelInboundHandler, RemovableChannelHa
                 Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
                 promise: nil)
             let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
-            if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+            if !keepAlive {
+                let channel = context.channel
+                done.whenComplete { _ in channel.close(promise: nil) }
+            }
         }
     }
 
