@@ -217,6 +217,14 @@ let package = Package(
             dependencies: ["LoomCLI", "LoomRPC", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "LoomIntegrationTests",
+            dependencies: [
+                "LoomExampleMigrator", "LoomHTTP", "LoomProto", "LoomRPC", "LoomTestSupport", logging, nioPosix,
+                nioConcurrencyHelpers,
+            ],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -99,6 +99,7 @@ struct Parts {
                 $0.dispatchTimeout = configuration.dispatchTimeout
                 $0.defaultStepTimeout = configuration.defaultStepTimeout
                 $0.maxDispatchAttempts = configuration.maxDispatchAttempts
+                $0.timerLease = configuration.timerLease
                 $0.callbackBaseURL = configuration.publicURL ?? ""
             },
             logger: logger)

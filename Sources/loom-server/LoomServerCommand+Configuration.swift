@@ -55,6 +55,7 @@ extension LoomServerCommand {
             c.dryRunTimeout = seconds
         }
         c.defaultStepTimeout = try Self.seconds(stepTimeout, env["LOOM_STEP_TIMEOUT"], flag: "--step-timeout")
+        if let seconds = try Self.seconds(timerLease, env["LOOM_TIMER_LEASE"], flag: "--timer-lease") { c.timerLease = seconds }
         if let value = try Self.integer(maxDispatchAttempts.map(Int.init), env["LOOM_MAX_DISPATCH_ATTEMPTS"], flag: "--max-dispatch-attempts") {
             c.maxDispatchAttempts = UInt32(clamping: value)
         }

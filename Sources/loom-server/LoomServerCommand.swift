@@ -64,6 +64,8 @@ struct LoomServerCommand: AsyncParsableCommand {
     var dryRunTimeout: Double?
     @Option(name: .customLong("step-timeout"), help: "Default step timeout in seconds; steps may set loom.timeout_seconds (LOOM_STEP_TIMEOUT; default none).")
     var stepTimeout: Double?
+    @Option(name: .customLong("timer-lease"), help: "Seconds a claimed timer stays hidden from other replicas; a dead replica's work is taken over after it (LOOM_TIMER_LEASE; default 30).")
+    var timerLease: Double?
     @Option(name: .customLong("max-dispatch-attempts"), help: "Dispatch POSTs per step attempt before the step fails (LOOM_MAX_DISPATCH_ATTEMPTS; default 8).")
     var maxDispatchAttempts: UInt32?
     @Option(name: .customLong("max-message-size"), help: "Largest RPC message in bytes (LOOM_MAX_MESSAGE_SIZE; default 4194304).")

@@ -97,6 +97,9 @@ public struct ServerConfiguration: Sendable {
     public var dryRunTimeout: Duration = .seconds(60)
     /// Step timeout for steps without `loom.timeout_seconds`; `nil` = none.
     public var defaultStepTimeout: Duration?
+    /// How long a timer claimed by a replica stays hidden from the others: the time after which
+    /// the work of a replica that died is taken over.
+    public var timerLease: Duration = .seconds(30)
     /// POSTs per step attempt before the step fails.
     public var maxDispatchAttempts: UInt32 = 8
     /// Largest RPC message.
