@@ -6,7 +6,7 @@ import LoomRPC
 /// Domain messages (which name the ids the caller sent) pass through; failures whose text
 /// could carry internals (store and internal errors) are replaced by a generic message, and
 /// the original stays the `cause` for the server's log.
-extension LoomError: @retroactive RPCErrorConvertible {
+extension LoomError: RPCErrorConvertible {
     public var rpcError: RPCError {
         let (status, safeMessage) = Self.rpcStatus(for: code)
         return RPCError(code: status, message: safeMessage ?? message, cause: self)
