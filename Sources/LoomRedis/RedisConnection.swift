@@ -43,9 +43,14 @@ public final class RedisConnection: Sendable {
     /// Sends one command and returns its reply; an error reply is thrown as ``RedisError``.
     ///
     /// - Parameter timeout: overrides ``RedisConfiguration/commandTimeout``.
+    ///
+    /// Runs on the caller's executor (`nonisolated(nonsending)`): a caller isolated to the
+    /// connection's event loop (an actor using ``eventLoop``'s executor) sends and resumes
+    /// without any thread hop.
     @discardableResult
+    nonisolated(nonsending)
     public func send(_ command: RedisCommand, timeout: TimeAmount? = nil) async throws -> RESPValue {
-        let reply = try await self.sendFuture(command, timeout: timeout).get()
+        let reply = try await Self.value(of: self.sendFuture(command, timeout: timeout))
         if case .error(let text) = reply.withoutAttributes { throw RedisError.serverReply(text) }
         return reply
     }
@@ -63,6 +68,7 @@ public final class RedisConnection: Sendable {
     /// Error replies are returned in place as ``RESPValue/error(_:)`` so that one
     /// failing command does not hide the others' results. The batch is written
     /// contiguously: no other caller's command can come between its commands.
+    nonisolated(nonsending)
     public func pipeline(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws -> [RESPValue] {
         try await self.batch(commands, replies: commands.count, timeout: timeout)
     }
@@ -87,11 +93,21 @@ public final class RedisConnection: Sendable {
         return results
     }
 
+    nonisolated(nonsending)
     func batch(_ commands: [RedisCommand], replies: Int, timeout: TimeAmount?) async throws -> [RESPValue] {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
         let outbound = RedisOutbound(kind: .batch(commands, replies: replies, promise), deadline: self.deadline(timeout))
         self.write(outbound, failing: promise)
-        return try await promise.futureResult.get()
+        return try await Self.value(of: promise.futureResult)
+    }
+
+    /// Awaits `future`, resuming on the caller's executor (unlike `EventLoopFuture.get()`,
+    /// which resumes on the global executor).
+    nonisolated(nonsending)
+    static func value<Value: Sendable>(of future: EventLoopFuture<Value>) async throws -> Value {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
+            future.whenComplete { continuation.resume(with: $0) }
+        }
     }
 
     /// Writes `outbound`; when the write cannot reach the handler (the channel closed and its

@@ -9,8 +9,8 @@ import Testing
 @Suite("Swift types match loom.proto")
 struct ContractTests {
     static let protoSource: String = {
-        let url = repositoryRoot.appendingPathComponent("Protos/loom/v1/loom.proto")
-        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        let path = repositoryRoot.appendingPathComponent("Protos/loom/v1/loom.proto").path
+        return (try? readFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }()
 
     /// Top-level names declared with `keyword` (`message` or `enum`) in the proto.

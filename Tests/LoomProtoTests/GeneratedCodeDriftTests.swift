@@ -25,8 +25,8 @@ struct GeneratedCodeDriftTests {
         #expect(committedFiles.count >= 3)
         #expect(committedFiles == generatedFiles)
         for path in committedFiles.intersection(generatedFiles).sorted() {
-            let old = try Data(contentsOf: committed.appendingPathComponent(path))
-            let new = try Data(contentsOf: output.appendingPathComponent(path))
+            let old = try readFile(committed.appendingPathComponent(path).path)
+            let new = try readFile(output.appendingPathComponent(path).path)
             #expect(old == new, "Sources/CLoomProto/\(path) differs from the generator's output; run Tools/generate-protos")
         }
     }

@@ -47,6 +47,55 @@ struct InMemoryTLSTests {
         #expect(pair.clientEvents.received == payload)
     }
 
+    @Test("small writes flushed together travel as one network write and one TLS record, in order")
+    func writeBatching() throws {
+        let pair = try InMemoryTLSPair(
+            server: .server(TestTLS.serverConfig()),
+            client: .client(TestTLS.clientConfig(credential: TestTLS.ca().operatorClient))
+        )
+        try pair.handshake()
+        var expected = ByteBuffer()
+        var promises: [EventLoopFuture<Void>] = []
+        for index in 0..<100 {
+            let chunk = ByteBuffer(string: "message-\(index);")
+            expected.writeImmutableBuffer(chunk)
+            promises.append(pair.client.write(chunk))
+        }
+        pair.client.flush()
+        let ciphertext = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        #expect(try pair.client.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(Self.recordCount(ciphertext) == 1)
+        try pair.server.writeInbound(ciphertext)
+        #expect(pair.serverEvents.received == expected)
+        #expect(promises.allSatisfy { $0.currentValue() != nil })
+
+        // A large write between small ones keeps the order.
+        let large = ByteBuffer(repeating: 0x61, count: 40_000)
+        let small = ByteBuffer(string: "tail")
+        pair.client.write(ByteBuffer(string: "head"), promise: nil)
+        pair.client.write(large, promise: nil)
+        pair.client.write(small, promise: nil)
+        pair.client.flush()
+        try pair.pump()
+        var tail = pair.serverEvents.received.getSlice(at: expected.readableBytes, length: 40_008)
+        #expect(tail?.readString(length: 4) == "head")
+        #expect(tail?.readSlice(length: 40_000) == large)
+        #expect(tail?.readString(length: 4) == "tail")
+    }
+
+    /// Counts TLS records (5-byte header: type, version, length) in a buffer of whole records.
+    static func recordCount(_ buffer: ByteBuffer) -> Int {
+        var buffer = buffer
+        var count = 0
+        while buffer.readableBytes >= 5 {
+            buffer.moveReaderIndex(forwardBy: 3)
+            guard let length = buffer.readInteger(as: UInt16.self), buffer.readableBytes >= Int(length) else { break }
+            buffer.moveReaderIndex(forwardBy: Int(length))
+            count += 1
+        }
+        return count
+    }
+
     @Test("close sends close_notify, the peer answers and both channels close cleanly")
     func closeNotifyExchange() throws {
         let pair = try InMemoryTLSPair(
