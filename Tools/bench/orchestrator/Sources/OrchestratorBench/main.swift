@@ -37,9 +37,12 @@ let candidates = (0..<runs).map { Candidate(id: "app-\($0)", kind: "application"
 _ = try await service.announce(
     Migration(
         id: "bench", migratorUrl: "http://migrator.invalid",
-        candidates: candidates, steps: stepNames.map { StepDefinition(name: $0, type: "noop") }
+        steps: stepNames.map { StepDefinition(name: $0, type: "noop") }
     )
 )
+for chunk in stride(from: 0, to: runs, by: 10_000) {
+    _ = try await service.submitCandidates(migrationId: "bench", candidates: Array(candidates[chunk..<min(runs, chunk + 10_000)]))
+}
 
 let timerLoop = Task { await orchestrator.run() }
 let start = ContinuousClock.now
