@@ -5,7 +5,7 @@
 // Dependencies point inward: executables -> LoomServer -> adapters (LoomRPC,
 // LoomHTTP, LoomStores) -> LoomCore. LoomCore imports no NIO, OpenSSL or
 // protobuf-c; only LoomProto touches the protobuf-c structs and only LoomTLS
-// touches OpenSSL. See ARCHITECTURE.md.
+// touches OpenSSL. See README.md (Layout).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -20,6 +20,8 @@ let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift
 let nioTestUtils = Target.Dependency.product(name: "NIOTestUtils", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
 
 let package = Package(
@@ -30,6 +32,9 @@ let package = Package(
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
         .library(name: "LoomRPC", targets: ["LoomRPC"]),
         .library(name: "LoomTLS", targets: ["LoomTLS"]),
+        .library(name: "LoomProto", targets: ["LoomProto"]),
+        .library(name: "LoomCore", targets: ["LoomCore"]),
+        .library(name: "LoomStores", targets: ["LoomStores"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -37,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
@@ -96,6 +102,7 @@ let package = Package(
         .target(
             name: "LoomStores",
             dependencies: ["LoomCore", "LoomRedis", logging],
+            exclude: ["REDIS-KEYS.md"],
             swiftSettings: swiftSettings
         ),
 
@@ -103,8 +110,42 @@ let package = Package(
         .target(
             name: "LoomHTTP",
             dependencies: [
-                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging, metrics,
+                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Composition root
+        .target(
+            name: "LoomServer",
+            dependencies: [
+                "LoomCore", "LoomProto", "LoomRPC", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS",
+                nioCore, nioPosix, logging, metrics, serviceLifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "loom-server",
+            dependencies: ["LoomServer", "LoomHTTP", "LoomTLS", logging, argumentParser],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The example migrator
+        .target(
+            name: "LoomExampleMigrator",
+            dependencies: ["LoomHTTP", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "loom-example-migrator",
+            dependencies: [
+                "LoomExampleMigrator", "LoomRPC", "LoomProto", "LoomTLS", nioPosix, logging, argumentParser,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -127,7 +168,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "LoomTestSupport",
-            dependencies: ["LoomCore"],
+            dependencies: ["LoomCore", "LoomStores", "LoomRedis", logging],
             path: "Tests/LoomTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -167,8 +208,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "LoomServerTests",
+            dependencies: ["LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCLI", "LoomRPC", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoomIntegrationTests",
+            dependencies: [
+                "LoomExampleMigrator", "LoomHTTP", "LoomProto", "LoomRPC", "LoomTestSupport", logging, nioPosix,
+                nioConcurrencyHelpers,
+            ],
             swiftSettings: swiftSettings
         ),
     ],

@@ -5,7 +5,11 @@ import CProtobufC
 /// conversions between the Swift value and the C struct.
 ///
 /// Only LoomProto can create one, which keeps ``LoomMessage`` closed to outside types.
-public struct LoomMessageCodec<Message> {
+/// Each message type holds one in a `static let`, so a call allocates no closures.
+///
+/// `@unchecked Sendable`: it is immutable, and holds only a constant descriptor, C
+/// function pointers and conversion functions that capture no state.
+public struct LoomMessageCodec<Message>: @unchecked Sendable {
     /// The protobuf-c descriptor of the message.
     let descriptor: ProtobufCMessageDescriptor
     /// Unpacks, converts to Swift and frees: the whole decode after the size check.

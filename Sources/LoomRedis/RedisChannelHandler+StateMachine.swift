@@ -37,7 +37,7 @@ extension RedisChannelHandler {
 
         /// What to do with a new request.
         enum OnEnqueue {
-            /// Write it; `scheduleTimer` is set when no timeout timer runs yet.
+            /// Write it; when `scheduleTimer` is set, (re)arm the timeout timer for that deadline.
             case write(scheduleTimer: NIODeadline?)
             /// The connection is closed: fail the request at once.
             case fail(RedisError)
@@ -53,7 +53,8 @@ extension RedisChannelHandler {
             if let closedError { return .fail(closedError) }
             nextID &+= 1
             pending.append(Pending(id: nextID, waiter: waiter, deadline: deadline, commandName: commandName, abandoned: false))
-            guard let deadline, timerDeadline == nil else { return .write(scheduleTimer: nil) }
+            // One timer covers the earliest deadline; a new, earlier deadline re-arms it.
+            guard let deadline, timerDeadline.map({ deadline < $0 }) ?? true else { return .write(scheduleTimer: nil) }
             timerDeadline = deadline
             return .write(scheduleTimer: deadline)
         }

@@ -1,4 +1,20 @@
+import NIOConcurrencyHelpers
 import NIOCore
+
+/// Why a connection closed: the first error the handler failed its requests with.
+/// Kept outside the pipeline so that writes after the close report the real cause
+/// (say, a protocol violation) rather than "I/O on closed channel".
+final class RedisCloseReason: Sendable {
+    private let box = NIOLockedValueBox<RedisError?>(nil)
+
+    /// The recorded reason, if the connection closed.
+    var error: RedisError? { box.withLockedValue { $0 } }
+
+    /// Records `error` unless a reason is already known.
+    func record(_ error: RedisError) {
+        box.withLockedValue { if $0 == nil { $0 = error } }
+    }
+}
 
 /// What the connection writes into its channel: commands with the promise for their replies.
 struct RedisOutbound: Sendable {
@@ -26,13 +42,15 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     private var state = StateMachine()
     private let pushSink: (@Sendable (RESPValue) -> Void)?
+    private let closeReason: RedisCloseReason
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
     /// Creates the handler. With a `pushSink`, the connection is in pub/sub mode:
     /// messages (RESP3 pushes, or RESP2 `message` arrays) go to the sink.
-    init(pushSink: (@Sendable (RESPValue) -> Void)? = nil) {
+    init(pushSink: (@Sendable (RESPValue) -> Void)? = nil, closeReason: RedisCloseReason = RedisCloseReason()) {
         self.pushSink = pushSink
+        self.closeReason = closeReason
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -128,12 +146,14 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: RedisError) {
+        self.closeReason.record(error)
         self.timer?.cancel()
         self.timer = nil
         for pending in state.closed(error) { pending.fail(error) }
     }
 
     private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        self.timer?.cancel()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.timer = context.eventLoop.scheduleTask(deadline: deadline) {
             loopBound.value.timerFired()

@@ -22,8 +22,11 @@ public final class RedisConnection: Sendable {
     /// The configuration the connection was opened with.
     public let configuration: RedisConfiguration
 
-    init(channel: any Channel, protocolVersion: Int, configuration: RedisConfiguration) {
+    let closeReason: RedisCloseReason
+
+    init(channel: any Channel, protocolVersion: Int, configuration: RedisConfiguration, closeReason: RedisCloseReason) {
         self.channel = channel
+        self.closeReason = closeReason
         self.protocolVersion = protocolVersion
         self.configuration = configuration
     }
@@ -40,9 +43,14 @@ public final class RedisConnection: Sendable {
     /// Sends one command and returns its reply; an error reply is thrown as ``RedisError``.
     ///
     /// - Parameter timeout: overrides ``RedisConfiguration/commandTimeout``.
+    ///
+    /// Runs on the caller's executor (`nonisolated(nonsending)`): a caller isolated to the
+    /// connection's event loop (an actor using ``eventLoop``'s executor) sends and resumes
+    /// without any thread hop.
     @discardableResult
+    nonisolated(nonsending)
     public func send(_ command: RedisCommand, timeout: TimeAmount? = nil) async throws -> RESPValue {
-        let reply = try await self.sendFuture(command, timeout: timeout).get()
+        let reply = try await Self.value(of: self.sendFuture(command, timeout: timeout))
         if case .error(let text) = reply.withoutAttributes { throw RedisError.serverReply(text) }
         return reply
     }
@@ -51,7 +59,7 @@ public final class RedisConnection: Sendable {
     public func sendFuture(_ command: RedisCommand, timeout: TimeAmount? = nil) -> EventLoopFuture<RESPValue> {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         let outbound = RedisOutbound(kind: .single(command, promise), deadline: self.deadline(timeout))
-        channel.writeAndFlush(outbound, promise: nil)
+        self.write(outbound, failing: promise)
         return promise.futureResult
     }
 
@@ -60,6 +68,7 @@ public final class RedisConnection: Sendable {
     /// Error replies are returned in place as ``RESPValue/error(_:)`` so that one
     /// failing command does not hide the others' results. The batch is written
     /// contiguously: no other caller's command can come between its commands.
+    nonisolated(nonsending)
     public func pipeline(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws -> [RESPValue] {
         try await self.batch(commands, replies: commands.count, timeout: timeout)
     }
@@ -84,11 +93,35 @@ public final class RedisConnection: Sendable {
         return results
     }
 
+    nonisolated(nonsending)
     func batch(_ commands: [RedisCommand], replies: Int, timeout: TimeAmount?) async throws -> [RESPValue] {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
         let outbound = RedisOutbound(kind: .batch(commands, replies: replies, promise), deadline: self.deadline(timeout))
-        channel.writeAndFlush(outbound, promise: nil)
-        return try await promise.futureResult.get()
+        self.write(outbound, failing: promise)
+        return try await Self.value(of: promise.futureResult)
+    }
+
+    /// Awaits `future`, resuming on the caller's executor (unlike `EventLoopFuture.get()`,
+    /// which resumes on the global executor).
+    nonisolated(nonsending)
+    static func value<Value: Sendable>(of future: EventLoopFuture<Value>) async throws -> Value {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
+            future.whenComplete { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Writes `outbound`; when the write cannot reach the handler (the channel closed and its
+    /// handlers are gone), fails the reply promise instead of leaving it pending forever.
+    /// A promise the handler already completed ignores the second completion.
+    private func write<Reply>(_ outbound: RedisOutbound, failing reply: EventLoopPromise<Reply>) {
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        let closeReason = self.closeReason
+        written.futureResult.whenFailure { error in
+            reply.fail(
+                closeReason.error ?? error as? RedisError
+                    ?? RedisError(.connectionClosed, "cannot send: the connection is closed (\(error))"))
+        }
+        channel.writeAndFlush(outbound, promise: written)
     }
 
     /// Closes the connection; commands in flight fail with ``RedisError/Code/connectionClosed``.
@@ -134,6 +167,7 @@ extension RedisConnection {
         let tlsHostname = hostname
         let limits = configuration.decoderLimits
         let tlsProvider = configuration.tlsProvider
+        let closeReason = RedisCloseReason()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)
@@ -144,7 +178,7 @@ extension RedisConnection {
                             tlsProvider.makeClientHandler(serverHostname: tlsHostname))
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder(limits: limits)))
-                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(pushSink: pushSink))
+                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(pushSink: pushSink, closeReason: closeReason))
                 }
             }
         let channel: any Channel
@@ -160,17 +194,21 @@ extension RedisConnection {
             throw RedisError(.connectFailed, "cannot connect to \(configuration): \(error)")
         }
         do {
-            let version = try await handshake(channel: channel, configuration: configuration)
+            let version = try await handshake(channel: channel, configuration: configuration, closeReason: closeReason)
             logger.debug("connected to Redis", metadata: ["redis": "\(configuration)", "resp": "\(version)"])
-            return RedisConnection(channel: channel, protocolVersion: version, configuration: configuration)
+            return RedisConnection(
+                channel: channel, protocolVersion: version, configuration: configuration, closeReason: closeReason)
         } catch {
             try? await channel.close()
             throw error
         }
     }
 
-    private static func handshake(channel: any Channel, configuration: RedisConfiguration) async throws -> Int {
-        let connection = RedisConnection(channel: channel, protocolVersion: 2, configuration: configuration)
+    private static func handshake(
+        channel: any Channel, configuration: RedisConfiguration, closeReason: RedisCloseReason
+    ) async throws -> Int {
+        let connection = RedisConnection(
+            channel: channel, protocolVersion: 2, configuration: configuration, closeReason: closeReason)
         let timeout = configuration.connectTimeout
         func authError(_ error: any Error) -> any Error {
             guard let redisError = error as? RedisError, redisError.code == .server || redisError.code == .authentication

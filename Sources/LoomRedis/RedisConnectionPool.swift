@@ -13,6 +13,10 @@ import NIOPosix
 /// A command that cannot get a connection before its timeout fails with
 /// ``RedisError/Code/connectFailed`` carrying the last connect error.
 ///
+/// Connections are shared, not leased: a blocking command (`BLPOP`, `XREAD BLOCK`, …) holds up
+/// every command pipelined behind it on the same connection. Run those on a dedicated
+/// ``RedisConnection``.
+///
 /// ```swift
 /// let pool = RedisConnectionPool(configuration: try RedisConfiguration(url: "redis://127.0.0.1:6379"))
 /// try await pool.set("k", to: "v")

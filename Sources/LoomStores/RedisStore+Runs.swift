@@ -58,16 +58,15 @@ extension RedisStore {
         }
     }
 
-    /// The newest `limit` history entries (all retained when 0), oldest first.
+    /// The newest `limit` history entries (all retained, at most the cap, when 0), oldest first.
     public func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry] {
         try await redis("history read") {
             let key = keys.history(runID)
-            let reply: RESPValue
-            if limit > 0 {
-                reply = try await client.send(RedisCommand("XREVRANGE", .string(key), "+", "-", "COUNT", .integer(Int64(limit))))
-            } else {
-                reply = try await client.send(RedisCommand("XRANGE", .string(key), "-", "+"))
-            }
+            // `XADD MAXLEN ~` trims whole stream nodes, so the stream may hold a few more than
+            // `historyCap` entries; reads never show more than the cap.
+            let count = limit > 0 ? min(limit, historyCap) : historyCap
+            let reply = try await client.send(
+                RedisCommand("XREVRANGE", .string(key), "+", "-", "COUNT", .integer(Int64(count))))
             guard let items = reply.array else { throw malformedReply("history", reply) }
             var entries = try items.map { item -> HistoryEntry in
                 guard let parts = item.array, parts.count == 2, let streamID = parts[0].string,
@@ -77,7 +76,7 @@ extension RedisStore {
                 entry.id = streamID
                 return entry
             }
-            if limit > 0 { entries.reverse() }
+            entries.reverse()
             return entries
         }
     }

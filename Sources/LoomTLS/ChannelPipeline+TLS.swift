@@ -51,7 +51,9 @@ extension ChannelPipeline.SynchronousOperations {
 extension Channel {
     /// The result of this channel's TLS handshake: succeeds once it completed (immediately if
     /// it already has), fails with the ``TLSError`` that ended the connection, or fails with
-    /// `ChannelPipelineError.notFound` when the channel has no ``TLSHandler``.
+    /// `ChannelPipelineError.notFound` when the channel has no ``TLSHandler`` — which includes
+    /// a channel that a failed handshake already closed. To always see the ``TLSError``, take
+    /// ``TLSHandler/handshakeFuture`` from the handler the `addTLS…Handlers` call returned.
     public func tlsHandshakeCompleted() -> EventLoopFuture<TLSHandshakeCompleted> {
         pipeline.handler(type: TLSHandler.self).flatMap { $0.handshakeFuture }
     }

@@ -19,6 +19,11 @@ import NIOCore
 ///   the peer's; a peer close_notify is answered and the channel closed. A TCP EOF
 ///   without close_notify fires ``TLSError/Code/uncleanShutdown``.
 ///
+/// In TLS 1.3 a client finishes its handshake before the server has checked the client's
+/// certificate, so a client the server rejects sees ``handshakeFuture`` succeed and then a
+/// ``TLSError/Code/readFailed`` error carrying the server's alert (for example
+/// "tlsv13 alert certificate required"), followed by the channel closing.
+///
 /// Must be used from its channel's event loop only (like every channel handler).
 public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Ciphertext from the network.
@@ -40,6 +45,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var handshakeTimer: Scheduled<Void>?
     private var closeTimer: Scheduled<Void>?
     private var closePromise: EventLoopPromise<Void>?
+    /// Ciphertext was written to the channel without a flush yet.
+    private var hasUnflushedCiphertext = false
     private var handshakePromise: EventLoopPromise<TLSHandshakeCompleted>?
 
     /// The handshake result once it completed, `nil` before (and after a failed handshake).
@@ -341,20 +348,15 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Encrypts the flushed writes; one network write carries them all, and its promise
-    /// completes every application promise.
+    /// completes every application promise. Small writes of one batch share TLS records
+    /// (up to 16 KiB of plaintext each) instead of costing a record apiece.
     private func encryptFlushedWrites(context: ChannelHandlerContext) {
         var combined: EventLoopPromise<Void>?
+        let coalesce = flushedWriteCount > 1
+        var record: ByteBuffer?
         while flushedWriteCount > 0 {
             let write = pendingWrites.removeFirst()
             flushedWriteCount -= 1
-            if case .failed(let error) = connection.writePlaintext(write.data) {
-                write.promise?.fail(error)
-                combined?.fail(error)
-                if case .fail(let error) = stateMachine.writeFailed(error) {
-                    fail(error, context: context)
-                }
-                return
-            }
             if let promise = write.promise {
                 if let combined {
                     combined.futureResult.cascade(to: promise)
@@ -362,25 +364,66 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     combined = promise
                 }
             }
+            if coalesce && write.data.readableBytes <= Self.coalescingLimit {
+                if record == nil {
+                    record = context.channel.allocator.buffer(capacity: Self.maximumRecordPlaintext)
+                }
+                if record!.readableBytes + write.data.readableBytes > Self.maximumRecordPlaintext {
+                    guard encrypt(record!, failing: combined, context: context) else { return }
+                    record!.clear()
+                }
+                record!.writeImmutableBuffer(write.data)
+            } else {
+                if let pending = record, pending.readableBytes > 0 {
+                    guard encrypt(pending, failing: combined, context: context) else { return }
+                    record!.clear()
+                }
+                guard encrypt(write.data, failing: combined, context: context) else { return }
+            }
             // Bound the ciphertext held in memory for very large batches.
             if connection.pendingCiphertext >= Self.maximumCiphertextBatch {
                 sendCiphertext(context: context, promise: nil, flush: false)
             }
         }
+        if let pending = record, pending.readableBytes > 0 {
+            guard encrypt(pending, failing: combined, context: context) else { return }
+        }
         sendCiphertext(context: context, promise: combined, flush: true)
     }
 
+    /// Encrypts `plaintext`; on failure fails `promise` and the connection and returns false.
+    private func encrypt(_ plaintext: ByteBuffer, failing promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) -> Bool {
+        guard case .failed(let error) = connection.writePlaintext(plaintext) else { return true }
+        promise?.fail(error)
+        if case .fail(let error) = stateMachine.writeFailed(error) {
+            fail(error, context: context)
+        }
+        return false
+    }
+
     private static let maximumCiphertextBatch = 256 * 1024
+    /// TLS's largest record payload (RFC 8446 §5.1).
+    private static let maximumRecordPlaintext = 16 * 1024
+    /// Writes up to this size are packed together into shared records.
+    private static let coalescingLimit = 4 * 1024
 
     /// Writes whatever ciphertext OpenSSL produced. `promise` is completed even when there is none.
     private func sendCiphertext(context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil, flush: Bool = true) {
         guard let ciphertext = connection.drainCiphertext(allocator: context.channel.allocator) else {
-            if flush { context.flush() }
+            if flush && hasUnflushedCiphertext {
+                hasUnflushedCiphertext = false
+                context.flush()
+            }
             promise?.succeed()
             return
         }
         context.write(Self.wrapOutboundOut(ciphertext), promise: promise)
-        if flush { context.flush() }
+        if flush {
+            hasUnflushedCiphertext = false
+            context.flush()
+        } else {
+            hasUnflushedCiphertext = true
+        }
     }
 
     private func fail(_ error: TLSError, context: ChannelHandlerContext) {

@@ -190,6 +190,28 @@ struct CallbackShimRouterTests {
         #expect(Self.text(notReady) == #"{"error":"not ready"}"#)
     }
 
+    @Test("request counts and latencies by method, route template and status reach the metrics registry")
+    func requestMetrics() async {
+        let registry = PrometheusCollectorRegistry()
+        let router = CallbackShimRouter(
+            backend: RecordingBackend(),
+            authMode: .token,
+            readiness: { true },
+            registry: registry,
+            metricsFactory: PrometheusMetricsFactory(registry: registry),
+            logger: Logger(label: "test")
+        )
+        let event = Self.post("/event/run-secret-id", ReferenceBodies.events[0].body, headers: ["authorization": "Bearer t"])
+        _ = await router.respond(to: event)
+        _ = await router.respond(to: event)
+        _ = await router.respond(to: ShimRequest(method: .GET, uri: "/nowhere"))
+        let text = Self.text(await router.respond(to: ShimRequest(method: .GET, uri: "/metrics")))
+        #expect(text.contains(#"loom_http_requests_total{method="POST",route="/event/{id}",status="202"} 2"#))
+        #expect(text.contains(#"loom_http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
+        #expect(text.contains("loom_http_request_duration_seconds_bucket"))
+        #expect(!text.contains("run-secret-id"))
+    }
+
     @Test("metrics renders the given Prometheus registry as text")
     func metrics() async {
         let registry = PrometheusCollectorRegistry()

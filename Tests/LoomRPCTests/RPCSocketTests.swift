@@ -6,9 +6,12 @@ import Testing
 
 @Suite("RPC over real sockets (127.0.0.1)")
 struct RPCSocketTests {
-    @Test("1,000 concurrent calls on one connection are all answered with their own response")
-    func thousandConcurrentCalls() async throws {
-        let server = try await TestServer.start()
+    @Test(
+        "1,000 concurrent calls on one connection are all answered with their own response",
+        arguments: [RPCServer.HandlerExecution.globalConcurrentExecutor, .eventLoop]
+    )
+    func thousandConcurrentCalls(execution: RPCServer.HandlerExecution) async throws {
+        let server = try await TestServer.start { $0.handlerExecution = execution }
         let client = server.client()
         let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for index in 0..<1000 {
@@ -29,7 +32,7 @@ struct RPCSocketTests {
 
     @Test("a call past its deadline fails with DEADLINE_EXCEEDED and its handler is cancelled")
     func deadlineExceeded() async throws {
-        let server = try await TestServer.start()
+        let server = try await TestServer.start { $0.handlerExecution = .eventLoop }
         let client = server.client()
         let error = await #expect(throws: RPCError.self) {
             _ = try await client.unary(method: TestMethods.hang, request: ByteBuffer(), options: .init(timeout: .milliseconds(100)))
@@ -154,6 +157,23 @@ struct RPCSocketTests {
             received.append(String(buffer: message))
         }
         #expect(received == (0..<50).map { "\($0)" })
+        await client.close()
+        await server.server.close()
+    }
+
+    @Test("dropping a server stream early cancels the call on the server")
+    func abandonStream() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        var received = 0
+        for try await _ in try await client.serverStreaming(method: TestMethods.forever, request: ByteBuffer()) {
+            received += 1
+            if received == 3 { break }
+        }
+        #expect(received == 3)
+        try await server.cancelled.wait(for: 1)
+        let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "after"))
+        #expect(String(buffer: reply) == "after")
         await client.close()
         await server.server.close()
     }

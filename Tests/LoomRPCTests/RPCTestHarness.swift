@@ -99,6 +99,7 @@ enum TestMethods {
     static let count = "/test.v1.Test/Count"
     static let typed = "/test.v1.Test/Typed"
     static let whoAmI = "/test.v1.Test/WhoAmI"
+    static let forever = "/test.v1.Test/Forever"
 }
 
 /// Decodes a request only if it starts with the byte 0x01, to exercise INVALID_ARGUMENT.
@@ -156,6 +157,18 @@ struct TestServer {
         router.registerServerStreaming(TestMethods.count) { request, _, writer in
             let count = Int(String(buffer: request)) ?? 0
             for index in 0..<count { try await writer.write(ByteBuffer(string: "\(index)")) }
+        }
+        router.registerServerStreaming(TestMethods.forever) { _, _, writer in
+            var index = 0
+            do {
+                while true {
+                    try await writer.write(ByteBuffer(string: "\(index)"))
+                    index += 1
+                }
+            } catch {
+                cancelled.increment()
+                throw error
+            }
         }
         router.registerUnary(TestMethods.typed, deserializer: StrictDeserializer(), serializer: RPCRawBytesCoder()) { request, _ in
             request

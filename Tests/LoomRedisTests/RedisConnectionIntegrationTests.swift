@@ -3,7 +3,7 @@ import LoomTestSupport
 import NIOCore
 import Testing
 
-@Suite("Redis connection against a real redis-server")
+@Suite("Redis connection against a real redis-server", .timeLimit(.minutes(1)))
 struct RedisConnectionIntegrationTests {
     @Test("connects over TCP with RESP3 and runs commands; server errors are typed with the server's text")
     func basics() async throws {

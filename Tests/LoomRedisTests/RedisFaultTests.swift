@@ -3,7 +3,7 @@ import LoomTestSupport
 import NIOCore
 import Testing
 
-@Suite("Redis faults: authentication, foreign servers, server restarts")
+@Suite("Redis faults: authentication, foreign servers, server restarts", .timeLimit(.minutes(1)))
 struct RedisFaultTests {
     @Test("a wrong password is a clear authentication error (RESP3 and RESP2)", arguments: [RedisConfiguration.ProtocolVersion.resp3, .resp2])
     func wrongPassword(version: RedisConfiguration.ProtocolVersion) async throws {
@@ -95,10 +95,12 @@ struct RedisFaultTests {
             configuration: try RedisConfiguration(url: redis.url),
             options: .init(size: 2, initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(100)))
         try await pool.set("before", to: "1")
-        // A command that blocks until the server dies.
+        // A command that blocks until the server dies. (It also holds up whatever the pool
+        // pipelines behind it on that connection, so the observer uses its own connection.)
         let inFlight = Task { try await pool.send(RedisCommand("BLPOP", "never", 0), timeout: .seconds(30)) }
+        let observer = try await RedisConnection.connect(to: RedisConfiguration(url: redis.url))
         // Wait (bounded) until the blocked client is visible, then kill the server.
-        try await waitUntil { try await pool.send(RedisCommand("INFO", "clients")).string?.contains("blocked_clients:1") == true }
+        try await waitUntil { try await observer.send(RedisCommand("INFO", "clients")).string?.contains("blocked_clients:1") == true }
         redis.kill()
         await #expect {
             try await inFlight.value

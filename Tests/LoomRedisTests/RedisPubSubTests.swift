@@ -3,7 +3,7 @@ import LoomTestSupport
 import NIOCore
 import Testing
 
-@Suite("Redis pub/sub")
+@Suite("Redis pub/sub", .timeLimit(.minutes(1)))
 struct RedisPubSubTests {
     @Test("subscribed channels and patterns deliver messages as an async sequence", arguments: [RedisConfiguration.ProtocolVersion.resp3, .resp2])
     func messages(version: RedisConfiguration.ProtocolVersion) async throws {

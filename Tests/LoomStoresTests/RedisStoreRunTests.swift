@@ -3,14 +3,14 @@ import LoomRedis
 import LoomStores
 import Testing
 
-@Suite("Redis store: runs, timers, history")
+@Suite("Redis store: runs, timers, history", .timeLimit(.minutes(1)))
 struct RedisStoreRunTests {
     @Test("apply is version-checked: create once, then only from the stored version")
     func versions() async throws {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
         let store = h.store
-        let run = try Fixtures.run("m", "a")
+        let run = try RedisFixtures.run("m", "a")
         guard case .applied(let created) = try await store.apply(RunWrite(run: run, expectedVersion: 0, history: [])) else {
             Issue.record("create not applied"); return
         }
@@ -30,7 +30,7 @@ struct RedisStoreRunTests {
         }
         #expect(updated.version == 2 && updated.status == .cancelled)
         guard case .conflict(nil) = try await store.apply(
-            RunWrite(run: try Fixtures.run("m", "zz"), expectedVersion: 3, history: []))
+            RunWrite(run: try RedisFixtures.run("m", "zz"), expectedVersion: 3, history: []))
         else { Issue.record("missing run must conflict with nil"); return }
         await #expect { _ = try await store.run(id: try RunID(migrationId: "m", candidateId: "zz")) } throws: {
             ($0 as? LoomError)?.code == .notFound
@@ -42,9 +42,9 @@ struct RedisStoreRunTests {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
         let store = h.store
-        _ = try await store.announce(Fixtures.migration("m"), newCandidates: [Fixtures.candidate("a")], owner: nil, at: Fixtures.t0)
+        _ = try await store.announce(RedisFixtures.migration("m"), newCandidates: [RedisFixtures.candidate("a")], owner: nil, at: RedisFixtures.t0)
         let requireNotStarted = CandidateStatusChange(newStatus: .running, requiredCurrent: [.notStarted])
-        let start = RunWrite(run: try Fixtures.run("m", "a", due: Fixtures.t0), expectedVersion: 0, candidateStatus: requireNotStarted, history: [Fixtures.entry(.runStarted)])
+        let start = RunWrite(run: try RedisFixtures.run("m", "a", due: RedisFixtures.t0), expectedVersion: 0, candidateStatus: requireNotStarted, history: [RedisFixtures.entry(.runStarted)])
         guard case .applied = try await store.apply(start) else { Issue.record("start not applied"); return }
         #expect(try await store.candidate(migrationId: "m", candidateId: "a").status == .running)
 
@@ -54,10 +54,10 @@ struct RedisStoreRunTests {
         #expect(try await store.run(id: start.run.id).version == 1)
         #expect(try await store.history(of: start.run.id, limit: 0).count == 1)
 
-        let ghost = RunWrite(run: try Fixtures.run("m", "ghost"), expectedVersion: 0, candidateStatus: requireNotStarted, history: [])
+        let ghost = RunWrite(run: try RedisFixtures.run("m", "ghost"), expectedVersion: 0, candidateStatus: requireNotStarted, history: [])
         guard case .candidateRejected(nil) = try await store.apply(ghost) else { Issue.record("ghost not rejected"); return }
         let plain = RunWrite(
-            run: try Fixtures.run("m", "ghost"), expectedVersion: 0, candidateStatus: CandidateStatusChange(newStatus: .completed),
+            run: try RedisFixtures.run("m", "ghost"), expectedVersion: 0, candidateStatus: CandidateStatusChange(newStatus: .completed),
             history: [])
         guard case .applied = try await store.apply(plain) else { Issue.record("plain change not applied"); return }
         await #expect {
@@ -70,11 +70,11 @@ struct RedisStoreRunTests {
         let h = try await RedisStoreHarness.start(historyCap: 10)
         defer { h.server.stop() }
         let store = h.store
-        var run = try Fixtures.run("m", "a")
+        var run = try RedisFixtures.run("m", "a")
         for version in 0..<40 {
             let write = RunWrite(
                 run: run, expectedVersion: UInt64(version),
-                history: [Fixtures.entry(.eventApplied, detail: "e\(version)a"), Fixtures.entry(.eventApplied, detail: "e\(version)b")])
+                history: [RedisFixtures.entry(.eventApplied, detail: "e\(version)a"), RedisFixtures.entry(.eventApplied, detail: "e\(version)b")])
             guard case .applied(let stored) = try await store.apply(write) else { Issue.record("not applied"); return }
             run = stored
         }
@@ -83,7 +83,10 @@ struct RedisStoreRunTests {
         #expect(last3.allSatisfy { !$0.id.isEmpty })
         #expect(last3[0].id < last3[1].id)
         let all = try await store.history(of: run.id, limit: 0)
-        #expect(all.count >= 10 && all.count < 80)  // MAXLEN ~ trims whole stream nodes
+        #expect(all.count == 10)
+        // MAXLEN ~ trims whole stream nodes: storage stays bounded, reads show exactly the cap.
+        let stored = try await h.pool.send(RedisCommand("XLEN", .string(h.store.keys.history(run.id)))).int ?? 0
+        #expect(stored >= 10 && stored <= 80)
         #expect(all.last?.detail == "e39b")
         #expect(try await store.history(of: try RunID(migrationId: "m", candidateId: "none"), limit: 5).isEmpty)
     }
@@ -93,8 +96,8 @@ struct RedisStoreRunTests {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
         let store = h.store
-        let t0 = Fixtures.t0
-        let run = try Fixtures.run("m", "a", due: t0 + .seconds(10))
+        let t0 = RedisFixtures.t0
+        let run = try RedisFixtures.run("m", "a", due: t0 + .seconds(10))
         let partition = StorePartitioning.partition(ofMigration: "m", count: store.timerPartitionCount)
         guard case .applied(let stored) = try await store.apply(RunWrite(run: run, expectedVersion: 0, history: [])) else {
             Issue.record("not applied"); return
@@ -121,18 +124,18 @@ struct RedisStoreRunTests {
     }
 }
 
-@Suite("Redis store: concurrency")
+@Suite("Redis store: concurrency", .timeLimit(.minutes(1)))
 struct RedisStoreConcurrencyTests {
     @Test("50 concurrent candidate submissions on one migration lose nothing")
     func concurrentSubmissions() async throws {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
         let store = h.store
-        _ = try await store.announce(Fixtures.migration("m"), newCandidates: [], owner: nil, at: Fixtures.t0)
+        _ = try await store.announce(RedisFixtures.migration("m"), newCandidates: [], owner: nil, at: RedisFixtures.t0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<50 {
                 group.addTask {
-                    let outcome = try await store.submitCandidates(migrationId: "m", candidates: [Fixtures.candidate("c\(i)")])
+                    let outcome = try await store.submitCandidates(migrationId: "m", candidates: [RedisFixtures.candidate("c\(i)")])
                     #expect(outcome.accepted == 1)
                 }
             }
@@ -146,8 +149,8 @@ struct RedisStoreConcurrencyTests {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
         let store = h.store
-        let initial = try Fixtures.run("m", "a")
-        _ = try await store.apply(RunWrite(run: initial, expectedVersion: 0, history: [Fixtures.entry(.runStarted)]))
+        let initial = try RedisFixtures.run("m", "a")
+        _ = try await store.apply(RunWrite(run: initial, expectedVersion: 0, history: [RedisFixtures.entry(.runStarted)]))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<50 {
                 group.addTask {
@@ -155,7 +158,7 @@ struct RedisStoreConcurrencyTests {
                     while true {
                         var next = current
                         next.inputs["update-\(i)"] = "\(i)"
-                        switch try await store.apply(RunWrite(run: next, expectedVersion: current.version, history: [Fixtures.entry(.eventApplied, detail: "\(i)")])) {
+                        switch try await store.apply(RunWrite(run: next, expectedVersion: current.version, history: [RedisFixtures.entry(.eventApplied, detail: "\(i)")])) {
                         case .applied: return
                         case .conflict(let fresh?): current = fresh
                         default: Issue.record("unexpected outcome"); return
@@ -176,12 +179,12 @@ struct RedisStoreConcurrencyTests {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
         let store = h.store
-        _ = try await store.announce(Fixtures.migration("m"), newCandidates: [Fixtures.candidate("a")], owner: nil, at: Fixtures.t0)
-        let run = try Fixtures.run("m", "a", due: Fixtures.t0)
+        _ = try await store.announce(RedisFixtures.migration("m"), newCandidates: [RedisFixtures.candidate("a")], owner: nil, at: RedisFixtures.t0)
+        let run = try RedisFixtures.run("m", "a", due: RedisFixtures.t0)
         async let started: RunWriteOutcome = store.apply(
             RunWrite(
                 run: run, expectedVersion: 0, candidateStatus: CandidateStatusChange(newStatus: .running, requiredCurrent: [.notStarted]),
-                history: [Fixtures.entry(.runStarted)]))
+                history: [RedisFixtures.entry(.runStarted)]))
         @Sendable func cancel() async throws -> Bool {
             guard let current = try? await store.run(id: run.id) else { return false }  // nothing to cancel yet
             var next = current
@@ -191,7 +194,7 @@ struct RedisStoreConcurrencyTests {
                 RunWrite(
                     run: next, expectedVersion: current.version,
                     candidateStatus: CandidateStatusChange(newStatus: .notStarted, requiredCurrent: [.running]),
-                    history: [Fixtures.entry(.runCancelled, status: .cancelled)]))
+                    history: [RedisFixtures.entry(.runCancelled, status: .cancelled)]))
             if case .applied = outcome { return true }
             return false
         }
@@ -203,7 +206,7 @@ struct RedisStoreConcurrencyTests {
         #expect(final.status == (didCancel ? .cancelled : .running))
         #expect((final.status == .running) == (candidate.status == .running))
         let partition = StorePartitioning.partition(ofMigration: "m", count: store.timerPartitionCount)
-        let timers = try await store.claimDueTimers(partition: partition, now: Fixtures.t0, lease: .seconds(1), limit: 10)
+        let timers = try await store.claimDueTimers(partition: partition, now: RedisFixtures.t0, lease: .seconds(1), limit: 10)
         #expect(timers.isEmpty == didCancel)
     }
 }

@@ -24,7 +24,7 @@ struct RedisStoreHarness {
     }
 }
 
-enum Fixtures {
+enum RedisFixtures {
     static let t0 = Timestamp(unixMilliseconds: 1_700_000_000_000)
 
     static func migration(_ id: String = "upgrade-chart", name: String = "Upgrade chart") -> Migration {
@@ -50,7 +50,7 @@ enum Fixtures {
     }
 }
 
-@Suite("Redis store: migrations and candidates")
+@Suite("Redis store: migrations and candidates", .timeLimit(.minutes(1)))
 struct RedisStoreMigrationTests {
     @Test("announce creates, re-announce updates the definition and adds only new candidates")
     func announce() async throws {
@@ -58,19 +58,19 @@ struct RedisStoreMigrationTests {
         defer { h.server.stop() }
         let store = h.store
         let first = try await store.announce(
-            Fixtures.migration(), newCandidates: [Fixtures.candidate("b"), Fixtures.candidate("a")], owner: "spiffe://m", at: Fixtures.t0)
+            RedisFixtures.migration(), newCandidates: [RedisFixtures.candidate("b"), RedisFixtures.candidate("a")], owner: "spiffe://m", at: RedisFixtures.t0)
         #expect(first.created)
         #expect(first.migration.candidates.map(\.id) == ["a", "b"])
         #expect(first.migration.owner == "spiffe://m")
-        #expect(first.migration.createdAt == Fixtures.t0)
+        #expect(first.migration.createdAt == RedisFixtures.t0)
 
-        let later = Fixtures.t0 + .seconds(60)
+        let later = RedisFixtures.t0 + .seconds(60)
         let second = try await store.announce(
-            Fixtures.migration(name: "Renamed"), newCandidates: [Fixtures.candidate("a", kind: "changed"), Fixtures.candidate("c")],
+            RedisFixtures.migration(name: "Renamed"), newCandidates: [RedisFixtures.candidate("a", kind: "changed"), RedisFixtures.candidate("c")],
             owner: "spiffe://m", at: later)
         #expect(!second.created)
         #expect(second.migration.name == "Renamed")
-        #expect(second.migration.createdAt == Fixtures.t0)
+        #expect(second.migration.createdAt == RedisFixtures.t0)
         #expect(second.migration.updatedAt == later)
         #expect(second.migration.candidates.map(\.id) == ["a", "b", "c"])
         #expect(second.migration.candidates[0].kind == "application")  // existing candidates are never changed by announce
@@ -82,10 +82,10 @@ struct RedisStoreMigrationTests {
     func ownerDenied() async throws {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
-        _ = try await h.store.announce(Fixtures.migration(), newCandidates: [], owner: "spiffe://m", at: Fixtures.t0)
+        _ = try await h.store.announce(RedisFixtures.migration(), newCandidates: [], owner: "spiffe://m", at: RedisFixtures.t0)
         await #expect {
             _ = try await h.store.announce(
-                Fixtures.migration(name: "Hijack"), newCandidates: [Fixtures.candidate("x")], owner: "spiffe://evil", at: Fixtures.t0)
+                RedisFixtures.migration(name: "Hijack"), newCandidates: [RedisFixtures.candidate("x")], owner: "spiffe://evil", at: RedisFixtures.t0)
         } throws: { ($0 as? LoomError)?.code == .permissionDenied }
         let stored = try await h.store.migration(id: "upgrade-chart")
         #expect(stored.name == "Upgrade chart")
@@ -99,7 +99,7 @@ struct RedisStoreMigrationTests {
         await #expect { _ = try await h.store.migration(id: "nope") } throws: { ($0 as? LoomError)?.code == .notFound }
         await #expect { _ = try await h.store.candidates(migrationId: "nope") } throws: { ($0 as? LoomError)?.code == .notFound }
         for id in ["m3", "m1", "m2", "m4"] {
-            _ = try await h.store.announce(Fixtures.migration(id), newCandidates: [Fixtures.candidate("a")], owner: nil, at: Fixtures.t0)
+            _ = try await h.store.announce(RedisFixtures.migration(id), newCandidates: [RedisFixtures.candidate("a")], owner: nil, at: RedisFixtures.t0)
         }
         await #expect {
             _ = try await h.store.candidate(migrationId: "m1", candidateId: "zz")
@@ -115,17 +115,17 @@ struct RedisStoreMigrationTests {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
         await #expect {
-            _ = try await h.store.submitCandidates(migrationId: "nope", candidates: [Fixtures.candidate("a")])
+            _ = try await h.store.submitCandidates(migrationId: "nope", candidates: [RedisFixtures.candidate("a")])
         } throws: { ($0 as? LoomError)?.code == .notFound }
-        _ = try await h.store.announce(Fixtures.migration(), newCandidates: [Fixtures.candidate("a")], owner: nil, at: Fixtures.t0)
+        _ = try await h.store.announce(RedisFixtures.migration(), newCandidates: [RedisFixtures.candidate("a")], owner: nil, at: RedisFixtures.t0)
         let start = RunWrite(
-            run: try Fixtures.run("upgrade-chart", "a"), expectedVersion: 0,
+            run: try RedisFixtures.run("upgrade-chart", "a"), expectedVersion: 0,
             candidateStatus: CandidateStatusChange(newStatus: .running, requiredCurrent: [.notStarted]),
-            history: [Fixtures.entry(.runStarted)])
+            history: [RedisFixtures.entry(.runStarted)])
         guard case .applied = try await h.store.apply(start) else { Issue.record("start not applied"); return }
         let outcome = try await h.store.submitCandidates(
             migrationId: "upgrade-chart",
-            candidates: [Fixtures.candidate("a", kind: "new"), Fixtures.candidate("b", kind: "one"), Fixtures.candidate("b", kind: "two")])
+            candidates: [RedisFixtures.candidate("a", kind: "new"), RedisFixtures.candidate("b", kind: "one"), RedisFixtures.candidate("b", kind: "two")])
         #expect(outcome == SubmitCandidatesOutcome(accepted: 1, skippedIds: ["a"]))
         let candidates = try await h.store.candidates(migrationId: "upgrade-chart")
         #expect(candidates.map(\.kind) == ["application", "two"])
@@ -136,7 +136,7 @@ struct RedisStoreMigrationTests {
     func schemaVersion() async throws {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
-        _ = try await h.store.announce(Fixtures.migration(), newCandidates: [], owner: nil, at: Fixtures.t0)
+        _ = try await h.store.announce(RedisFixtures.migration(), newCandidates: [], owner: nil, at: RedisFixtures.t0)
         try await h.pool.send(RedisCommand("HSET", .string(h.store.keys.migration("upgrade-chart")), "v", "99"))
         await #expect {
             _ = try await h.store.migration(id: "upgrade-chart")
@@ -147,9 +147,9 @@ struct RedisStoreMigrationTests {
     func hashTags() async throws {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
-        _ = try await h.store.announce(Fixtures.migration(), newCandidates: [Fixtures.candidate("a")], owner: nil, at: Fixtures.t0)
+        _ = try await h.store.announce(RedisFixtures.migration(), newCandidates: [RedisFixtures.candidate("a")], owner: nil, at: RedisFixtures.t0)
         let write = RunWrite(
-            run: try Fixtures.run("upgrade-chart", "a", due: Fixtures.t0), expectedVersion: 0, history: [Fixtures.entry(.runStarted)])
+            run: try RedisFixtures.run("upgrade-chart", "a", due: RedisFixtures.t0), expectedVersion: 0, history: [RedisFixtures.entry(.runStarted)])
         _ = try await h.store.apply(write)
         let keys = try await h.pool.send(RedisCommand("KEYS", "*")).array?.compactMap(\.string) ?? []
         let tag = h.store.keys.tag(migrationId: "upgrade-chart")

@@ -1,14 +1,11 @@
 import LoomCore
-import LoomStores
 import LoomTestSupport
 
-/// Every adapter the store contract runs against. The Redis adapter adds its factory here.
+/// Every adapter the store contract runs against.
 enum StoreFactories {
-    static let inMemory = StoreFactory(name: "in-memory") { options in
-        InMemoryStore(timerPartitionCount: options.timerPartitionCount, historyCap: options.historyCap)
-    }
-
-    static let all: [StoreFactory] = [inMemory]
+    static let inMemory = StoreFactory.inMemory
+    static let redis = StoreFactory.redis
+    static let all: [StoreFactory] = [.inMemory, .redis]
 }
 
 /// Small builders for contract tests.

@@ -1,3 +1,4 @@
+import Logging
 import LoomCore
 
 /// Sample migrations and candidates shaped like the reference migrator's.
@@ -68,18 +69,21 @@ public struct LoomHarness: Sendable {
         }
         self.orchestrator = Orchestrator(
             store: store, migrator: migrator, clock: clock, signer: signer, configuration: configuration,
-            random: { 0.5 }
+            logger: Self.quietLogger, random: { 0.5 }
         )
-        self.service = Service(orchestrator: orchestrator)
+        self.service = Service(orchestrator: orchestrator, logger: Self.quietLogger)
     }
 
     /// Another orchestrator (a second replica) sharing the store, clock and migrator.
     public func replica() -> Orchestrator {
         Orchestrator(
             store: store, migrator: migrator, clock: clock, signer: signer, configuration: orchestrator.configuration,
-            random: { 0.5 }
+            logger: Self.quietLogger, random: { 0.5 }
         )
     }
+
+    /// A logger that discards everything (tests assert on state, not on logs).
+    public static let quietLogger = Logger(label: "loom.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Announces the fixture migration with `candidates` and returns it.
     @discardableResult

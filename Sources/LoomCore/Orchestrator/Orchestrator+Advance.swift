@@ -4,12 +4,14 @@ extension Orchestrator {
     /// One pass over a run whose timer is (or may be) due: dispatch, re-send after a lost
     /// dispatch, or time the step out — whatever the stored state calls for. Idempotent and
     /// safe to run on several replicas at once.
-    func advance(_ runID: RunID) async {
+    func advance(_ runID: RunID, hint: Run? = nil) async {
         do {
             var passes = 0
+            var known = hint
             while passes < Int(configuration.maxDispatchAttempts) + 2 {
                 passes += 1
-                guard try await advanceOnce(runID) else { return }
+                guard let next = try await advanceOnce(runID, known: known) else { return }
+                known = next
             }
         } catch let error as LoomError where error.code == .notFound {
             logger.debug("timer for a run that no longer exists", metadata: ["run": "\(runID)"])
@@ -18,14 +20,12 @@ extension Orchestrator {
         }
     }
 
-    /// Does the due work of one state; `true` if more work became due at once.
-    private func advanceOnce(_ runID: RunID) async throws -> Bool {
-        var dispatched: Run?
-        var nothingToDo: Run?
-        let (run, applied) = try await mutate(runID) { run in
+    /// Does the due work of one state; returns the run when more work became due at once.
+    private func advanceOnce(_ runID: RunID, known: Run?) async throws -> Run? {
+        var idle: Run?
+        let (run, applied) = try await mutate(runID, known: known) { run in
             let now = clock.now()
-            dispatched = nil
-            nothingToDo = nil
+            idle = nil
             if RunMachine.isDispatchDue(run, now: now) {
                 let lease = configuration.dispatchTimeout + configuration.dispatchLeaseMargin
                 return RunMachine.beginDispatch(run, now: now, lease: lease)
@@ -39,11 +39,11 @@ extension Orchestrator {
             if RunMachine.isTimeoutDue(run, now: now), let step = run.currentStepDefinition {
                 return RunMachine.timedOut(run, now: now, timeout: configuration.timeout(of: step))
             }
-            nothingToDo = run
+            idle = run
             return nil
         }
-        if !applied {
-            if let run = nothingToDo {
+        guard applied else {
+            if let run = idle {
                 // A claim pushed the timer to its lease; put it back where the record wants it,
                 // unless it is due yet matches no work (then the lease stands, avoiding a hot loop).
                 if run.timerDueAt.map({ $0 > clock.now() }) ?? true {
@@ -52,21 +52,19 @@ extension Orchestrator {
                     logger.warning("due timer matches no work", metadata: ["run": "\(runID)"])
                 }
             }
-            return false
+            return nil
         }
-        if let result = run.currentResult, result.dispatch == .inFlight, run.status == .running {
-            dispatched = run
+        var latest = run
+        if run.status == .running, let result = run.currentResult, result.dispatch == .inFlight {
+            latest = try await dispatch(run)
         }
-        if let run = dispatched {
-            try await dispatch(run)
-        }
-        let current = try await store.run(id: runID)
-        return RunMachine.isDispatchDue(current, now: clock.now())
+        return RunMachine.isDispatchDue(latest, now: clock.now()) ? latest : nil
     }
 
-    /// Beats 2 and 3: POST the step, then record the outcome if the run is still in flight for it.
-    private func dispatch(_ run: Run) async throws {
-        guard let step = run.currentStepDefinition, let result = run.currentResult else { return }
+    /// Beats 2 and 3: POST the step, then record the outcome if the run is still in flight for
+    /// it. Returns the run as last read or written.
+    private func dispatch(_ run: Run) async throws -> Run {
+        guard let step = run.currentStepDefinition, let result = run.currentResult else { return run }
         let ticket = RunMachine.DispatchTicket(run: run)
         let request = dispatchRequest(run, step: step, result: result)
         metrics.dispatchAttempts.increment()
@@ -78,7 +76,10 @@ extension Orchestrator {
         } catch {
             failure = MigratorCallError(.unreachable, detail: "\(error)").description
         }
-        _ = try await mutate(run.id) { current in
+        if let failure {
+            logger.info("dispatch failed", metadata: ["run": "\(run.id)", "step": "\(step.name)", "error": "\(failure)"])
+        }
+        return try await mutate(run.id, known: run) { current in
             guard RunMachine.isInFlight(current, for: ticket) else { return nil }
             let now = clock.now()
             if let failure {
@@ -87,10 +88,7 @@ extension Orchestrator {
                 )
             }
             return RunMachine.dispatchAcknowledged(current, now: now, timeout: configuration.timeout(of: step))
-        }
-        if let failure {
-            logger.info("dispatch failed", metadata: ["run": "\(run.id)", "step": "\(step.name)", "error": "\(failure)"])
-        }
+        }.run
     }
 
     /// The `/dispatch-step` body for the run's current attempt.

@@ -19,6 +19,7 @@ extension Orchestrator {
             switch try await store.apply(transition.write(expectedVersion: existing?.version ?? 0)) {
             case .applied(let run):
                 metrics.record(transition.history)
+                await changeSignals.signal(runID)
                 await scheduleIfDue(run)
                 return run
             case .conflict:

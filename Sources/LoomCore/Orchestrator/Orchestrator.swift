@@ -30,6 +30,7 @@ public final class Orchestrator: Sendable {
     let logger: Logger
     let metrics = OrchestratorMetrics()
     let tasks = RunTaskTracker()
+    let changeSignals = RunChangeSignals()
     let random: @Sendable () -> Double
 
     /// Creates an orchestrator.
@@ -116,11 +117,14 @@ public final class Orchestrator: Sendable {
 
     /// Starts work on `runID` unless this replica is already working on it (then that work
     /// makes one more pass). Returns once the work is registered (not finished).
-    func schedule(_ runID: RunID) async {
+    /// - Parameter hint: The run as just written by this replica, saving the first read.
+    func schedule(_ runID: RunID, hint: Run? = nil) async {
         guard await tasks.claim(runID) else { return }
         Task {
+            var hint = hint
             repeat {
-                await self.advance(runID)
+                await self.advance(runID, hint: hint)
+                hint = nil
             } while await self.tasks.finish(runID)
         }
     }
@@ -128,28 +132,53 @@ public final class Orchestrator: Sendable {
     /// Schedules the fast path when `run` has a dispatch due now.
     func scheduleIfDue(_ run: Run) async {
         if RunMachine.isDispatchDue(run, now: clock.now()) {
-            await schedule(run.id)
+            await schedule(run.id, hint: run)
         }
     }
 
     // MARK: Transitions
 
-    /// Loads the run, lets `decide` choose a transition (or none) and applies it, reloading and
-    /// re-deciding after version conflicts.
+    /// Lets `decide` choose a transition (or none) for the run and applies it, re-deciding on
+    /// the current record after version conflicts.
+    /// - Parameters:
+    ///   - known: The run as this replica last wrote or read it, if any; saves a read when it
+    ///     is still current (a stale one just costs one conflict).
     /// - Returns: The run after the transition, and whether one was written.
     func mutate(
         _ runID: RunID,
+        known: Run? = nil,
         _ decide: (Run) throws -> RunTransition?
     ) async throws -> (run: Run, applied: Bool) {
+        var candidate = known
+        var unverified = known != nil
         for _ in 0..<configuration.maxConflictRetries {
-            let run = try await store.run(id: runID)
-            guard let transition = try decide(run) else { return (run, false) }
+            let run: Run
+            if let candidate {
+                run = candidate
+            } else {
+                run = try await store.run(id: runID)
+            }
+            guard let transition = try decide(run) else {
+                if unverified {
+                    // "Nothing to do" decided on a possibly stale copy: confirm on the record.
+                    unverified = false
+                    candidate = nil
+                    continue
+                }
+                return (run, false)
+            }
+            unverified = false
             switch try await store.apply(transition.write(expectedVersion: run.version)) {
             case .applied(let stored):
                 metrics.record(transition.history)
+                await changeSignals.signal(runID)
                 return (stored, true)
-            case .conflict:
+            case .conflict(let current):
                 metrics.transitionConflicts.increment()
+                candidate = current
+                if current == nil && run.version != 0 {
+                    throw LoomError.runNotFound(runID)
+                }
                 continue
             case .candidateRejected(let current):
                 // Only a start carries a candidate precondition, and it does not use `mutate`.

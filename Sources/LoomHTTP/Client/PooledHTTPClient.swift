@@ -2,6 +2,7 @@ import Logging
 import LoomTLS
 import NIOCore
 import NIOHTTP1
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// A small HTTP/1.1 client for calls to migrators: keep-alive pool per host, connect and request deadlines,
@@ -106,18 +107,17 @@ final class PooledHTTPClient: Sendable {
     }
 
     private func connect(_ endpoint: MigratorEndpoint, deadline: NIODeadline) async throws(MigratorClientError) -> any Channel {
-        var tls: TLSContext?
-        if endpoint.scheme == .https {
-            guard let context = self.tls else {
-                throw MigratorClientError(code: .tlsFailed, message: "https migrator URLs need a client TLS configuration")
-            }
-            tls = context
+        if endpoint.scheme == .https, self.tls == nil {
+            throw MigratorClientError(code: .tlsFailed, message: "https migrator URLs need a client TLS configuration")
         }
+        let tls = endpoint.scheme == .https ? self.tls : nil
         let remaining = deadline - .now()
         let connectTimeout = min(.nanoseconds(self.configuration.connectTimeout.nanoseconds), max(remaining, .milliseconds(1)))
         let maxResponseSize = self.configuration.maxResponseSize
+        let handshake = NIOLockedValueBox<EventLoopFuture<TLSHandshakeCompleted>?>(nil)
+        let channel: any Channel
         do {
-            return try await ClientBootstrap(group: self.group)
+            channel = try await ClientBootstrap(group: self.group)
                 .connectTimeout(connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
@@ -125,7 +125,8 @@ final class PooledHTTPClient: Sendable {
                         let sync = channel.pipeline.syncOperations
                         if let tls {
                             // Verifies the certificate against the migrator's host name (and sends it as SNI).
-                            try sync.addTLSClientHandlers(context: tls, serverHostname: endpoint.host)
+                            let handler = try sync.addTLSClientHandlers(context: tls, serverHostname: endpoint.host)
+                            handshake.withLockedValue { $0 = handler.handshakeFuture }
                         }
                         try sync.addHTTPClientHandlers()
                         try sync.addHandler(HTTPClientConnectionHandler(maxResponseSize: maxResponseSize))
@@ -139,5 +140,16 @@ final class PooledHTTPClient: Sendable {
             }
             throw MigratorClientError(code: .connectFailed, message: "cannot connect to \(endpoint)")
         }
+        // Nothing is written before the handshake completes, and its failure is reported as such
+        // (not as whatever the closing connection would otherwise surface first).
+        if let future = handshake.withLockedValue({ $0 }) {
+            do {
+                _ = try await future.get()
+            } catch {
+                channel.close(promise: nil)
+                throw MigratorClientError(code: .tlsFailed, message: "TLS handshake with \(endpoint) failed: \(error)")
+            }
+        }
+        return channel
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -24,20 +25,24 @@ public struct CallbackShimRouter: Sendable {
     ///   - backend: The use cases behind the routes.
     ///   - authMode: How events are authenticated.
     ///   - readiness: Readiness probe for `GET /readyz`.
-    ///   - registry: The registry `GET /metrics` renders; `nil` makes `/metrics` answer 404.
+    ///   - registry: The registry `GET /metrics` renders; `nil` makes `/metrics` answer 404. The process should
+    ///     bootstrap swift-metrics with `PrometheusMetricsFactory(registry:)` on the same registry, so the
+    ///     service's, orchestrator's and RPC server's metrics appear there too.
+    ///   - metricsFactory: Where the shim's own request metrics go; `nil` uses the global `MetricsSystem.factory`.
     ///   - logger: Where unexpected errors are logged.
     public init(
         backend: any CallbackShimBackend,
         authMode: CallbackShimConfiguration.CallbackAuthMode,
         readiness: @escaping Readiness,
         registry: PrometheusCollectorRegistry?,
+        metricsFactory: (any MetricsFactory)? = nil,
         logger: Logger
     ) {
         self.backend = backend
         self.authMode = authMode
         self.readiness = readiness
         self.registry = registry
-        self.metrics = HTTPServerMetrics()
+        self.metrics = HTTPServerMetrics(factory: metricsFactory)
         self.logger = logger
     }
 

@@ -5,11 +5,16 @@ import NIOHTTP1
 ///
 /// Metric names: `loom_http_requests_total` (counter) and `loom_http_request_duration_seconds` (timer), with
 /// dimensions `method`, `route` (a template such as `/event/{id}`, never an id) and `status`.
+/// The factory is the global `MetricsSystem.factory` unless one is given (tests pass their own).
 struct HTTPServerMetrics: Sendable {
+    let factory: (any MetricsFactory)?
+
     func record(method: HTTPMethod, route: String, status: HTTPResponseStatus, duration: Duration) {
         let dimensions = [("method", method.rawValue), ("route", route), ("status", String(status.code))]
-        Counter(label: "loom_http_requests_total", dimensions: dimensions).increment()
-        Timer(label: "loom_http_request_duration_seconds", dimensions: dimensions).recordNanoseconds(duration.nanoseconds)
+        let factory = self.factory ?? MetricsSystem.factory
+        Counter(label: "loom_http_requests_total", dimensions: dimensions, factory: factory).increment()
+        Timer(label: "loom_http_request_duration_seconds", dimensions: dimensions, factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
     }
 }
 

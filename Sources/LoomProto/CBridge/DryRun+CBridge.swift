@@ -1,4 +1,7 @@
 // Conversion between the DryRun messages and their protobuf-c structs.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 import CLoomProto
 import CProtobufC
@@ -8,17 +11,15 @@ extension FileDiff: LoomMessage {
     public static var protoName: String { "loom.v1.FileDiff" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__file_diff__descriptor,
-            unpack: loom__v1__file_diff__unpack,
-            freeUnpacked: loom__v1__file_diff__free_unpacked,
-            packedSize: loom__v1__file_diff__get_packed_size,
-            pack: loom__v1__file_diff__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<FileDiff>(
+        descriptor: loom__v1__file_diff__descriptor,
+        unpack: loom__v1__file_diff__unpack,
+        freeUnpacked: loom__v1__file_diff__free_unpacked,
+        packedSize: loom__v1__file_diff__get_packed_size,
+        pack: loom__v1__file_diff__pack,
+        lift: FileDiff.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension FileDiff {
@@ -49,17 +50,15 @@ extension StepDryRunResult: LoomMessage {
     public static var protoName: String { "loom.v1.StepDryRunResult" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__step_dry_run_result__descriptor,
-            unpack: loom__v1__step_dry_run_result__unpack,
-            freeUnpacked: loom__v1__step_dry_run_result__free_unpacked,
-            packedSize: loom__v1__step_dry_run_result__get_packed_size,
-            pack: loom__v1__step_dry_run_result__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<StepDryRunResult>(
+        descriptor: loom__v1__step_dry_run_result__descriptor,
+        unpack: loom__v1__step_dry_run_result__unpack,
+        freeUnpacked: loom__v1__step_dry_run_result__free_unpacked,
+        packedSize: loom__v1__step_dry_run_result__get_packed_size,
+        pack: loom__v1__step_dry_run_result__pack,
+        lift: StepDryRunResult.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension StepDryRunResult {
@@ -88,17 +87,15 @@ extension DryRunResult: LoomMessage {
     public static var protoName: String { "loom.v1.DryRunResult" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__dry_run_result__descriptor,
-            unpack: loom__v1__dry_run_result__unpack,
-            freeUnpacked: loom__v1__dry_run_result__free_unpacked,
-            packedSize: loom__v1__dry_run_result__get_packed_size,
-            pack: loom__v1__dry_run_result__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<DryRunResult>(
+        descriptor: loom__v1__dry_run_result__descriptor,
+        unpack: loom__v1__dry_run_result__unpack,
+        freeUnpacked: loom__v1__dry_run_result__free_unpacked,
+        packedSize: loom__v1__dry_run_result__get_packed_size,
+        pack: loom__v1__dry_run_result__pack,
+        lift: DryRunResult.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension DryRunResult {

@@ -1,4 +1,7 @@
 // The protobuf-c structs of `map<string, string>` entries.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 import CLoomProto
 

@@ -1,4 +1,7 @@
 // Conversion between the Migration messages and their protobuf-c structs.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 import CLoomProto
 import CProtobufC
@@ -8,17 +11,15 @@ extension InputDefinition: LoomMessage {
     public static var protoName: String { "loom.v1.InputDefinition" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__input_definition__descriptor,
-            unpack: loom__v1__input_definition__unpack,
-            freeUnpacked: loom__v1__input_definition__free_unpacked,
-            packedSize: loom__v1__input_definition__get_packed_size,
-            pack: loom__v1__input_definition__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<InputDefinition>(
+        descriptor: loom__v1__input_definition__descriptor,
+        unpack: loom__v1__input_definition__unpack,
+        freeUnpacked: loom__v1__input_definition__free_unpacked,
+        packedSize: loom__v1__input_definition__get_packed_size,
+        pack: loom__v1__input_definition__pack,
+        lift: InputDefinition.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension InputDefinition {
@@ -43,17 +44,15 @@ extension StepDefinition: LoomMessage {
     public static var protoName: String { "loom.v1.StepDefinition" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__step_definition__descriptor,
-            unpack: loom__v1__step_definition__unpack,
-            freeUnpacked: loom__v1__step_definition__free_unpacked,
-            packedSize: loom__v1__step_definition__get_packed_size,
-            pack: loom__v1__step_definition__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<StepDefinition>(
+        descriptor: loom__v1__step_definition__descriptor,
+        unpack: loom__v1__step_definition__unpack,
+        freeUnpacked: loom__v1__step_definition__free_unpacked,
+        packedSize: loom__v1__step_definition__get_packed_size,
+        pack: loom__v1__step_definition__pack,
+        lift: StepDefinition.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension StepDefinition {
@@ -84,17 +83,15 @@ extension FileRef: LoomMessage {
     public static var protoName: String { "loom.v1.FileRef" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__file_ref__descriptor,
-            unpack: loom__v1__file_ref__unpack,
-            freeUnpacked: loom__v1__file_ref__free_unpacked,
-            packedSize: loom__v1__file_ref__get_packed_size,
-            pack: loom__v1__file_ref__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<FileRef>(
+        descriptor: loom__v1__file_ref__descriptor,
+        unpack: loom__v1__file_ref__unpack,
+        freeUnpacked: loom__v1__file_ref__free_unpacked,
+        packedSize: loom__v1__file_ref__get_packed_size,
+        pack: loom__v1__file_ref__pack,
+        lift: FileRef.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension FileRef {
@@ -119,17 +116,15 @@ extension FileGroup: LoomMessage {
     public static var protoName: String { "loom.v1.FileGroup" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__file_group__descriptor,
-            unpack: loom__v1__file_group__unpack,
-            freeUnpacked: loom__v1__file_group__free_unpacked,
-            packedSize: loom__v1__file_group__get_packed_size,
-            pack: loom__v1__file_group__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<FileGroup>(
+        descriptor: loom__v1__file_group__descriptor,
+        unpack: loom__v1__file_group__unpack,
+        freeUnpacked: loom__v1__file_group__free_unpacked,
+        packedSize: loom__v1__file_group__get_packed_size,
+        pack: loom__v1__file_group__pack,
+        lift: FileGroup.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension FileGroup {
@@ -156,17 +151,15 @@ extension Candidate: LoomMessage {
     public static var protoName: String { "loom.v1.Candidate" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__candidate__descriptor,
-            unpack: loom__v1__candidate__unpack,
-            freeUnpacked: loom__v1__candidate__free_unpacked,
-            packedSize: loom__v1__candidate__get_packed_size,
-            pack: loom__v1__candidate__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<Candidate>(
+        descriptor: loom__v1__candidate__descriptor,
+        unpack: loom__v1__candidate__unpack,
+        freeUnpacked: loom__v1__candidate__free_unpacked,
+        packedSize: loom__v1__candidate__get_packed_size,
+        pack: loom__v1__candidate__pack,
+        lift: Candidate.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension Candidate {
@@ -197,17 +190,15 @@ extension Migration: LoomMessage {
     public static var protoName: String { "loom.v1.Migration" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__migration__descriptor,
-            unpack: loom__v1__migration__unpack,
-            freeUnpacked: loom__v1__migration__free_unpacked,
-            packedSize: loom__v1__migration__get_packed_size,
-            pack: loom__v1__migration__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<Migration>(
+        descriptor: loom__v1__migration__descriptor,
+        unpack: loom__v1__migration__unpack,
+        freeUnpacked: loom__v1__migration__free_unpacked,
+        packedSize: loom__v1__migration__get_packed_size,
+        pack: loom__v1__migration__pack,
+        lift: Migration.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension Migration {

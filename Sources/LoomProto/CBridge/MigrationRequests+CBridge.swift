@@ -1,4 +1,7 @@
 // Conversion between the MigrationRequests messages and their protobuf-c structs.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 import CLoomProto
 import CProtobufC
@@ -8,17 +11,15 @@ extension AnnounceRequest: LoomMessage {
     public static var protoName: String { "loom.v1.AnnounceRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__announce_request__descriptor,
-            unpack: loom__v1__announce_request__unpack,
-            freeUnpacked: loom__v1__announce_request__free_unpacked,
-            packedSize: loom__v1__announce_request__get_packed_size,
-            pack: loom__v1__announce_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<AnnounceRequest>(
+        descriptor: loom__v1__announce_request__descriptor,
+        unpack: loom__v1__announce_request__unpack,
+        freeUnpacked: loom__v1__announce_request__free_unpacked,
+        packedSize: loom__v1__announce_request__get_packed_size,
+        pack: loom__v1__announce_request__pack,
+        lift: AnnounceRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension AnnounceRequest {
@@ -41,17 +42,15 @@ extension AnnounceResponse: LoomMessage {
     public static var protoName: String { "loom.v1.AnnounceResponse" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__announce_response__descriptor,
-            unpack: loom__v1__announce_response__unpack,
-            freeUnpacked: loom__v1__announce_response__free_unpacked,
-            packedSize: loom__v1__announce_response__get_packed_size,
-            pack: loom__v1__announce_response__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<AnnounceResponse>(
+        descriptor: loom__v1__announce_response__descriptor,
+        unpack: loom__v1__announce_response__unpack,
+        freeUnpacked: loom__v1__announce_response__free_unpacked,
+        packedSize: loom__v1__announce_response__get_packed_size,
+        pack: loom__v1__announce_response__pack,
+        lift: AnnounceResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension AnnounceResponse {
@@ -74,17 +73,15 @@ extension ListMigrationsRequest: LoomMessage {
     public static var protoName: String { "loom.v1.ListMigrationsRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__list_migrations_request__descriptor,
-            unpack: loom__v1__list_migrations_request__unpack,
-            freeUnpacked: loom__v1__list_migrations_request__free_unpacked,
-            packedSize: loom__v1__list_migrations_request__get_packed_size,
-            pack: loom__v1__list_migrations_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<ListMigrationsRequest>(
+        descriptor: loom__v1__list_migrations_request__descriptor,
+        unpack: loom__v1__list_migrations_request__unpack,
+        freeUnpacked: loom__v1__list_migrations_request__free_unpacked,
+        packedSize: loom__v1__list_migrations_request__get_packed_size,
+        pack: loom__v1__list_migrations_request__pack,
+        lift: ListMigrationsRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension ListMigrationsRequest {
@@ -109,17 +106,15 @@ extension ListMigrationsResponse: LoomMessage {
     public static var protoName: String { "loom.v1.ListMigrationsResponse" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__list_migrations_response__descriptor,
-            unpack: loom__v1__list_migrations_response__unpack,
-            freeUnpacked: loom__v1__list_migrations_response__free_unpacked,
-            packedSize: loom__v1__list_migrations_response__get_packed_size,
-            pack: loom__v1__list_migrations_response__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<ListMigrationsResponse>(
+        descriptor: loom__v1__list_migrations_response__descriptor,
+        unpack: loom__v1__list_migrations_response__unpack,
+        freeUnpacked: loom__v1__list_migrations_response__free_unpacked,
+        packedSize: loom__v1__list_migrations_response__get_packed_size,
+        pack: loom__v1__list_migrations_response__pack,
+        lift: ListMigrationsResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension ListMigrationsResponse {
@@ -144,17 +139,15 @@ extension GetMigrationRequest: LoomMessage {
     public static var protoName: String { "loom.v1.GetMigrationRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__get_migration_request__descriptor,
-            unpack: loom__v1__get_migration_request__unpack,
-            freeUnpacked: loom__v1__get_migration_request__free_unpacked,
-            packedSize: loom__v1__get_migration_request__get_packed_size,
-            pack: loom__v1__get_migration_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<GetMigrationRequest>(
+        descriptor: loom__v1__get_migration_request__descriptor,
+        unpack: loom__v1__get_migration_request__unpack,
+        freeUnpacked: loom__v1__get_migration_request__free_unpacked,
+        packedSize: loom__v1__get_migration_request__get_packed_size,
+        pack: loom__v1__get_migration_request__pack,
+        lift: GetMigrationRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension GetMigrationRequest {
@@ -177,17 +170,15 @@ extension SubmitCandidatesRequest: LoomMessage {
     public static var protoName: String { "loom.v1.SubmitCandidatesRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__submit_candidates_request__descriptor,
-            unpack: loom__v1__submit_candidates_request__unpack,
-            freeUnpacked: loom__v1__submit_candidates_request__free_unpacked,
-            packedSize: loom__v1__submit_candidates_request__get_packed_size,
-            pack: loom__v1__submit_candidates_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<SubmitCandidatesRequest>(
+        descriptor: loom__v1__submit_candidates_request__descriptor,
+        unpack: loom__v1__submit_candidates_request__unpack,
+        freeUnpacked: loom__v1__submit_candidates_request__free_unpacked,
+        packedSize: loom__v1__submit_candidates_request__get_packed_size,
+        pack: loom__v1__submit_candidates_request__pack,
+        lift: SubmitCandidatesRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension SubmitCandidatesRequest {
@@ -212,17 +203,15 @@ extension SubmitCandidatesResponse: LoomMessage {
     public static var protoName: String { "loom.v1.SubmitCandidatesResponse" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__submit_candidates_response__descriptor,
-            unpack: loom__v1__submit_candidates_response__unpack,
-            freeUnpacked: loom__v1__submit_candidates_response__free_unpacked,
-            packedSize: loom__v1__submit_candidates_response__get_packed_size,
-            pack: loom__v1__submit_candidates_response__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<SubmitCandidatesResponse>(
+        descriptor: loom__v1__submit_candidates_response__descriptor,
+        unpack: loom__v1__submit_candidates_response__unpack,
+        freeUnpacked: loom__v1__submit_candidates_response__free_unpacked,
+        packedSize: loom__v1__submit_candidates_response__get_packed_size,
+        pack: loom__v1__submit_candidates_response__pack,
+        lift: SubmitCandidatesResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension SubmitCandidatesResponse {
@@ -247,17 +236,15 @@ extension ListCandidatesRequest: LoomMessage {
     public static var protoName: String { "loom.v1.ListCandidatesRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__list_candidates_request__descriptor,
-            unpack: loom__v1__list_candidates_request__unpack,
-            freeUnpacked: loom__v1__list_candidates_request__free_unpacked,
-            packedSize: loom__v1__list_candidates_request__get_packed_size,
-            pack: loom__v1__list_candidates_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<ListCandidatesRequest>(
+        descriptor: loom__v1__list_candidates_request__descriptor,
+        unpack: loom__v1__list_candidates_request__unpack,
+        freeUnpacked: loom__v1__list_candidates_request__free_unpacked,
+        packedSize: loom__v1__list_candidates_request__get_packed_size,
+        pack: loom__v1__list_candidates_request__pack,
+        lift: ListCandidatesRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension ListCandidatesRequest {
@@ -280,17 +267,15 @@ extension ListCandidatesResponse: LoomMessage {
     public static var protoName: String { "loom.v1.ListCandidatesResponse" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__list_candidates_response__descriptor,
-            unpack: loom__v1__list_candidates_response__unpack,
-            freeUnpacked: loom__v1__list_candidates_response__free_unpacked,
-            packedSize: loom__v1__list_candidates_response__get_packed_size,
-            pack: loom__v1__list_candidates_response__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<ListCandidatesResponse>(
+        descriptor: loom__v1__list_candidates_response__descriptor,
+        unpack: loom__v1__list_candidates_response__unpack,
+        freeUnpacked: loom__v1__list_candidates_response__free_unpacked,
+        packedSize: loom__v1__list_candidates_response__get_packed_size,
+        pack: loom__v1__list_candidates_response__pack,
+        lift: ListCandidatesResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension ListCandidatesResponse {

@@ -1,4 +1,7 @@
 // Conversion between the Run messages and their protobuf-c structs.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 import CLoomProto
 import CProtobufC
@@ -8,17 +11,15 @@ extension StepResult: LoomMessage {
     public static var protoName: String { "loom.v1.StepResult" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__step_result__descriptor,
-            unpack: loom__v1__step_result__unpack,
-            freeUnpacked: loom__v1__step_result__free_unpacked,
-            packedSize: loom__v1__step_result__get_packed_size,
-            pack: loom__v1__step_result__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<StepResult>(
+        descriptor: loom__v1__step_result__descriptor,
+        unpack: loom__v1__step_result__unpack,
+        freeUnpacked: loom__v1__step_result__free_unpacked,
+        packedSize: loom__v1__step_result__get_packed_size,
+        pack: loom__v1__step_result__pack,
+        lift: StepResult.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension StepResult {
@@ -61,17 +62,15 @@ extension Run: LoomMessage {
     public static var protoName: String { "loom.v1.Run" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__run__descriptor,
-            unpack: loom__v1__run__unpack,
-            freeUnpacked: loom__v1__run__free_unpacked,
-            packedSize: loom__v1__run__get_packed_size,
-            pack: loom__v1__run__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<Run>(
+        descriptor: loom__v1__run__descriptor,
+        unpack: loom__v1__run__unpack,
+        freeUnpacked: loom__v1__run__free_unpacked,
+        packedSize: loom__v1__run__get_packed_size,
+        pack: loom__v1__run__pack,
+        lift: Run.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension Run {
@@ -126,17 +125,15 @@ extension HistoryEntry: LoomMessage {
     public static var protoName: String { "loom.v1.HistoryEntry" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__history_entry__descriptor,
-            unpack: loom__v1__history_entry__unpack,
-            freeUnpacked: loom__v1__history_entry__free_unpacked,
-            packedSize: loom__v1__history_entry__get_packed_size,
-            pack: loom__v1__history_entry__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<HistoryEntry>(
+        descriptor: loom__v1__history_entry__descriptor,
+        unpack: loom__v1__history_entry__unpack,
+        freeUnpacked: loom__v1__history_entry__free_unpacked,
+        packedSize: loom__v1__history_entry__get_packed_size,
+        pack: loom__v1__history_entry__pack,
+        lift: HistoryEntry.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension HistoryEntry {

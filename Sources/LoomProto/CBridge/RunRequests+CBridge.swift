@@ -1,4 +1,7 @@
 // Conversion between the RunRequests messages and their protobuf-c structs.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 import CLoomProto
 import CProtobufC
@@ -8,17 +11,15 @@ extension StartRunRequest: LoomMessage {
     public static var protoName: String { "loom.v1.StartRunRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__start_run_request__descriptor,
-            unpack: loom__v1__start_run_request__unpack,
-            freeUnpacked: loom__v1__start_run_request__free_unpacked,
-            packedSize: loom__v1__start_run_request__get_packed_size,
-            pack: loom__v1__start_run_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<StartRunRequest>(
+        descriptor: loom__v1__start_run_request__descriptor,
+        unpack: loom__v1__start_run_request__unpack,
+        freeUnpacked: loom__v1__start_run_request__free_unpacked,
+        packedSize: loom__v1__start_run_request__get_packed_size,
+        pack: loom__v1__start_run_request__pack,
+        lift: StartRunRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension StartRunRequest {
@@ -45,17 +46,15 @@ extension CancelRunRequest: LoomMessage {
     public static var protoName: String { "loom.v1.CancelRunRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__cancel_run_request__descriptor,
-            unpack: loom__v1__cancel_run_request__unpack,
-            freeUnpacked: loom__v1__cancel_run_request__free_unpacked,
-            packedSize: loom__v1__cancel_run_request__get_packed_size,
-            pack: loom__v1__cancel_run_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<CancelRunRequest>(
+        descriptor: loom__v1__cancel_run_request__descriptor,
+        unpack: loom__v1__cancel_run_request__unpack,
+        freeUnpacked: loom__v1__cancel_run_request__free_unpacked,
+        packedSize: loom__v1__cancel_run_request__get_packed_size,
+        pack: loom__v1__cancel_run_request__pack,
+        lift: CancelRunRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension CancelRunRequest {
@@ -82,17 +81,15 @@ extension RetryStepRequest: LoomMessage {
     public static var protoName: String { "loom.v1.RetryStepRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__retry_step_request__descriptor,
-            unpack: loom__v1__retry_step_request__unpack,
-            freeUnpacked: loom__v1__retry_step_request__free_unpacked,
-            packedSize: loom__v1__retry_step_request__get_packed_size,
-            pack: loom__v1__retry_step_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<RetryStepRequest>(
+        descriptor: loom__v1__retry_step_request__descriptor,
+        unpack: loom__v1__retry_step_request__unpack,
+        freeUnpacked: loom__v1__retry_step_request__free_unpacked,
+        packedSize: loom__v1__retry_step_request__get_packed_size,
+        pack: loom__v1__retry_step_request__pack,
+        lift: RetryStepRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension RetryStepRequest {
@@ -119,17 +116,15 @@ extension GetRunRequest: LoomMessage {
     public static var protoName: String { "loom.v1.GetRunRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__get_run_request__descriptor,
-            unpack: loom__v1__get_run_request__unpack,
-            freeUnpacked: loom__v1__get_run_request__free_unpacked,
-            packedSize: loom__v1__get_run_request__get_packed_size,
-            pack: loom__v1__get_run_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<GetRunRequest>(
+        descriptor: loom__v1__get_run_request__descriptor,
+        unpack: loom__v1__get_run_request__unpack,
+        freeUnpacked: loom__v1__get_run_request__free_unpacked,
+        packedSize: loom__v1__get_run_request__get_packed_size,
+        pack: loom__v1__get_run_request__pack,
+        lift: GetRunRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension GetRunRequest {
@@ -154,17 +149,15 @@ extension GetRunHistoryRequest: LoomMessage {
     public static var protoName: String { "loom.v1.GetRunHistoryRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__get_run_history_request__descriptor,
-            unpack: loom__v1__get_run_history_request__unpack,
-            freeUnpacked: loom__v1__get_run_history_request__free_unpacked,
-            packedSize: loom__v1__get_run_history_request__get_packed_size,
-            pack: loom__v1__get_run_history_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<GetRunHistoryRequest>(
+        descriptor: loom__v1__get_run_history_request__descriptor,
+        unpack: loom__v1__get_run_history_request__unpack,
+        freeUnpacked: loom__v1__get_run_history_request__free_unpacked,
+        packedSize: loom__v1__get_run_history_request__get_packed_size,
+        pack: loom__v1__get_run_history_request__pack,
+        lift: GetRunHistoryRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension GetRunHistoryRequest {
@@ -191,17 +184,15 @@ extension GetRunHistoryResponse: LoomMessage {
     public static var protoName: String { "loom.v1.GetRunHistoryResponse" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__get_run_history_response__descriptor,
-            unpack: loom__v1__get_run_history_response__unpack,
-            freeUnpacked: loom__v1__get_run_history_response__free_unpacked,
-            packedSize: loom__v1__get_run_history_response__get_packed_size,
-            pack: loom__v1__get_run_history_response__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<GetRunHistoryResponse>(
+        descriptor: loom__v1__get_run_history_response__descriptor,
+        unpack: loom__v1__get_run_history_response__unpack,
+        freeUnpacked: loom__v1__get_run_history_response__free_unpacked,
+        packedSize: loom__v1__get_run_history_response__get_packed_size,
+        pack: loom__v1__get_run_history_response__pack,
+        lift: GetRunHistoryResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension GetRunHistoryResponse {
@@ -224,17 +215,15 @@ extension DryRunRequest: LoomMessage {
     public static var protoName: String { "loom.v1.DryRunRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__dry_run_request__descriptor,
-            unpack: loom__v1__dry_run_request__unpack,
-            freeUnpacked: loom__v1__dry_run_request__free_unpacked,
-            packedSize: loom__v1__dry_run_request__get_packed_size,
-            pack: loom__v1__dry_run_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<DryRunRequest>(
+        descriptor: loom__v1__dry_run_request__descriptor,
+        unpack: loom__v1__dry_run_request__unpack,
+        freeUnpacked: loom__v1__dry_run_request__free_unpacked,
+        packedSize: loom__v1__dry_run_request__get_packed_size,
+        pack: loom__v1__dry_run_request__pack,
+        lift: DryRunRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension DryRunRequest {
@@ -263,17 +252,15 @@ extension ReportStepEventRequest: LoomMessage {
     public static var protoName: String { "loom.v1.ReportStepEventRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__report_step_event_request__descriptor,
-            unpack: loom__v1__report_step_event_request__unpack,
-            freeUnpacked: loom__v1__report_step_event_request__free_unpacked,
-            packedSize: loom__v1__report_step_event_request__get_packed_size,
-            pack: loom__v1__report_step_event_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<ReportStepEventRequest>(
+        descriptor: loom__v1__report_step_event_request__descriptor,
+        unpack: loom__v1__report_step_event_request__unpack,
+        freeUnpacked: loom__v1__report_step_event_request__free_unpacked,
+        packedSize: loom__v1__report_step_event_request__get_packed_size,
+        pack: loom__v1__report_step_event_request__pack,
+        lift: ReportStepEventRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension ReportStepEventRequest {
@@ -300,17 +287,15 @@ extension ReportStepEventResponse: LoomMessage {
     public static var protoName: String { "loom.v1.ReportStepEventResponse" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__report_step_event_response__descriptor,
-            unpack: loom__v1__report_step_event_response__unpack,
-            freeUnpacked: loom__v1__report_step_event_response__free_unpacked,
-            packedSize: loom__v1__report_step_event_response__get_packed_size,
-            pack: loom__v1__report_step_event_response__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<ReportStepEventResponse>(
+        descriptor: loom__v1__report_step_event_response__descriptor,
+        unpack: loom__v1__report_step_event_response__unpack,
+        freeUnpacked: loom__v1__report_step_event_response__free_unpacked,
+        packedSize: loom__v1__report_step_event_response__get_packed_size,
+        pack: loom__v1__report_step_event_response__pack,
+        lift: ReportStepEventResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension ReportStepEventResponse {
@@ -335,17 +320,15 @@ extension WatchRunRequest: LoomMessage {
     public static var protoName: String { "loom.v1.WatchRunRequest" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__watch_run_request__descriptor,
-            unpack: loom__v1__watch_run_request__unpack,
-            freeUnpacked: loom__v1__watch_run_request__free_unpacked,
-            packedSize: loom__v1__watch_run_request__get_packed_size,
-            pack: loom__v1__watch_run_request__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<WatchRunRequest>(
+        descriptor: loom__v1__watch_run_request__descriptor,
+        unpack: loom__v1__watch_run_request__unpack,
+        freeUnpacked: loom__v1__watch_run_request__free_unpacked,
+        packedSize: loom__v1__watch_run_request__get_packed_size,
+        pack: loom__v1__watch_run_request__pack,
+        lift: WatchRunRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension WatchRunRequest {
@@ -370,17 +353,15 @@ extension RunUpdate: LoomMessage {
     public static var protoName: String { "loom.v1.RunUpdate" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__run_update__descriptor,
-            unpack: loom__v1__run_update__unpack,
-            freeUnpacked: loom__v1__run_update__free_unpacked,
-            packedSize: loom__v1__run_update__get_packed_size,
-            pack: loom__v1__run_update__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<RunUpdate>(
+        descriptor: loom__v1__run_update__descriptor,
+        unpack: loom__v1__run_update__unpack,
+        freeUnpacked: loom__v1__run_update__free_unpacked,
+        packedSize: loom__v1__run_update__get_packed_size,
+        pack: loom__v1__run_update__pack,
+        lift: RunUpdate.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension RunUpdate {

@@ -1,4 +1,7 @@
 // Conversion between the StepEvent messages and their protobuf-c structs.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 import CLoomProto
 import CProtobufC
@@ -8,17 +11,15 @@ extension StepEvent: LoomMessage {
     public static var protoName: String { "loom.v1.StepEvent" }
 
     /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static var _codec: LoomMessageCodec<Self> {
-        LoomMessageCodec(
-            descriptor: loom__v1__step_event__descriptor,
-            unpack: loom__v1__step_event__unpack,
-            freeUnpacked: loom__v1__step_event__free_unpacked,
-            packedSize: loom__v1__step_event__get_packed_size,
-            pack: loom__v1__step_event__pack,
-            lift: Self.init(lifting:),
-            lower: { $0.lower(into: $1) }
-        )
-    }
+    public static let _codec = LoomMessageCodec<StepEvent>(
+        descriptor: loom__v1__step_event__descriptor,
+        unpack: loom__v1__step_event__unpack,
+        freeUnpacked: loom__v1__step_event__free_unpacked,
+        packedSize: loom__v1__step_event__get_packed_size,
+        pack: loom__v1__step_event__pack,
+        lift: StepEvent.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
 }
 
 extension StepEvent {

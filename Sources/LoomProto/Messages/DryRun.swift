@@ -1,6 +1,9 @@
 // Dry-run previews.
 //
 // Mirrors Protos/loom/v1/loom.proto; field docs are the proto's comments.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 /// The change one step would make to one file.
 ///

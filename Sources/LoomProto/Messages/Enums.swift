@@ -1,5 +1,8 @@
 // The enums of Protos/loom/v1/loom.proto. Each keeps numbers it does not know
 // (`unrecognized`), as proto3 open enums require.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 /// Whether a run is active or finished for a candidate (not whether it succeeded).
 ///

@@ -1,6 +1,9 @@
 // Migrations, steps and candidates, as announced by migrators.
 //
 // Mirrors Protos/loom/v1/loom.proto; field docs are the proto's comments.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 /// A value the operator is asked for before a run starts.
 ///

@@ -1,6 +1,9 @@
 // Runs, their step results and history.
 //
 // Mirrors Protos/loom/v1/loom.proto; field docs are the proto's comments.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 /// The outcome of one step within a run.
 ///

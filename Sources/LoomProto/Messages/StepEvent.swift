@@ -1,6 +1,9 @@
 // Events from migrators.
 //
 // Mirrors Protos/loom/v1/loom.proto; field docs are the proto's comments.
+//
+// Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
+// field or enum value of the proto is missing here or out of order.
 
 /// A migrator's (or operator's) report about a step; the typed twin of the
 /// REST body `StepCompletedEvent`.

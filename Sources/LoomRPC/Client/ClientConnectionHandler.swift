@@ -106,7 +106,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             buffer.writeRPCFrame(.callStart(.init(callID: callID, method: method, timeout: timeout, metadata: metadata)))
             buffer.writeRPCFrame(.message(callID: callID, request))
             context.write(wrapOutboundOut(buffer), promise: nil)
-            scheduleFlush()
+            if calls.count == 1 {
+                // The only call in flight: nothing will join this write, so send it now (lowest latency).
+                context.flush()
+            } else {
+                scheduleFlush()
+            }
             publishAcceptsCalls()
         }
     }

@@ -18,6 +18,8 @@ extension RPCServer {
         public var idleTimeout: TimeAmount? = .minutes(5)
         /// How long a graceful shutdown waits for in-flight calls before closing connections anyway (default 30 s).
         public var drainTimeout: TimeAmount = .seconds(30)
+        /// Where handler tasks run (default: Swift's global concurrent executor).
+        public var handlerExecution: HandlerExecution = .globalConcurrentExecutor
         /// Decides, per call, whether the peer may call the method (default: allow every call).
         public var authorizer: any RPCAuthorizer = RPCAllowAllAuthorizer()
 
@@ -35,5 +37,24 @@ extension RPCServer {
             configure(&configuration)
             return configuration
         }
+    }
+
+    /// Where the task running a call's handler executes.
+    public struct HandlerExecution: Hashable, Sendable {
+        enum Base: Hashable, Sendable {
+            case globalConcurrentExecutor
+            case eventLoop
+        }
+
+        let base: Base
+
+        /// Swift's global concurrent executor: handlers may block or compute without stalling connections, at the
+        /// cost of two thread hops per call. The default.
+        public static let globalConcurrentExecutor = HandlerExecution(base: .globalConcurrentExecutor)
+
+        /// The connection's event loop: no thread hop per call (lowest latency, highest throughput), but a handler
+        /// that blocks or computes for long stalls every connection on that loop. For non-blocking handlers only
+        /// (e.g. ones that await LoomRedis or other NIO-based I/O).
+        public static let eventLoop = HandlerExecution(base: .eventLoop)
     }
 }

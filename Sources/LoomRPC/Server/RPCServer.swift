@@ -77,7 +77,8 @@ public final class RPCServer: Sendable {
         let closedPromise = group.any().makePromise(of: Void.self)
         let handlerConfiguration = ServerConnectionHandler.Configuration(
             maxConcurrentCalls: configuration.maxConcurrentCallsPerConnection,
-            idleTimeout: configuration.idleTimeout
+            idleTimeout: configuration.idleTimeout,
+            handlerExecution: configuration.handlerExecution
         )
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)

@@ -17,6 +17,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     struct Configuration: Sendable {
         var maxConcurrentCalls: Int
         var idleTimeout: TimeAmount?
+        var handlerExecution: RPCServer.HandlerExecution = .globalConcurrentExecutor
     }
 
     /// What a finished handler task reports back to the event loop.
@@ -188,9 +189,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let eventLoop = context?.eventLoop else { return nil }
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let callID = start.callID
-        var callLogger = logger
-        callLogger[metadataKey: "rpc.method"] = "\(start.method)"
-        callLogger[metadataKey: "rpc.call_id"] = "\(callID)"
+        let callLogger = {
+            var callLogger = logger
+            callLogger[metadataKey: "rpc.method"] = "\(start.method)"
+            callLogger[metadataKey: "rpc.call_id"] = "\(callID)"
+            return callLogger
+        }()
         let handlerContext = RPCHandlerContext(
             method: start.method,
             deadline: start.timeout.map { NIODeadline.now() + $0 },
@@ -199,7 +203,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             logger: callLogger
         )
         let authorizer = self.authorizer
-        return Task {
+        let body: @Sendable () async -> Void = {
             let outcome: CallOutcome
             do {
                 switch await authorizer.authorize(peer: handlerContext.peer, method: start.method, metadata: start.metadata) {
@@ -223,7 +227,20 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 // The single place where handler errors become wire statuses.
                 outcome = .failed(RPCErrorMapper.rpcError(for: error, method: start.method, logger: callLogger))
             }
-            eventLoop.execute { loopBound.value.endCall(callID, outcome: outcome) }
+            if eventLoop.inEventLoop {
+                loopBound.value.endCall(callID, outcome: outcome)
+            } else {
+                eventLoop.execute { loopBound.value.endCall(callID, outcome: outcome) }
+            }
+        }
+        switch configuration.handlerExecution.base {
+        case .globalConcurrentExecutor:
+            return Task(operation: body)
+        case .eventLoop:
+            if #available(macOS 15.0, *) {
+                return Task(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop), operation: body)
+            }
+            return Task(operation: body)
         }
     }
 
@@ -336,7 +353,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// Outside a read burst (writes from handler tasks), flushes at the end of the current event-loop tick, so
     /// responses of calls finishing together leave in one write (and, with TLS, one record batch).
     private func flushIfNotReading() {
-        guard !isReading, !flushScheduled, let eventLoop = context?.eventLoop else { return }
+        guard !isReading else { return }
+        // The last call in flight: nothing will join this write, so send it now (lowest latency).
+        if stateMachine.activeCallCount == 0 {
+            flushNow()
+            return
+        }
+        guard !flushScheduled, let eventLoop = context?.eventLoop else { return }
         flushScheduled = true
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.execute {

@@ -140,7 +140,12 @@ final class SSLConnection {
         OpenSSLErrorQueue.clear()
         while true {
             var status: Int32 = 0
-            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 1024) { bytes in
+            // Grow only when full: the caller sized the buffer for the ciphertext at hand,
+            // which bounds the plaintext except for a record left over from an earlier read.
+            if plaintext.writableBytes == 0 {
+                plaintext.reserveCapacity(minimumWritableBytes: max(plaintext.capacity, 4096))
+            }
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { bytes in
                 var count = 0
                 status = SSL_read_ex(ssl, bytes.baseAddress, bytes.count, &count)
                 return status == 1 ? count : 0

@@ -9,7 +9,7 @@ let package = Package(
     name: "RedisBench",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: "../../.."),
+        .package(name: "Loom", path: "../../.."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [

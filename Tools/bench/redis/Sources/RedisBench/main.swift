@@ -55,11 +55,6 @@ final class Server {
     }
 }
 
-func measure(_ body: () async throws -> Void) async throws -> Duration {
-    let clock = ContinuousClock()
-    return try await clock.measure { try await body() }
-}
-
 func opsPerSecond(_ count: Int, _ duration: Duration) -> Double {
     let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     return Double(count) / seconds
@@ -89,31 +84,51 @@ func redisBenchmark(_ options: Options, port: Int, pipeline: Int) throws -> (set
     return (set, get)
 }
 
-func loomBenchmark(_ options: Options, port: Int, pipeline: Int) async throws -> (set: Double, get: Double) {
+/// Runs the measured loop isolated to the connection's event loop: `send` and `pipeline`
+/// are `nonisolated(nonsending)`, so caller, write and reply share one thread.
+actor EventLoopRunner {
+    let loop: any EventLoop
+    init(loop: any EventLoop) { self.loop = loop }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+
+    func run(_ options: Options, connection: RedisConnection, pipeline: Int) async throws -> (set: Double, get: Double) {
+        try await runLoom(options, connection: connection, pipeline: pipeline)
+    }
+}
+
+func loomBenchmark(_ options: Options, port: Int, pipeline: Int, onEventLoop: Bool) async throws -> (set: Double, get: Double) {
     var configuration = RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port))
     configuration.commandTimeout = .seconds(30)
     let connection = try await RedisConnection.connect(to: configuration)
     defer { Task { await connection.close() } }
+    if onEventLoop {
+        return try await EventLoopRunner(loop: connection.eventLoop).run(options, connection: connection, pipeline: pipeline)
+    }
+    return try await runLoom(options, connection: connection, pipeline: pipeline)
+}
+
+/// The measured loop: one task awaiting each command (or each 16-command batch) in turn.
+nonisolated(nonsending)
+func runLoom(_ options: Options, connection: RedisConnection, pipeline: Int) async throws -> (set: Double, get: Double) {
     let value = RESPArgument.bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: 16))
     let keys = (0..<10_000).map { "key:\($0)" }
     let batches = options.requests / pipeline
     let total = batches * pipeline
 
-    func run(_ makeCommand: @escaping (Int) -> RedisCommand) async throws -> Double {
-        let elapsed = try await measure {
-            if pipeline == 1 {
-                for i in 0..<total { _ = try await connection.send(makeCommand(i)) }
-            } else {
-                var commands: [RedisCommand] = []
-                commands.reserveCapacity(pipeline)
-                for batch in 0..<batches {
-                    commands.removeAll(keepingCapacity: true)
-                    for j in 0..<pipeline { commands.append(makeCommand(batch * pipeline + j)) }
-                    _ = try await connection.pipeline(commands)
-                }
+    func run(_ makeCommand: (Int) -> RedisCommand) async throws -> Double {
+        let start = ContinuousClock.now
+        if pipeline == 1 {
+            for i in 0..<total { _ = try await connection.send(makeCommand(i)) }
+        } else {
+            var commands: [RedisCommand] = []
+            commands.reserveCapacity(pipeline)
+            for batch in 0..<batches {
+                commands.removeAll(keepingCapacity: true)
+                for j in 0..<pipeline { commands.append(makeCommand(batch * pipeline + j)) }
+                _ = try await connection.pipeline(commands)
             }
         }
-        return opsPerSecond(total, elapsed)
+        return opsPerSecond(total, ContinuousClock.now - start)
     }
     // Warm up the connection and the code paths.
     for i in 0..<1000 { _ = try await connection.send(RedisCommand("SET", .string(keys[i % keys.count]), value)) }
@@ -137,17 +152,21 @@ for _ in 0..<500 where !ready {
 guard ready else { fatalError("redis-server did not start") }
 
 print("LoomRedis vs redis-benchmark: \(options.requests) requests per test, 16-byte values, 1 connection, 127.0.0.1:\(server.port)")
-print("mode            cmd   loom ops/s   redis-benchmark ops/s   ratio   target")
+print("caller 'task': a task on the global executor; 'loop': an actor on the connection's event loop")
+print("mode            caller cmd   loom ops/s   redis-benchmark ops/s   ratio   target")
 var allMet = true
 for (label, depth, target) in [("unpipelined", 1, 0.8), ("pipelined \(options.depth)", options.depth, 0.6)] {
     let reference = try redisBenchmark(options, port: server.port, pipeline: depth)
-    let loom = try await loomBenchmark(options, port: server.port, pipeline: depth)
-    for (cmd, ours, theirs) in [("SET", loom.set, reference.set), ("GET", loom.get, reference.get)] {
-        let ratio = ours / theirs
-        allMet = allMet && ratio >= target
-        print(
-            label.padding(toLength: 16, withPad: " ", startingAt: 0) + cmd.padding(toLength: 6, withPad: " ", startingAt: 0)
-                + String(format: "%10.0f   %21.0f   %5.2fx   >= %.1fx %@", ours, theirs, ratio, target, ratio >= target ? "ok" : "MISSED"))
+    for onEventLoop in [false, true] {
+        let loom = try await loomBenchmark(options, port: server.port, pipeline: depth, onEventLoop: onEventLoop)
+        for (cmd, ours, theirs) in [("SET", loom.set, reference.set), ("GET", loom.get, reference.get)] {
+            let ratio = ours / theirs
+            allMet = allMet && ratio >= target
+            print(
+                label.padding(toLength: 16, withPad: " ", startingAt: 0) + (onEventLoop ? "loop   " : "task   ")
+                    + cmd.padding(toLength: 6, withPad: " ", startingAt: 0)
+                    + String(format: "%10.0f   %21.0f   %5.2fx   >= %.1fx %@", ours, theirs, ratio, target, ratio >= target ? "ok" : "MISSED"))
+        }
     }
 }
 print(allMet ? "all targets met" : "some targets missed")

@@ -21,6 +21,7 @@ enum IdleBench {
         var logger = Logger(label: "bench.idle")
         logger.logLevel = .error
         let quiet = logger
+        let port = server.port
 
         @Sendable func open() async throws -> any Channel {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -30,7 +31,7 @@ enum IdleBench {
                         try channel.pipeline.syncOperations.addTLSClientHandlers(context: security, serverHostname: "localhost", logger: quiet)
                     }
                 }
-                .connect(host: "127.0.0.1", port: server.port).get()
+                .connect(host: "127.0.0.1", port: port).get()
             _ = try await channel.tlsHandshakeCompleted().get()
             return channel
         }

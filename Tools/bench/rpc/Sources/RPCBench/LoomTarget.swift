@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import LoomRPC
 import LoomTLS
@@ -33,6 +34,11 @@ enum LoomTarget {
     }
 
     /// Serves the echo method until the process is terminated.
+    /// `LOOM_BENCH_HANDLERS=global` measures the default executor; otherwise handlers run on the event loop.
+    static var handlerExecution: RPCServer.HandlerExecution {
+        ProcessInfo.processInfo.environment["LOOM_BENCH_HANDLERS"] == "global" ? .globalConcurrentExecutor : .eventLoop
+    }
+
     static func serve(port: Int, certs: Certificates, ready: (Int) -> Void) async throws {
         var router = RPCRouter()
         router.registerUnary(method) { request, _ in request }
@@ -43,6 +49,7 @@ enum LoomTarget {
             configuration: .defaults(transportSecurity: try serverSecurity(certs)) {
                 $0.maxConcurrentCallsPerConnection = 1024
                 $0.idleTimeout = nil
+                $0.handlerExecution = handlerExecution
             },
             logger: logger
         )

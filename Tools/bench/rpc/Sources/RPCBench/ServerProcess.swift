@@ -7,9 +7,9 @@ import Glibc
 /// Raises the open-file limit to its hard maximum (2,000 connections need more than the usual 1,024).
 func raiseFileLimit() {
     var limit = rlimit()
-    if getrlimit(RLIMIT_NOFILE, &limit) == 0 {
+    if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 {
         limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(RLIMIT_NOFILE, &limit)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
 

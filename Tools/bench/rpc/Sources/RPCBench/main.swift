@@ -17,8 +17,8 @@ case "serve":
     exitWhenStdinCloses()
     let certs = Certificates(directory: args[2])
     let ready: @Sendable (Int) -> Void = { port in
-        print("READY \(port)")
-        fflush(stdout)
+        // Unbuffered: the parent waits for this line.
+        FileHandle.standardOutput.write(Data("READY \(port)\n".utf8))
     }
     switch args[1] {
     case "loom": try await LoomTarget.serve(port: 0, certs: certs, ready: ready)

@@ -1,0 +1,87 @@
+import LoomCore
+import LoomRPC
+import LoomTLS
+
+/// What the server knows about callers: the optional policy, and the rules that follow from it.
+///
+/// Without a policy every caller may call every method (the server warns at startup); a
+/// migration announced by an authenticated caller is still owned by that identity.
+public struct CallerAccess: Sendable {
+    /// The policy in force, or `nil` when none was configured.
+    public var policy: AuthorizationPolicy?
+
+    /// Creates the access rules for `policy`.
+    public init(policy: AuthorizationPolicy?) {
+        self.policy = policy
+    }
+
+    /// The roles of a peer: every role without a policy; none for an anonymous peer with one.
+    public func roles(of identity: PeerIdentity?) -> Set<Role> {
+        guard let policy else { return Set(Role.allCases) }
+        guard let identity else { return [] }
+        return policy.roles(of: identity)
+    }
+
+    /// The identity a migration announced by this caller is owned by (`nil` for anonymous callers).
+    func ownerIdentity(_ context: RPCHandlerContext) -> String? {
+        context.peer.identity?.value
+    }
+
+    /// A short name for history entries ("started by").
+    func displayName(_ context: RPCHandlerContext) -> String {
+        context.peer.identity?.value ?? ""
+    }
+
+    /// Whether the caller acts only as a migrator (and so only on migrations it owns).
+    func isMigratorOnly(_ identity: PeerIdentity?) -> Bool {
+        let roles = roles(of: identity)
+        return roles.contains(.migrator) && !roles.contains(.operator)
+    }
+
+    /// Throws PERMISSION_DENIED when a migrator-only caller touches a migration it does not own.
+    func requireOwnership(of migrationId: String, context: RPCHandlerContext, service: LoomCore.Service) async throws {
+        guard isMigratorOnly(context.peer.identity) else { return }
+        let migration = try await service.migrationDefinition(id: migrationId)
+        guard let identity = context.peer.identity, migration.owner == identity.value else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "migration \"\(migrationId)\" is owned by another migrator")
+        }
+    }
+
+    /// The credential of an event sent without a callback token: an authenticated caller that
+    /// passed authorization is trusted; an anonymous one must present a token.
+    func eventCredentialWithoutToken(_ context: RPCHandlerContext) -> EventCredential {
+        context.peer.identity == nil ? .callbackToken("") : .trustedCaller
+    }
+}
+
+/// The RPC authorization hook: identity → roles (policy) → allowed methods.
+///
+/// An anonymous caller gets UNAUTHENTICATED when a policy is configured; an identity without
+/// a role, or whose roles do not allow the method, gets PERMISSION_DENIED. The two are never mixed.
+public struct PolicyAuthorizer: RPCAuthorizer {
+    let access: CallerAccess
+
+    /// Creates the authorizer for `access`.
+    public init(access: CallerAccess) {
+        self.access = access
+    }
+
+    public func authorize(peer: RPCPeer, method: String, metadata: RPCMetadata) async -> RPCAuthorizationDecision {
+        guard let policy = access.policy else { return .allow }
+        guard let identity = peer.identity else {
+            return .unauthenticated("a client certificate is required")
+        }
+        let roles = policy.roles(of: identity)
+        guard !roles.isEmpty else {
+            return .permissionDenied("identity \(identity.value) has no role in the authorization policy")
+        }
+        let name = method.split(separator: "/").last.map(String.init) ?? method
+        guard policy.allows(roles, toCall: name) else {
+            let held = roles.sorted().map(\.rawValue).joined(separator: ", ")
+            return .permissionDenied("role \(held) may not call \(name)")
+        }
+        return .allow
+    }
+}

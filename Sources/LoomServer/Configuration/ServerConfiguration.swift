@@ -1,0 +1,184 @@
+import Foundation
+import LoomHTTP
+import LoomTLS
+
+/// Everything `loom-server` is configured with: listeners, TLS, authorization, store, limits
+/// and timeouts. Built by the command line (flags with `LOOM_*` environment fallbacks) and
+/// checked by ``validate()`` before anything starts.
+public struct ServerConfiguration: Sendable {
+    /// A host and port to listen on or connect to.
+    public struct Address: Sendable, Hashable, CustomStringConvertible {
+        /// Host name or IP address.
+        public var host: String
+        /// TCP port (0 picks a free one when listening).
+        public var port: Int
+
+        /// Parses `host:port`, `[v6]:port` or `:port` (all interfaces).
+        public init(parsing text: String) throws(ConfigurationError) {
+            var host: Substring, port: Substring
+            if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+                host = text[text.index(after: text.startIndex)..<close]
+                let rest = text[text.index(after: close)...]
+                guard rest.hasPrefix(":") else { throw ConfigurationError("address \"\(text)\" must be [host]:port") }
+                port = rest.dropFirst()
+            } else {
+                guard let colon = text.lastIndex(of: ":") else {
+                    throw ConfigurationError("address \"\(text)\" must be host:port")
+                }
+                host = text[..<colon]
+                port = text[text.index(after: colon)...]
+            }
+            guard let number = Int(port), (0...65535).contains(number) else {
+                throw ConfigurationError("address \"\(text)\" has an invalid port")
+            }
+            self.host = host.isEmpty ? "0.0.0.0" : String(host)
+            self.port = number
+        }
+
+        /// Creates an address.
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Certificate files of a TLS endpoint.
+    public struct TLSFiles: Sendable, Hashable {
+        /// PEM certificate chain (leaf first).
+        public var certificatePath: String
+        /// PEM private key of the leaf.
+        public var privateKeyPath: String
+        /// PEM bundle of CAs trusted for peer certificates (client certs on servers).
+        public var trustedCAPath: String?
+
+        /// Creates the file set.
+        public init(certificatePath: String, privateKeyPath: String, trustedCAPath: String?) {
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+            self.trustedCAPath = trustedCAPath
+        }
+    }
+
+    /// Where typed RPCs are served.
+    public var rpcAddress = Address(host: "0.0.0.0", port: 7443)
+    /// Where the REST callback shim is served.
+    public var httpAddress = Address(host: "0.0.0.0", port: 8080)
+    /// The server certificate (RPC, and the shim when ``httpTLS``); required unless ``insecure``.
+    public var tls: TLSFiles?
+    /// Whether RPC clients must present a certificate (`require`, the default), may (`optional`), or not (`none`).
+    public var clientAuthentication: TLSConfig.ClientAuthentication = .require
+    /// Lowest TLS version accepted (1.3 by default; 1.2 allowed).
+    public var minimumTLSVersion: TLSConfig.ProtocolVersion = .tls1_3
+    /// Plaintext RPC (development only; logged as a warning).
+    public var insecure = false
+    /// Serve the shim over TLS with the server certificate.
+    public var httpTLS = false
+    /// Client certificates on the shim (needed by callback auth `mtls`).
+    public var httpClientAuthentication: TLSConfig.ClientAuthentication = .none
+    /// Authorization policy file (JSON); `nil` lets every caller call every method (logged as a warning).
+    public var policyPath: String?
+    /// How migrator callbacks are authenticated on the shim.
+    public var callbackAuth: CallbackShimConfiguration.CallbackAuthMode = .token
+    /// File holding the callback-token signing key (≥ 32 bytes); shared by all replicas.
+    public var callbackSecretPath: String?
+    /// The shim's URL as migrators reach it (sent as `callbackUrl` with each dispatch).
+    public var publicURL: String?
+    /// The Redis URL (`redis://`, `rediss://`, `unix://`); `nil` runs an embedded in-memory store.
+    public var redisURL: String?
+    /// Client certificate and CAs used when dispatching to `https://` migrators.
+    public var migratorTLS: TLSFiles?
+    /// CA bundle for verifying `https://` migrators when no client certificate is used.
+    public var migratorCAPath: String?
+    /// Bound for one dispatch POST.
+    public var dispatchTimeout: Duration = .seconds(30)
+    /// Bound for one dry-run POST.
+    public var dryRunTimeout: Duration = .seconds(60)
+    /// Step timeout for steps without `loom.timeout_seconds`; `nil` = none.
+    public var defaultStepTimeout: Duration?
+    /// How long a timer claimed by a replica stays hidden from the others: the time after which
+    /// the work of a replica that died is taken over.
+    public var timerLease: Duration = .seconds(30)
+    /// POSTs per step attempt before the step fails.
+    public var maxDispatchAttempts: UInt32 = 8
+    /// Largest RPC message.
+    public var maxMessageSize = 4 << 20
+    /// Concurrent calls per RPC connection.
+    public var maxCallsPerConnection = 256
+    /// Largest shim request body.
+    public var maxBodySize = 1 << 20
+    /// Graceful drain bound on shutdown.
+    public var drainTimeout: Duration = .seconds(30)
+
+    /// The defaults.
+    public init() {}
+
+    /// Checks everything that can be checked without starting: files exist and are readable,
+    /// combinations make sense. Throws the first problem found, in words an operator can act on.
+    public func validate() throws(ConfigurationError) {
+        if !insecure && tls == nil {
+            throw ConfigurationError("--tls-cert and --tls-key are required (or --insecure for a plaintext development server)")
+        }
+        if let tls {
+            try Self.readable(tls.certificatePath, flag: "--tls-cert")
+            try Self.readable(tls.privateKeyPath, flag: "--tls-key")
+            if let ca = tls.trustedCAPath { try Self.readable(ca, flag: "--tls-ca") }
+            if tls.trustedCAPath == nil, clientAuthentication != .none {
+                throw ConfigurationError("--client-auth \(clientAuthentication.rawValue) needs --tls-ca (the CA that signs client certificates)")
+            }
+        }
+        if httpTLS, tls == nil { throw ConfigurationError("--http-tls needs --tls-cert and --tls-key") }
+        if callbackAuth == .mtls, !(httpTLS && httpClientAuthentication != .none) {
+            throw ConfigurationError("--callback-auth mtls needs --http-tls and --http-client-auth optional|require")
+        }
+        if let policyPath { try Self.readable(policyPath, flag: "--policy") }
+        if let callbackSecretPath { try Self.readable(callbackSecretPath, flag: "--callback-secret-file") }
+        if let migratorTLS {
+            try Self.readable(migratorTLS.certificatePath, flag: "--migrator-cert")
+            try Self.readable(migratorTLS.privateKeyPath, flag: "--migrator-key")
+        }
+        if let migratorCAPath { try Self.readable(migratorCAPath, flag: "--migrator-ca") }
+        if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
+            throw ConfigurationError("--public-url must start with http:// or https://")
+        }
+        if let redisURL, !["redis://", "rediss://", "unix://"].contains(where: { redisURL.hasPrefix($0) }) {
+            throw ConfigurationError("--redis must be a redis://, rediss:// or unix:// URL")
+        }
+        guard maxMessageSize >= 1024, maxMessageSize <= 64 << 20 else {
+            throw ConfigurationError("--max-message-size must be between 1 KiB and 64 MiB")
+        }
+        guard maxBodySize >= 1024, maxBodySize <= 64 << 20 else {
+            throw ConfigurationError("--max-body-size must be between 1 KiB and 64 MiB")
+        }
+        guard (1...100_000).contains(maxCallsPerConnection) else {
+            throw ConfigurationError("--max-calls-per-connection must be between 1 and 100000")
+        }
+        guard (1...100).contains(maxDispatchAttempts) else {
+            throw ConfigurationError("--max-dispatch-attempts must be between 1 and 100")
+        }
+    }
+
+    private static func readable(_ path: String, flag: String) throws(ConfigurationError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigurationError("\(flag) \(path): no such file")
+        }
+        guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError("\(flag) \(path): not a readable file")
+        }
+    }
+}
+
+/// A configuration the server refuses to start with; the message says what to change.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

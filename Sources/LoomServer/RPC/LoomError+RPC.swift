@@ -1,0 +1,33 @@
+import LoomCore
+import LoomRPC
+
+/// The one place domain errors become RPC statuses.
+///
+/// Domain messages (which name the ids the caller sent) pass through; failures whose text
+/// could carry internals (store and internal errors) are replaced by a generic message, and
+/// the original stays the `cause` for the server's log.
+extension LoomError: RPCErrorConvertible {
+    public var rpcError: RPCError {
+        let (status, safeMessage) = Self.rpcStatus(for: code)
+        return RPCError(code: status, message: safeMessage ?? message, cause: self)
+    }
+
+    /// The gRPC status of each domain error code, and a replacement message where the domain
+    /// message must not reach the caller.
+    static func rpcStatus(for code: Code) -> (RPCStatus.Code, String?) {
+        switch code {
+        case .invalidArgument: (.invalidArgument, nil)
+        case .notFound: (.notFound, nil)
+        case .alreadyRunning: (.alreadyExists, nil)
+        case .alreadyCompleted, .notRunning, .stepNotRetryable, .staleEvent: (.failedPrecondition, nil)
+        case .conflict: (.aborted, nil)
+        case .unauthenticated: (.unauthenticated, nil)
+        case .permissionDenied: (.permissionDenied, nil)
+        case .migratorUnavailable, .migratorBadResponse: (.unavailable, nil)
+        case .migratorTimeout: (.deadlineExceeded, nil)
+        case .storeUnavailable: (.unavailable, "the store is unavailable; retry later")
+        case .internal: (.internalError, "internal error")
+        default: (.unknown, "internal error")
+        }
+    }
+}

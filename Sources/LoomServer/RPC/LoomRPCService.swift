@@ -1,0 +1,123 @@
+import Logging
+import LoomCore
+import LoomProto
+import LoomRPC
+
+/// `service Loom` over the binary RPC protocol: decodes nothing itself (LoomRPC does), maps
+/// wire messages to domain calls on ``LoomCore/Service``, and enforces the migrator
+/// ownership rule of the authorization policy.
+///
+/// Method-level authorization (role → methods) runs before any of this, in ``PolicyAuthorizer``.
+/// Here a caller whose roles make it a *migrator only* may act on the migrations it owns:
+/// it announces as their owner, and may submit candidates and report events only for them.
+public struct LoomRPCService: LoomServiceHandler {
+    let service: LoomCore.Service
+    let access: CallerAccess
+    /// How often ``watchRun(_:context:writer:)`` looks for new transitions.
+    let watchInterval: Duration
+
+    /// Creates the RPC face of `service`.
+    public init(service: LoomCore.Service, access: CallerAccess, watchInterval: Duration = .milliseconds(200)) {
+        self.service = service
+        self.access = access
+        self.watchInterval = watchInterval
+    }
+
+    public func announce(_ request: AnnounceRequest, context: RPCHandlerContext) async throws -> AnnounceResponse {
+        guard let migration = request.migration else { throw RPCError(code: .invalidArgument, message: "migration is required") }
+        let stored = try await service.announce(LoomCore.Migration(migration), owner: access.ownerIdentity(context))
+        return AnnounceResponse(migration: .init(stored))
+    }
+
+    public func listMigrations(_ request: ListMigrationsRequest, context: RPCHandlerContext) async throws -> ListMigrationsResponse {
+        let page = try await service.listMigrations(pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        return ListMigrationsResponse(migrations: page.migrations.map(LoomProto.Migration.init), nextPageToken: page.nextPageToken)
+    }
+
+    public func getMigration(_ request: GetMigrationRequest, context: RPCHandlerContext) async throws -> LoomProto.Migration {
+        .init(try await service.migration(id: request.migrationID))
+    }
+
+    public func submitCandidates(
+        _ request: SubmitCandidatesRequest, context: RPCHandlerContext
+    ) async throws -> SubmitCandidatesResponse {
+        try await access.requireOwnership(of: request.migrationID, context: context, service: service)
+        let outcome = try await service.submitCandidates(
+            migrationId: request.migrationID, candidates: request.candidates.map(LoomCore.Candidate.init))
+        return SubmitCandidatesResponse(accepted: UInt32(clamping: outcome.accepted), skippedIDs: outcome.skippedIds)
+    }
+
+    public func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse {
+        ListCandidatesResponse(candidates: try await service.candidates(migrationId: request.migrationID).map(LoomProto.Candidate.init))
+    }
+
+    public func startRun(_ request: StartRunRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {
+        .init(
+            try await service.startRun(
+                migrationId: request.migrationID, candidateId: request.candidateID, inputs: request.inputs,
+                startedBy: access.displayName(context)))
+    }
+
+    public func cancelRun(_ request: CancelRunRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {
+        .init(try await service.cancelRun(migrationId: request.migrationID, candidateId: request.candidateID, reason: request.reason))
+    }
+
+    public func retryStep(_ request: RetryStepRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {
+        .init(try await service.retryStep(migrationId: request.migrationID, candidateId: request.candidateID, stepName: request.stepName))
+    }
+
+    public func getRun(_ request: GetRunRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {
+        .init(try await service.run(migrationId: request.migrationID, candidateId: request.candidateID))
+    }
+
+    public func getRunHistory(_ request: GetRunHistoryRequest, context: RPCHandlerContext) async throws -> GetRunHistoryResponse {
+        let entries = try await service.runHistory(
+            migrationId: request.migrationID, candidateId: request.candidateID, limit: Int(request.limit))
+        return GetRunHistoryResponse(entries: entries.map(LoomProto.HistoryEntry.init))
+    }
+
+    public func dryRun(_ request: LoomProto.DryRunRequest, context: RPCHandlerContext) async throws -> LoomProto.DryRunResult {
+        .init(
+            try await service.dryRun(
+                migrationId: request.migrationID, candidateId: request.candidateID, inputs: request.inputs,
+                candidate: request.candidate.map(LoomCore.Candidate.init)))
+    }
+
+    public func reportStepEvent(
+        _ request: ReportStepEventRequest, context: RPCHandlerContext
+    ) async throws -> ReportStepEventResponse {
+        guard let event = request.event else { throw RPCError(code: .invalidArgument, message: "event is required") }
+        let runID = try LoomCore.RunID(parsing: request.runID)
+        try await access.requireOwnership(of: runID.migrationId, context: context, service: service)
+        let credential: EventCredential =
+            request.callbackToken.isEmpty ? access.eventCredentialWithoutToken(context) : .callbackToken(request.callbackToken)
+        let run = try await service.reportStepEvent(runID: request.runID, credential: credential, event: .init(event))
+        return ReportStepEventResponse(status: "event raised", run: .init(run))
+    }
+
+    public func watchRun(
+        _ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<LoomProto.RunUpdate>
+    ) async throws {
+        var run = try await service.run(migrationId: request.migrationID, candidateId: request.candidateID)
+        var lastEntryID = try await service.runHistory(
+            migrationId: request.migrationID, candidateId: request.candidateID, limit: 1
+        ).last?.id
+        try await writer.write(LoomProto.RunUpdate(run: .init(run)))
+        while !run.status.isFinished {
+            try await Task.sleep(for: watchInterval)
+            let current = try await service.run(migrationId: request.migrationID, candidateId: request.candidateID)
+            guard current.version != run.version else { continue }
+            let recent = try await service.runHistory(
+                migrationId: request.migrationID, candidateId: request.candidateID, limit: 64)
+            let fresh = lastEntryID.map { last in recent.drop { $0.id != last }.dropFirst() } ?? recent[...]
+            if fresh.isEmpty {
+                try await writer.write(LoomProto.RunUpdate(run: .init(current)))
+            }
+            for entry in fresh {
+                try await writer.write(LoomProto.RunUpdate(run: .init(current), entry: .init(entry)))
+            }
+            lastEntryID = recent.last?.id ?? lastEntryID
+            run = current
+        }
+    }
+}

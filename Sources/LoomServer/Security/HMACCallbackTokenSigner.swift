@@ -1,0 +1,70 @@
+import Foundation
+import LoomCore
+import LoomTLS
+
+/// Callback tokens signed with HMAC-SHA256 (OpenSSL, through LoomTLS).
+///
+/// A token is `v1.<claims>.<mac>`, both parts base64url without padding; the claims are
+/// `runID|generation|stepName|attempt` (identifiers never contain `|`). Tokens carry no secret
+/// and cannot be forged without the key. Every replica sharing a store must share the key,
+/// and the key must survive restarts, or tokens already handed to migrators stop verifying.
+public struct HMACCallbackTokenSigner: CallbackTokenSigner {
+    /// The shortest key accepted, in bytes.
+    public static let minimumKeySize = 32
+    /// Tokens longer than this are rejected before any decoding.
+    public static let maximumTokenLength = 1024
+
+    private let key: [UInt8]
+
+    /// Creates a signer.
+    /// - Throws: ``LoomError`` `invalidArgument` when the key is shorter than ``minimumKeySize``.
+    public init(key: [UInt8]) throws(LoomError) {
+        guard key.count >= Self.minimumKeySize else {
+            throw LoomError(
+                code: .invalidArgument,
+                message: "callback signing key must be at least \(Self.minimumKeySize) bytes, got \(key.count)")
+        }
+        self.key = key
+    }
+
+    public func issue(_ claims: CallbackClaims) -> String {
+        let payload = Array("\(claims.runID)|\(claims.generation)|\(claims.stepName)|\(claims.attempt)".utf8)
+        let mac = TLSCrypto.hmacSHA256(key: key, message: Array("v1.".utf8) + payload)
+        return "v1.\(Base64URL.encode(payload)).\(Base64URL.encode(mac))"
+    }
+
+    public func verify(_ token: String) -> CallbackClaims? {
+        guard token.utf8.count <= Self.maximumTokenLength else { return nil }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "v1",
+            let payload = Base64URL.decode(parts[1]), let mac = Base64URL.decode(parts[2])
+        else { return nil }
+        let expected = TLSCrypto.hmacSHA256(key: key, message: Array("v1.".utf8) + payload)
+        guard TLSCrypto.constantTimeEquals(expected, mac) else { return nil }
+        let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
+        guard fields.count == 4, let generation = UInt32(fields[1]), let attempt = UInt32(fields[3]),
+            let runID = try? RunID(parsing: String(fields[0]))
+        else { return nil }
+        return CallbackClaims(runID: runID, generation: generation, stepName: String(fields[2]), attempt: attempt)
+    }
+}
+
+/// Base64url without padding (RFC 4648 §5), as used in tokens.
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: Substring) -> [UInt8]? {
+        guard text.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "=") })
+        else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let bytes = Data(base64Encoded: base64).map(Array.init) else { return nil }
+        // Only the canonical encoding is accepted: unused trailing bits must be zero.
+        return encode(bytes) == text ? bytes : nil
+    }
+}

@@ -1,0 +1,119 @@
+import LoomProto
+import Testing
+
+/// Encode then decode gives back the same value, for every message of the contract.
+@Suite("Round trip")
+struct RoundTripTests {
+    @Test("every message survives encode and decode, byte for byte", arguments: Samples.all.indices)
+    func everyMessage(index: Int) throws {
+        try expectRoundTrip(Samples.all[index])
+    }
+
+    @Test("every message decodes from zero bytes to its empty value and encodes back to zero bytes",
+          arguments: Samples.all.indices)
+    func emptyMessages(index: Int) throws {
+        func check<M: LoomMessage>(_: M) throws {
+            let empty = try M(decoding: [])
+            #expect(empty.encoded() == [])
+            #expect(empty.encodedSize == 0)
+            #expect(storedFields(of: empty).allSatisfy { FieldValue($0.value).isDefault })
+        }
+        try check(Samples.all[index])
+    }
+
+    @Test("present but empty nested messages stay present")
+    func emptyNestedMessages() throws {
+        try expectRoundTrip(RunUpdate(run: Run(), entry: HistoryEntry()))
+        try expectRoundTrip(AnnounceRequest(migration: Migration()))
+        #expect(try RunUpdate(decoding: RunUpdate(run: Run()).encoded()).entry == nil)
+    }
+
+    @Test("maps: empty keys and values, unicode, many entries; equal maps encode identically")
+    func maps() throws {
+        var metadata = ["": "empty key", "empty value": "", Samples.unicode: Samples.unicode]
+        for index in 0..<500 { metadata["key-\(index)"] = String(repeating: "v", count: index) }
+        let candidate = Candidate(id: "c", metadata: metadata)
+        try expectRoundTrip(candidate)
+        // Rebuilding the dictionary in another order must not change the bytes.
+        let reordered = Candidate(id: "c", metadata: Dictionary(uniqueKeysWithValues: metadata.reversed()))
+        #expect(reordered.encoded() == candidate.encoded())
+    }
+
+    @Test("nested repeated fields: migration > candidates > file groups > files")
+    func nestedRepeated() throws {
+        let groups = (0..<20).map { group in
+            FileGroup(name: "g\(group)", repo: "r", files: (0..<30).map { FileRef(path: "f\($0)", url: "u\(group)") })
+        }
+        let migration = Migration(id: "m", candidates: (0..<10).map { Candidate(id: "c\($0)", files: groups) })
+        try expectRoundTrip(migration)
+    }
+
+    @Test("unicode strings keep their exact bytes (no normalization)")
+    func unicodeBytes() throws {
+        let precomposed = "\u{E9}"
+        let decomposed = "e\u{301}"
+        let decoded = try SubmitCandidatesResponse(decoding: SubmitCandidatesResponse(skippedIDs: [precomposed, decomposed]).encoded())
+        #expect(decoded.skippedIDs.map { Array($0.utf8) } == [Array(precomposed.utf8), Array(decomposed.utf8)])
+    }
+
+    @Test("extreme integers and unrecognized enum numbers round-trip")
+    func extremes() throws {
+        try expectRoundTrip(HistoryEntry(atUnixMs: .min, kind: .unrecognized(Int32.max), attempt: .max,
+                                         stepStatus: .unrecognized(-1), runStatus: .unrecognized(Int32.min)))
+        try expectRoundTrip(Run(status: .unrecognized(99), createdAtUnixMs: .max, version: .max, generation: .max))
+        let decoded = try Candidate(decoding: Candidate(status: .unrecognized(99)).encoded())
+        #expect(decoded.status.rawValue == 99)
+    }
+
+    @Test("a migration with 10,000 candidates round-trips")
+    func tenThousandCandidates() throws {
+        let migration = Samples.migration(candidates: 10_000)
+        let bytes = migration.encoded()
+        #expect(bytes.count > 1_000_000)
+        let decoded = try Migration(decoding: bytes, maxSize: bytes.count)
+        #expect(decoded.candidates.count == 10_000)
+        #expect(decoded == migration)
+    }
+
+    @Test("encode(_:) writes into caller storage the same bytes as encoded()")
+    func encodeIntoStorage() {
+        let run = Samples.run
+        let expected = run.encoded()
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: expected.count + 16, alignment: 1)
+        defer { storage.deallocate() }
+        let written = run.encode { size, fill in
+            #expect(size == expected.count)
+            return fill(storage)
+        }
+        #expect(written == expected.count)
+        #expect(Array(storage.prefix(written)) == expected)
+        #expect(run.encodedSize == expected.count)
+    }
+
+    @Test("messages encode and decode concurrently")
+    func concurrentUse() async throws {
+        let migration = Samples.migration(candidates: 50)
+        let bytes = migration.encoded()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<20 {
+                        #expect(migration.encoded() == bytes)
+                        let decoded = try Migration(decoding: bytes)
+                        #expect(decoded == migration)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// Expects `message` to decode from its encoding unchanged, and to re-encode to the same bytes.
+func expectRoundTrip<M: LoomMessage>(_ message: M, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let bytes = message.encoded()
+    #expect(bytes.count == message.encodedSize, sourceLocation: sourceLocation)
+    let decoded = try M(decoding: bytes)
+    #expect(decoded == message, sourceLocation: sourceLocation)
+    #expect(decoded.encoded() == bytes, sourceLocation: sourceLocation)
+}

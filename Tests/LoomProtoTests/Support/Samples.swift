@@ -1,0 +1,150 @@
+import LoomProto
+
+/// Sample messages: for every message type one value with every field set to a
+/// non-default value (checked by a test), built from a few shared parts.
+enum Samples {
+    /// Text that exercises UTF-8: accents, CJK, right-to-left, combining marks, emoji with
+    /// joiners and skin tones, a 4-byte scalar, quotes, backslashes and control characters.
+    static let unicode = "café – 日本語 – שלום – e\u{301} – 👩🏽‍💻🧵 – 𝄞 – \"q\" \\ \n\t"
+
+    static let fileRef = FileRef(path: "charts/app/values-prod.yaml", url: "https://git.example/app/blob/main/values.yaml")
+
+    static let fileGroup = FileGroup(name: "prod", repo: "billing-api", files: [fileRef, FileRef(path: "README.md", url: unicode)])
+
+    static func candidate(_ index: Int = 0) -> Candidate {
+        Candidate(
+            id: "billing-api-\(index)",
+            kind: "application",
+            metadata: ["team": "payments", "repoName": "billing-api-\(index)", "note": unicode, "empty": ""],
+            files: [fileGroup, FileGroup(name: "base", repo: "platform", files: [FileRef(path: "base.yaml", url: "u")])],
+            status: .running
+        )
+    }
+
+    static let stepDefinition = StepDefinition(
+        name: "swap-chart",
+        migratorApp: "chart-migrator",
+        description: "Swap the chart to the new base",
+        type: "swap-chart",
+        config: ["loom.timeout_seconds": "600", "chart": "base/v2", unicode: unicode]
+    )
+
+    static let inputDefinition = InputDefinition(name: "repoName", label: "Repository ✓")
+
+    /// A realistic migration with `candidates` candidates.
+    static func migration(candidates count: Int = 3) -> Migration {
+        Migration(
+            id: "app-chart-migration",
+            name: "App chart migration",
+            description: unicode,
+            migratorURL: "https://migrator.internal:8443",
+            requiredInputs: [inputDefinition, InputDefinition(name: "ticket", label: "Ticket")],
+            candidates: (0..<count).map(candidate),
+            steps: [stepDefinition, StepDefinition(name: "review", migratorApp: "chart-migrator", type: "manual-review")],
+            createdAtUnixMs: 1_764_400_000_000,
+            updatedAtUnixMs: Int64.max,
+            owner: "spiffe://example.org/migrator/charts"
+        )
+    }
+
+    static let stepResult = StepResult(
+        stepName: "swap-chart",
+        candidate: candidate(7),
+        status: .awaitingReview,
+        metadata: ["prUrl": "https://git.example/pr/1", "phase": "open"],
+        attempt: 2,
+        startedAtUnixMs: 1_764_400_000_001,
+        updatedAtUnixMs: 1_764_400_000_002,
+        finishedAtUnixMs: -1,
+        failureReason: "timed out after 600 s",
+        dispatchCount: UInt32.max,
+        phase: "awaiting_review"
+    )
+
+    static let run = Run(
+        id: "app-chart-migration__billing-api-7",
+        migrationID: "app-chart-migration",
+        candidateID: "billing-api-7",
+        status: .waitingRetry,
+        currentStep: 1,
+        results: [stepResult, StepResult(stepName: "review", status: .failed)],
+        steps: [stepDefinition],
+        candidate: candidate(7),
+        migratorURL: "https://migrator.internal:8443",
+        inputs: ["repoName": "billing", "ticket": "OPS-1"],
+        createdAtUnixMs: 1,
+        updatedAtUnixMs: 2,
+        finishedAtUnixMs: 3,
+        failureReason: unicode,
+        version: UInt64.max,
+        generation: 3,
+        startedBy: "spiffe://example.org/operator/alice"
+    )
+
+    static let historyEntry = HistoryEntry(
+        id: "1764400000000-0",
+        atUnixMs: Int64.min,
+        kind: .stepTimedOut,
+        stepName: "swap-chart",
+        attempt: 2,
+        stepStatus: .failed,
+        runStatus: .waitingRetry,
+        detail: unicode,
+        generation: 1
+    )
+
+    static let fileDiff = FileDiff(path: "values.yaml", repo: "billing-api", before: "a: 1\n", after: unicode, status: .modified)
+
+    static let stepDryRunResult = StepDryRunResult(
+        stepName: "swap-chart",
+        skipped: true,
+        error: "handler failed",
+        files: [fileDiff, FileDiff(path: "new.yaml", after: "x", status: .new)]
+    )
+
+    static let stepEvent = StepEvent(
+        stepName: "swap-chart",
+        candidateID: "billing-api-7",
+        success: true,
+        phase: "merged",
+        metadata: ["prUrl": "https://git.example/pr/1"],
+        failureReason: "none"
+    )
+
+    /// One fully populated value of every message type of the contract.
+    static let all: [any LoomMessage] = [
+        inputDefinition,
+        stepDefinition,
+        fileRef,
+        fileGroup,
+        candidate(),
+        migration(),
+        stepResult,
+        run,
+        historyEntry,
+        fileDiff,
+        stepDryRunResult,
+        DryRunResult(steps: [stepDryRunResult, StepDryRunResult(stepName: "review")]),
+        stepEvent,
+        AnnounceRequest(migration: migration()),
+        AnnounceResponse(migration: migration()),
+        ListMigrationsRequest(pageSize: 1000, pageToken: "next:abc"),
+        ListMigrationsResponse(migrations: [migration(candidates: 0), Migration(id: "other")], nextPageToken: "t"),
+        GetMigrationRequest(migrationID: "app-chart-migration"),
+        SubmitCandidatesRequest(migrationID: "app-chart-migration", candidates: [candidate(1), candidate(2)]),
+        SubmitCandidatesResponse(accepted: 2, skippedIDs: ["a", unicode, "c"]),
+        ListCandidatesRequest(migrationID: "app-chart-migration"),
+        ListCandidatesResponse(candidates: [candidate(1)]),
+        StartRunRequest(migrationID: "m", candidateID: "c", inputs: ["repoName": "billing"]),
+        CancelRunRequest(migrationID: "m", candidateID: "c", reason: unicode),
+        RetryStepRequest(migrationID: "m", candidateID: "c", stepName: "swap-chart"),
+        GetRunRequest(migrationID: "m", candidateID: "c"),
+        GetRunHistoryRequest(migrationID: "m", candidateID: "c", limit: 50),
+        GetRunHistoryResponse(entries: [historyEntry, HistoryEntry(id: "2", kind: .runCompleted)]),
+        DryRunRequest(migrationID: "m", candidateID: "c", inputs: ["repoName": "x"], candidate: candidate(3)),
+        ReportStepEventRequest(runID: "m__c", callbackToken: "token.sig", event: stepEvent),
+        ReportStepEventResponse(status: "event raised", run: run),
+        WatchRunRequest(migrationID: "m", candidateID: "c"),
+        RunUpdate(run: run, entry: historyEntry),
+    ]
+}

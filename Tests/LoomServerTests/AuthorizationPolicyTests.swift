@@ -1,0 +1,94 @@
+import Foundation
+import LoomRPC
+import LoomServer
+import LoomTLS
+import Testing
+
+@Suite("Authorization policy")
+struct AuthorizationPolicyTests {
+    static let policyJSON = """
+        {
+          "identities": [
+            { "uri": "spiffe://loom.dev/operator", "roles": ["operator"] },
+            { "uri": "spiffe://loom.dev/migrator/*", "roles": ["migrator"] },
+            { "dns": "*.viewers.internal", "roles": ["viewer"] },
+            { "cn": "auditor", "roles": ["viewer"] }
+          ],
+          "roles": { "viewer": ["ListMigrations", "GetMigration"] }
+        }
+        """
+
+    @Test("identities match by source and glob, and get the union of their roles")
+    func rolesOfIdentities() throws {
+        let policy = try AuthorizationPolicy.parse(Data(Self.policyJSON.utf8))
+        #expect(policy.roles(of: PeerIdentity(value: "spiffe://loom.dev/operator", source: .uri)) == [.operator])
+        #expect(policy.roles(of: PeerIdentity(value: "spiffe://loom.dev/migrator/helm", source: .uri)) == [.migrator])
+        #expect(policy.roles(of: PeerIdentity(value: "ops.viewers.internal", source: .dns)) == [.viewer])
+        #expect(policy.roles(of: PeerIdentity(value: "auditor", source: .commonName)) == [.viewer])
+        // The same text from another certificate field does not match.
+        #expect(policy.roles(of: PeerIdentity(value: "auditor", source: .dns)).isEmpty)
+        #expect(policy.roles(of: PeerIdentity(value: "spiffe://loom.dev/operator/x", source: .uri)).isEmpty)
+    }
+
+    @Test("a roles table replaces the defaults of the roles it names only")
+    func roleOverrides() throws {
+        let policy = try AuthorizationPolicy.parse(Data(Self.policyJSON.utf8))
+        #expect(policy.allows([.viewer], toCall: "GetMigration"))
+        #expect(!policy.allows([.viewer], toCall: "GetRun"))
+        #expect(policy.allows([.operator], toCall: "StartRun"))
+        #expect(!policy.allows([.operator], toCall: "Announce"))
+        #expect(policy.allows([.migrator], toCall: "Announce"))
+        #expect(!policy.allows([.migrator], toCall: "StartRun"))
+    }
+
+    @Test(
+        "invalid policy files are refused with the reason",
+        arguments: [
+            ("[]", "top level must be a JSON object"),
+            ("{", "is not valid JSON"),
+            (#"{"identities": [{"uri": "x", "dns": "y", "roles": ["viewer"]}]}"#, "exactly one of"),
+            (#"{"identities": [{"uri": "x", "roles": ["admin"]}]}"#, "unknown role \"admin\""),
+            (#"{"identities": [{"uri": "x", "roles": []}]}"#, "non-empty array"),
+            (#"{"identities": [], "roles": {"viewer": ["DropDatabase"]}}"#, "unknown method \"DropDatabase\""),
+            (#"{"identities": [], "extra": 1}"#, "unknown key \"extra\""),
+        ])
+    func invalidFiles(json: String, reason: String) {
+        #expect {
+            _ = try AuthorizationPolicy.parse(Data(json.utf8))
+        } throws: { error in
+            (error as? PolicyFileError)?.reason.contains(reason) == true
+        }
+    }
+
+    @Test("glob patterns: * matches any run, the rest must match exactly")
+    func globs() {
+        let policy = AuthorizationPolicy(rules: [.init(kind: .uri, pattern: "spiffe://a/*/x*", roles: [.viewer])])
+        #expect(!policy.roles(of: PeerIdentity(value: "spiffe://a/b/xyz", source: .uri)).isEmpty)
+        #expect(!policy.roles(of: PeerIdentity(value: "spiffe://a//x", source: .uri)).isEmpty)
+        #expect(policy.roles(of: PeerIdentity(value: "spiffe://a/b/y", source: .uri)).isEmpty)
+    }
+
+    @Test("the authorizer keeps UNAUTHENTICATED and PERMISSION_DENIED apart")
+    func authorizerDecisions() async throws {
+        let authorizer = PolicyAuthorizer(access: CallerAccess(policy: try AuthorizationPolicy.parse(Data(Self.policyJSON.utf8))))
+        let operatorPeer = RPCPeer(identity: PeerIdentity(value: "spiffe://loom.dev/operator", source: .uri), remoteAddress: "t")
+        let viewer = RPCPeer(identity: PeerIdentity(value: "auditor", source: .commonName), remoteAddress: "t")
+        let stranger = RPCPeer(identity: PeerIdentity(value: "spiffe://elsewhere", source: .uri), remoteAddress: "t")
+        let anonymous = RPCPeer(identity: nil, remoteAddress: "t")
+        #expect(await authorizer.authorize(peer: operatorPeer, method: "/loom.v1.Loom/StartRun", metadata: [:]) == .allow)
+        guard case .permissionDenied = await authorizer.authorize(peer: viewer, method: "/loom.v1.Loom/StartRun", metadata: [:]) else {
+            Issue.record("viewer may not start runs"); return
+        }
+        guard case .permissionDenied = await authorizer.authorize(peer: stranger, method: "/loom.v1.Loom/GetRun", metadata: [:]) else {
+            Issue.record("an identity without a role is denied"); return
+        }
+        guard case .unauthenticated = await authorizer.authorize(peer: anonymous, method: "/loom.v1.Loom/GetRun", metadata: [:]) else {
+            Issue.record("no certificate is unauthenticated"); return
+        }
+    }
+
+    @Test("every method of service Loom is known to the policy")
+    func knownMethods() {
+        #expect(AuthorizationPolicy.knownMethods.count == 13)
+    }
+}

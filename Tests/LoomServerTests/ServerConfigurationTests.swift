@@ -1,0 +1,45 @@
+import LoomServer
+import Testing
+
+@Suite("Server configuration")
+struct ServerConfigurationTests {
+    @Test("addresses parse host:port, [v6]:port and :port; bad ones are refused")
+    func addresses() throws {
+        #expect(try ServerConfiguration.Address(parsing: "127.0.0.1:7443") == .init(host: "127.0.0.1", port: 7443))
+        #expect(try ServerConfiguration.Address(parsing: "[::1]:80") == .init(host: "::1", port: 80))
+        #expect(try ServerConfiguration.Address(parsing: ":8080") == .init(host: "0.0.0.0", port: 8080))
+        for bad in ["localhost", "host:99999", "host:x", "[::1]80"] {
+            #expect(throws: ConfigurationError.self) { try ServerConfiguration.Address(parsing: bad) }
+        }
+    }
+
+    @Test("invalid combinations are refused with a message naming the flag")
+    func invalid() {
+        var cases: [(ServerConfiguration, String)] = []
+        var c = ServerConfiguration()
+        cases.append((c, "--tls-cert"))
+        c.insecure = true
+        var bad = c
+        bad.tls = .init(certificatePath: "/nonexistent.pem", privateKeyPath: "/k", trustedCAPath: nil)
+        cases.append((bad, "no such file"))
+        bad = c; bad.policyPath = "/nonexistent.json"; cases.append((bad, "--policy"))
+        bad = c; bad.redisURL = "http://x"; cases.append((bad, "--redis"))
+        bad = c; bad.callbackAuth = .mtls; cases.append((bad, "--callback-auth mtls"))
+        bad = c; bad.maxMessageSize = 10; cases.append((bad, "--max-message-size"))
+        bad = c; bad.publicURL = "ftp://x"; cases.append((bad, "--public-url"))
+        for (configuration, flag) in cases {
+            #expect {
+                try configuration.validate()
+            } throws: { error in
+                (error as? ConfigurationError)?.message.contains(flag) == true
+            }
+        }
+    }
+
+    @Test("an insecure in-memory server is a valid configuration")
+    func minimal() throws {
+        var configuration = ServerConfiguration()
+        configuration.insecure = true
+        try configuration.validate()
+    }
+}

@@ -1,0 +1,86 @@
+import LoomCore
+import LoomRedis
+import LoomStores
+
+extension StoreFactory {
+    /// An ``InMemoryStore``.
+    public static let inMemory = StoreFactory(name: "in-memory") { options in
+        InMemoryStore(timerPartitionCount: options.timerPartitionCount, historyCap: options.historyCap)
+    }
+
+    /// A `RedisStore` on its own private redis-server, stopped when the store is released.
+    public static let redis = StoreFactory(name: "redis") { options in
+        let server = try await RedisServerFixture.start()
+        let pool = RedisConnectionPool(
+            configuration: try RedisConfiguration(url: server.url),
+            options: .init(size: 2, checkServerSettingsOnConnect: false))
+        let store = RedisStore(client: pool, partitionCount: options.timerPartitionCount, historyCap: options.historyCap)
+        return RedisTestStore(server: server, store: store)
+    }
+}
+
+/// A ``RedisStore`` that owns its redis-server: the server stops when the store is released.
+public final class RedisTestStore: LoomStore {
+    /// The private server.
+    public let server: RedisServerFixture
+    /// The wrapped store.
+    public let store: RedisStore
+
+    /// Wraps `store`, owning `server`.
+    public init(server: RedisServerFixture, store: RedisStore) {
+        self.server = server
+        self.store = store
+    }
+
+    deinit { server.stop() }
+
+    /// Forwards to the wrapped store.
+    public var timerPartitionCount: Int { store.timerPartitionCount }
+
+    /// Forwards to the wrapped store.
+    public func announce(_ migration: Migration, newCandidates: [Candidate], owner: String?, at now: Timestamp) async throws -> AnnounceOutcome {
+        try await store.announce(migration, newCandidates: newCandidates, owner: owner, at: now)
+    }
+
+    /// Forwards to the wrapped store.
+    public func migration(id: String) async throws -> Migration { try await store.migration(id: id) }
+
+    /// Forwards to the wrapped store.
+    public func migrationDefinition(id: String) async throws -> Migration { try await store.migrationDefinition(id: id) }
+
+    /// Forwards to the wrapped store.
+    public func listMigrations(after afterId: String?, limit: Int) async throws -> [Migration] {
+        try await store.listMigrations(after: afterId, limit: limit)
+    }
+
+    /// Forwards to the wrapped store.
+    public func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome {
+        try await store.submitCandidates(migrationId: migrationId, candidates: candidates)
+    }
+
+    /// Forwards to the wrapped store.
+    public func candidates(migrationId: String) async throws -> [Candidate] { try await store.candidates(migrationId: migrationId) }
+
+    /// Forwards to the wrapped store.
+    public func candidate(migrationId: String, candidateId: String) async throws -> Candidate {
+        try await store.candidate(migrationId: migrationId, candidateId: candidateId)
+    }
+
+    /// Forwards to the wrapped store.
+    public func run(id: RunID) async throws -> Run { try await store.run(id: id) }
+
+    /// Forwards to the wrapped store.
+    public func apply(_ write: RunWrite) async throws -> RunWriteOutcome { try await store.apply(write) }
+
+    /// Forwards to the wrapped store.
+    public func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry] { try await store.history(of: runID, limit: limit) }
+
+    /// Forwards to the wrapped store.
+    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer] {
+        try await store.claimDueTimers(partition: partition, now: now, lease: lease, limit: limit)
+    }
+
+    /// Forwards to the wrapped store.
+    public func restoreTimer(of runID: RunID, version: UInt64) async throws { try await store.restoreTimer(of: runID, version: version) }
+}
+

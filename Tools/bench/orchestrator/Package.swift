@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+//
+// Orchestrator throughput with the in-memory store and an instant in-process migrator:
+// step transitions per second and the delay from an event to the next dispatch.
+// Run by hand, in release mode, on a quiet machine:
+//   cd Tools/bench/orchestrator && swift run -c release OrchestratorBench [flow|waiting] [runs] [steps]
+// With LOOM_BENCH_REDIS_URL=redis://127.0.0.1:PORT the Redis store is used instead of the
+// in-memory one (start a dedicated, empty redis-server for it).
+import PackageDescription
+
+let package = Package(
+    name: "OrchestratorBench",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Loom", path: "../../.."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "OrchestratorBench",
+            dependencies: [
+                .product(name: "LoomCore", package: "Loom"),
+                .product(name: "LoomStores", package: "Loom"),
+                .product(name: "LoomRedis", package: "Loom"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

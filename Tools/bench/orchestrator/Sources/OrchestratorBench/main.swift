@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import LoomCore
+import LoomRedis
+import LoomStores
+
+// Usage: OrchestratorBench [flow|waiting] [runs=10000] [steps=5]
+//   flow:    every step is answered at once; measures transitions/s and event->dispatch delay.
+//   waiting: every run's first step is dispatched and never answered; measures memory.
+let mode = CommandLine.arguments.dropFirst().first { Int($0) == nil } ?? "flow"
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let runs = arguments.first ?? 10_000
+let stepCount = arguments.dropFirst().first ?? 5
+let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+let stepNames = (1...stepCount).map { "step-\($0)" }
+let store: any LoomStore
+var pool: RedisConnectionPool?
+if let url = ProcessInfo.processInfo.environment["LOOM_BENCH_REDIS_URL"] {
+    let redisPool = RedisConnectionPool(configuration: try RedisConfiguration(url: url), options: .init(size: 8), logger: quiet)
+    pool = redisPool
+    store = RedisStore(client: redisPool)
+    print("store: redis at \(url)")
+} else {
+    store = InMemoryStore()
+    print("store: in-memory")
+}
+let migrator = InstantMigrator(runs: runs, lastStep: stepNames.last!, answers: mode != "waiting")
+let orchestrator = Orchestrator(
+    store: store, migrator: migrator, clock: SystemWallClock(), signer: nil,
+    configuration: .defaults { $0.maxInFlightRuns = 4096 }, logger: quiet
+)
+let service = Service(orchestrator: orchestrator, logger: quiet)
+migrator.service = service
+
+let candidates = (0..<runs).map { Candidate(id: "app-\($0)", kind: "application") }
+_ = try await service.announce(
+    Migration(
+        id: "bench", migratorUrl: "http://migrator.invalid",
+        steps: stepNames.map { StepDefinition(name: $0, type: "noop") }
+    )
+)
+for chunk in stride(from: 0, to: runs, by: 10_000) {
+    _ = try await service.submitCandidates(migrationId: "bench", candidates: Array(candidates[chunk..<min(runs, chunk + 10_000)]))
+}
+
+let timerLoop = Task { await orchestrator.run() }
+let start = ContinuousClock.now
+try await withThrowingTaskGroup(of: Void.self) { group in
+    // Start runs from a few concurrent clients.
+    let clients = 8
+    for client in 0..<clients {
+        group.addTask {
+            for index in stride(from: client, to: runs, by: clients) {
+                _ = try await service.startRun(migrationId: "bench", candidateId: "app-\(index)")
+            }
+        }
+    }
+    try await group.waitForAll()
+}
+await migrator.waitForAllRuns()
+let elapsed = ContinuousClock.now - start
+timerLoop.cancel()
+await timerLoop.value
+
+await pool?.shutdown()
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let stepTransitions = runs * stepCount
+let delays = migrator.recordedDelays.map { Double($0.components.seconds) * 1e3 + Double($0.components.attoseconds) / 1e15 }.sorted()
+func percentile(_ p: Double) -> Double { delays.isEmpty ? 0 : delays[min(delays.count - 1, Int(Double(delays.count) * p))] }
+let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+let memory = status.split(separator: "\n").filter { $0.hasPrefix("VmHWM") || $0.hasPrefix("VmRSS") }
+    .map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }.joined(separator: ", ")
+
+print("mode=\(mode) runs=\(runs) steps=\(stepCount) elapsed=\(String(format: "%.2f", seconds)) s")
+if mode == "waiting" {
+    print("runs started and first step dispatched/s: \(String(format: "%.0f", Double(runs) / seconds))")
+} else {
+    print("step transitions (steps completed)/s: \(String(format: "%.0f", Double(stepTransitions) / seconds))")
+}
+print("event -> next dispatch ms: p50=\(String(format: "%.3f", percentile(0.5))) p99=\(String(format: "%.3f", percentile(0.99))) max=\(String(format: "%.3f", delays.last ?? 0)) (n=\(delays.count))")
+print("memory: \(memory)")
