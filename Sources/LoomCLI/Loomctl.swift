@@ -20,9 +20,9 @@ public struct LoomctlCommand: AsyncParsableCommand {
             OUTPUT
               Tables by default. --json prints sorted-key JSON: camelCase keys
               named after the proto fields, enums as lower snake strings
-              ("waiting_retry"), times as Unix milliseconds. run watch --json
-              prints one JSON object per update. Colours only on a terminal,
-              never with --json or when NO_COLOR is set.
+              ("waiting_retry"), times as Unix milliseconds. List commands print
+              a JSON array; run watch --json prints one JSON object per line.
+              Colours only on a terminal, never with --json or NO_COLOR set.
 
             EXIT CODES
               0      success (run watch: the run completed)

@@ -182,6 +182,22 @@ struct EndToEndTests {
         }
     }
 
+    @Test("list commands print bare JSON arrays (candidates list, run history, migrations list)")
+    func listJSON() async throws {
+        try await withServer { server in
+            let candidates = await server.loomctl(["candidates", "list", "m1", "--json"])
+            let list = try #require(try JSONSerialization.jsonObject(with: Data(candidates.output.utf8)) as? [[String: Any]])
+            #expect(list.map { $0["id"] as? String } == ["ok", "stop"])
+            #expect(list.map { $0["status"] as? String } == ["running", "not_started"])
+            let history = await server.loomctl(["run", "history", "m1", "ok", "--json", "--limit", "5"])
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(history.output.utf8)) as? [[String: Any]])
+            #expect(entries.map { $0["kind"] as? String } == ["run_started", "step_completed"])
+            let migrations = await server.loomctl(["migrations", "list", "--json"])
+            let all = try #require(try JSONSerialization.jsonObject(with: Data(migrations.output.utf8)) as? [[String: Any]])
+            #expect(all.map { $0["id"] as? String } == ["m1", "m2"])
+        }
+    }
+
     @Test("mTLS: the operator certificate from LOOM_CA/LOOM_CERT/LOOM_KEY reaches the server as the caller's identity")
     func mutualTLS() async throws {
         let ca = try TestCertificateAuthority.shared()

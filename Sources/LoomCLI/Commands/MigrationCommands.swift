@@ -40,7 +40,7 @@ public struct MigrationsCommand: AsyncParsableCommand {
                 token = page.nextPageToken
                 guard !token.isEmpty, seenTokens.insert(token).inserted else { break }
             }
-            session.emit(json: JSONOutput.MigrationList(migrations: migrations.map(JSONOutput.migration)), table: session.tables.migrations(migrations))
+            session.emit(json: migrations.map(JSONOutput.migration), table: session.tables.migrations(migrations))
         }
     }
 
@@ -124,7 +124,7 @@ public struct CandidatesCommand: AsyncParsableCommand {
         public func execute(_ session: Session) async throws {
             let response = try await session.client.listCandidates(ListCandidatesRequest(migrationID: migration), options: session.callOptions)
             session.emit(
-                json: JSONOutput.CandidateList(candidates: response.candidates.map(JSONOutput.candidate)),
+                json: response.candidates.map(JSONOutput.candidate),
                 table: session.tables.candidates(response.candidates)
             )
         }

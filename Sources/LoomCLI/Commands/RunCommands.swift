@@ -136,7 +136,7 @@ public struct RunCommand: AsyncParsableCommand {
         public func execute(_ session: Session) async throws {
             let request = GetRunHistoryRequest(migrationID: target.migration, candidateID: target.candidate, limit: limit ?? 0)
             let response = try await session.client.getRunHistory(request, options: session.callOptions)
-            session.emit(json: JSONOutput.History(entries: response.entries.map(JSONOutput.historyEntry)), table: session.tables.history(response.entries))
+            session.emit(json: response.entries.map(JSONOutput.historyEntry), table: session.tables.history(response.entries))
         }
     }
 

@@ -5,6 +5,9 @@ import LoomProto
 /// `createdAtUnixMs`, …), enums as the REST contract's lower snake strings (`waiting_retry`, `awaiting_review`),
 /// timestamps as Unix epoch milliseconds (0 = unset), every field always present except the optional messages
 /// `candidate` (of a run) and `entry` (of a watch update), which are omitted when absent. Keys are sorted.
+///
+/// `migrations list`, `candidates list` and `run history` print a bare JSON array (of ``Migration``,
+/// ``Candidate``, ``HistoryEntry``), as the REST contract's list endpoints do; the other commands print one object.
 public enum JSONOutput {
     /// A file reference.
     public struct FileRef: Encodable, Hashable, Sendable {
@@ -123,12 +126,6 @@ public enum JSONOutput {
         var files: [FileDiff]
     }
 
-    /// `{"migrations": [...]}`
-    public struct MigrationList: Encodable, Hashable, Sendable { var migrations: [Migration] }
-    /// `{"candidates": [...]}`
-    public struct CandidateList: Encodable, Hashable, Sendable { var candidates: [Candidate] }
-    /// `{"entries": [...]}`
-    public struct History: Encodable, Hashable, Sendable { var entries: [HistoryEntry] }
     /// `{"steps": [...]}`
     public struct DryRun: Encodable, Hashable, Sendable { var steps: [StepDryRun] }
     /// `{"accepted": N, "skippedIds": [...]}`
