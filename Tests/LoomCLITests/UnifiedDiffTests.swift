@@ -119,6 +119,26 @@ struct UnifiedDiffTests {
         #expect(rebuilt == newLines)
     }
 
+    @Test("texts differing by more than the edit bound still get a correct (whole-replacement) script, quickly")
+    func boundedSearch() {
+        let old = (0..<3000).map { "old \($0)" }
+        let new = (0..<3000).map { "new \($0)" }
+        let script = LineDiff.edits(from: old, to: new)
+        #expect(script.count == 6000)
+        var rebuilt: [String] = []
+        for edit in script {
+            if case .insert(let index) = edit { rebuilt.append(new[index]) }
+            if case .keep(let index, _) = edit { rebuilt.append(old[index]) }
+        }
+        #expect(rebuilt == new)
+
+        // Within the bound the script stays minimal: 600 interleaved changes in 3000 lines.
+        var edited = old
+        for index in stride(from: 0, to: 3000, by: 10) { edited[index] = "changed \(index)" }
+        let minimal = LineDiff.edits(from: old, to: edited).filter { if case .keep = $0 { false } else { true } }
+        #expect(minimal.count == 600)
+    }
+
     @Test("changes are grouped with removals before additions")
     func grouping() {
         #expect(diff("a\nb\nc\n", "x\ny\nc\n", context: 0) == "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n-a\n-b\n+x\n+y")

@@ -81,7 +81,13 @@ public enum LineDiff {
         return result
     }
 
-    /// Myers' greedy forward algorithm with the V array saved per D for the backtrack.
+    /// The most edits Myers searches for before giving up on a minimal script; bounds time to O((N+M)·D) and the
+    /// saved trace to O(D²) (about 8 MB), whatever size of text a server sends.
+    public static let maximumEditDistance = 1000
+
+    /// Myers' greedy forward algorithm, saving the part of the V array each D can reach for the backtrack. When the
+    /// texts differ by more than ``maximumEditDistance`` edits, the middle is replaced as a whole (all deletions,
+    /// then all insertions): still a correct script, just not a minimal one.
     private static func myers<Element: Equatable>(
         _ old: [Element],
         _ new: [Element],
@@ -92,13 +98,14 @@ public enum LineDiff {
         let m = newRange.count
         if n == 0 { return newRange.map { .insert($0) } }
         if m == 0 { return oldRange.map { .delete($0) } }
-        let maxD = n + m
-        let offset = maxD
-        var v = [Int](repeating: 0, count: 2 * maxD + 2)
+        let maxD = min(n + m, maximumEditDistance)
+        let offset = maxD + 1
+        var v = [Int](repeating: 0, count: 2 * maxD + 3)
+        // trace[d] holds V for diagonals -d...d as it was before step d.
         var trace: [[Int]] = []
         var found = false
-        for d in 0...maxD {
-            trace.append(v)
+        search: for d in 0...maxD {
+            trace.append(Array(v[(offset - d)...(offset + d)]))
             for k in stride(from: -d, through: d, by: 2) {
                 var x: Int
                 if k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1]) {
@@ -114,11 +121,11 @@ public enum LineDiff {
                 v[offset + k] = x
                 if x >= n, y >= m {
                     found = true
-                    break
+                    break search
                 }
             }
-            if found { break }
         }
+        guard found else { return oldRange.map { .delete($0) } + newRange.map { .insert($0) } }
         // Backtrack from (n, m) through the saved V arrays.
         var script: [Edit] = []
         var x = n
@@ -132,15 +139,16 @@ public enum LineDiff {
                 }
                 break
             }
-            let v = trace[d]
+            let saved = trace[d]
+            func at(_ k: Int) -> Int { saved[k + d] }
             let k = x - y
             let previousK: Int
-            if k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1]) {
+            if k == -d || (k != d && at(k - 1) < at(k + 1)) {
                 previousK = k + 1
             } else {
                 previousK = k - 1
             }
-            let previousX = v[offset + previousK]
+            let previousX = at(previousK)
             let previousY = previousX - previousK
             while x > previousX, y > previousY {
                 x -= 1
