@@ -182,6 +182,36 @@ struct EndToEndTests {
         }
     }
 
+    @Test("announce and candidates submit read JSON files; run cancel prints the cancelled run")
+    func filesAndCancel() async throws {
+        try await withServer { server in
+            let directory = FileManager.default.temporaryDirectory
+            let announcement = directory.appendingPathComponent("loomctl-announce-\(UInt64.random(in: 0...UInt64.max)).json")
+            let candidates = directory.appendingPathComponent("loomctl-candidates-\(UInt64.random(in: 0...UInt64.max)).json")
+            defer {
+                try? FileManager.default.removeItem(at: announcement)
+                try? FileManager.default.removeItem(at: candidates)
+            }
+            try Data(#"{"id": "m9", "name": "N", "migratorUrl": "https://x", "steps": [{"name": "a", "migratorApp": "app"}]}"#.utf8)
+                .write(to: announcement)
+            try Data(#"[{"id": "c1", "kind": "app"}, {"id": "c2", "kind": "app"}]"#.utf8).write(to: candidates)
+
+            let announced = await server.loomctl(["announce", announcement.path])
+            #expect(announced.code == 0)
+            #expect(announced.output == "Announced m9 (1 steps).\n")
+            let submitted = await server.loomctl(["candidates", "submit", "m1", candidates.path, "--json"])
+            #expect(submitted.code == 0)
+            #expect(submitted.output == "{\n  \"accepted\" : 2,\n  \"skippedIds\" : [\n\n  ]\n}\n")
+            let invalid = await server.loomctl(["announce", candidates.path])
+            #expect(invalid.code == 64)
+            #expect(invalid.error.contains("invalid migration announcement JSON"))
+
+            let cancelled = await server.loomctl(["run", "cancel", "m1", "ok", "--reason", "later"])
+            #expect(cancelled.code == 0)
+            #expect(cancelled.output.contains("cancelled"))
+        }
+    }
+
     @Test("list commands print bare JSON arrays (candidates list, run history, migrations list)")
     func listJSON() async throws {
         try await withServer { server in
