@@ -36,7 +36,9 @@ enum StoreFactory {
             }
             redis.tlsProvider = LoomTLSRedisProvider(context: context, logger: logger)
         }
-        let pool = RedisConnectionPool(configuration: redis, group: group, logger: logger)
+        // The settings are checked once below, with our own wording; not again by the pool.
+        let pool = RedisConnectionPool(
+            configuration: redis, options: .init(checkServerSettingsOnConnect: false), group: group, logger: logger)
         do {
             let settings = try await pool.checkServerSettings()
             for warning in settings.warnings { logger.warning("redis: \(warning)") }

@@ -64,8 +64,8 @@ struct PolicyEnforcementTests {
         let anonymous = try Self.client(server.rpcPort, ca, nil)
 
         let migration = Migration(
-            id: "owned", migratorURL: "http://127.0.0.1:9", steps: [StepDefinition(name: "one", migratorApp: "m", type: "t")],
-            candidates: [Candidate(id: "c1", kind: "app")])
+            id: "owned", migratorURL: "http://127.0.0.1:9", candidates: [Candidate(id: "c1", kind: "app")],
+            steps: [StepDefinition(name: "one", migratorApp: "m", type: "t")])
         #expect(await Self.code { _ = try await migrator.announce(AnnounceRequest(migration: migration)) } == nil)
         #expect(await Self.code { _ = try await operatorClient.announce(AnnounceRequest(migration: migration)) } == .permissionDenied)
         // The operator may start runs (the migrator is unreachable; the run still starts and retries dispatch).

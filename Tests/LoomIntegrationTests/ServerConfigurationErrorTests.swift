@@ -15,7 +15,7 @@ struct ServerConfigurationErrorTests {
         process.executableURL = ServerProcess.binary
         process.arguments = arguments
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("loom-config-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         let handle = try FileHandle(forWritingTo: errors)
         process.standardError = handle

@@ -13,11 +13,12 @@ import LoomRPC
 public struct LoomRPCService: LoomServiceHandler {
     let service: LoomCore.Service
     let access: CallerAccess
-    /// How often ``watchRun(_:context:writer:)`` looks for new transitions.
+    /// How often ``watchRun(_:context:writer:)`` looks for transitions made by other replicas
+    /// (this replica's own transitions wake it at once).
     let watchInterval: Duration
 
     /// Creates the RPC face of `service`.
-    public init(service: LoomCore.Service, access: CallerAccess, watchInterval: Duration = .milliseconds(200)) {
+    public init(service: LoomCore.Service, access: CallerAccess, watchInterval: Duration = .milliseconds(500)) {
         self.service = service
         self.access = access
         self.watchInterval = watchInterval
@@ -98,26 +99,10 @@ public struct LoomRPCService: LoomServiceHandler {
     public func watchRun(
         _ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<LoomProto.RunUpdate>
     ) async throws {
-        var run = try await service.run(migrationId: request.migrationID, candidateId: request.candidateID)
-        var lastEntryID = try await service.runHistory(
-            migrationId: request.migrationID, candidateId: request.candidateID, limit: 1
-        ).last?.id
-        try await writer.write(LoomProto.RunUpdate(run: .init(run)))
-        while !run.status.isFinished {
-            try await Task.sleep(for: watchInterval)
-            let current = try await service.run(migrationId: request.migrationID, candidateId: request.candidateID)
-            guard current.version != run.version else { continue }
-            let recent = try await service.runHistory(
-                migrationId: request.migrationID, candidateId: request.candidateID, limit: 64)
-            let fresh = lastEntryID.map { last in recent.drop { $0.id != last }.dropFirst() } ?? recent[...]
-            if fresh.isEmpty {
-                try await writer.write(LoomProto.RunUpdate(run: .init(current)))
-            }
-            for entry in fresh {
-                try await writer.write(LoomProto.RunUpdate(run: .init(current), entry: .init(entry)))
-            }
-            lastEntryID = recent.last?.id ?? lastEntryID
-            run = current
+        let updates = try await service.watchRun(
+            migrationId: request.migrationID, candidateId: request.candidateID, pollInterval: watchInterval)
+        for try await update in updates {
+            try await writer.write(LoomProto.RunUpdate(run: .init(update.run), entry: update.entry.map(LoomProto.HistoryEntry.init)))
         }
     }
 }
