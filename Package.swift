@@ -137,7 +137,7 @@ let package = Package(
         // MARK: The example migrator
         .target(
             name: "LoomExampleMigrator",
-            dependencies: ["LoomHTTP", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["LoomCore", "LoomHTTP", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: swiftSettings
         ),
 

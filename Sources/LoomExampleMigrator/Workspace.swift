@@ -1,4 +1,5 @@
 import Foundation
+import LoomCore
 
 /// A candidate this migrator discovered: one git repository with Kubernetes manifests.
 public struct DiscoveredRepository: Sendable, Equatable {
@@ -35,7 +36,7 @@ public struct Workspace: Sendable {
         for name in try fm.contentsOfDirectory(atPath: root.path).sorted() {
             let directory = root.appendingPathComponent(name, isDirectory: true)
             guard fm.fileExists(atPath: directory.appendingPathComponent(".git").path) else { continue }
-            guard Self.isValidID(name) else {
+            guard Identifier.isValid(name) else {
                 skipped.append("\(name): not a valid candidate id")
                 continue
             }
@@ -60,13 +61,5 @@ public struct Workspace: Sendable {
     /// The repository of a candidate id, if it is one of this workspace's candidates.
     public func repository(id: String) throws -> DiscoveredRepository? {
         try discover().repositories.first { $0.id == id }
-    }
-
-    /// Loom's id rule: 1–128 of `[A-Za-z0-9._-]`, no `__`.
-    static func isValidID(_ value: String) -> Bool {
-        guard !value.isEmpty, value.utf8.count <= 128, !value.contains("__") else { return false }
-        return value.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
-        }
     }
 }
