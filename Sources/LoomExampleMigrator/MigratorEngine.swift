@@ -19,6 +19,9 @@ public actor MigratorEngine {
     let mergeDelay: Duration
     let logger: Logger
     private var handledKeys: Set<String> = []
+    /// Keys in arrival order, so the set stays bounded (a re-sent dispatch arrives within minutes).
+    private var keyOrder: [String] = []
+    static let rememberedDispatches = 10_000
 
     /// Creates the engine.
     public init(workspace: Workspace, loom: LoomClient, mergeDelay: Duration, logger: Logger) {
@@ -36,6 +39,10 @@ public actor MigratorEngine {
         guard handledKeys.insert(key).inserted else {
             logger.info("duplicate dispatch ignored", metadata: ["key": "\(key)"])
             return false
+        }
+        keyOrder.append(key)
+        if keyOrder.count > Self.rememberedDispatches {
+            handledKeys.remove(keyOrder.removeFirst())
         }
         Task { await self.execute(request) }
         return true
