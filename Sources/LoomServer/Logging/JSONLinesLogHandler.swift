@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// A log handler that writes one JSON object per line to standard error:
-/// `{"ts":"…","level":"info","label":"loom","msg":"…", …metadata}`. For log shippers.
+/// `{"ts":"2026-01-01T12:00:00.000Z","level":"info","label":"loom","msg":"…", …metadata}` (UTC).
+/// For log shippers.
 public struct JSONLinesLogHandler: LogHandler {
     /// The logger's label.
     public let label: String
@@ -23,7 +24,8 @@ public struct JSONLinesLogHandler: LogHandler {
         var object: [String: String] = [:]
         for (key, value) in metadata { object[key] = "\(value)" }
         for (key, value) in event.metadata ?? [:] { object[key] = "\(value)" }
-        object["ts"] = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        object["ts"] = Date().formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         object["level"] = event.level.rawValue
         object["label"] = label
         object["msg"] = "\(event.message)"
