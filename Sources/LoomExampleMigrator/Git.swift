@@ -28,7 +28,7 @@ public struct GitRepository: Sendable {
 
     /// Runs `git -C directory arguments` and returns its standard output (trimmed).
     @discardableResult
-    public func run(_ arguments: [String], trimmed: Bool = true) throws -> String {
+    public func run(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "-C", directory.path] + arguments
@@ -51,20 +51,9 @@ public struct GitRepository: Sendable {
                 arguments: arguments, status: process.terminationStatus,
                 stderr: String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let text = String(decoding: output, as: UTF8.self)
-        return trimmed ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The current branch name.
     public func currentBranch() throws -> String { try run(["rev-parse", "--abbrev-ref", "HEAD"]) }
-
-    /// Whether a local branch exists.
-    public func hasBranch(_ name: String) -> Bool {
-        (try? run(["rev-parse", "--verify", "--quiet", "refs/heads/\(name)"])) != nil
-    }
-
-    /// The content of `path` on `branch`, or `nil` when it does not exist there.
-    public func show(_ path: String, on branch: String) -> String? {
-        try? run(["show", "\(branch):\(path)"], trimmed: false)
-    }
 }

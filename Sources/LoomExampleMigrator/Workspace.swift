@@ -30,36 +30,45 @@ public struct Workspace: Sendable {
 
     /// Finds the candidate repositories, sorted by id; `skipped` lists what was passed over and why.
     public func discover() throws -> (repositories: [DiscoveredRepository], skipped: [String]) {
-        let fm = FileManager.default
         var repositories: [DiscoveredRepository] = []
         var skipped: [String] = []
-        for name in try fm.contentsOfDirectory(atPath: root.path).sorted() {
-            let directory = root.appendingPathComponent(name, isDirectory: true)
-            guard fm.fileExists(atPath: directory.appendingPathComponent(".git").path) else { continue }
-            guard Identifier.isValid(name) else {
-                skipped.append("\(name): not a valid candidate id")
-                continue
+        for name in try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() {
+            switch inspect(name) {
+            case .none: continue
+            case .some(.success(let repository)): repositories.append(repository)
+            case .some(.failure(let reason)): skipped.append("\(name): \(reason.text)")
             }
-            let deploy = directory.appendingPathComponent(Self.manifestFolder, isDirectory: true)
-            let files = ((try? fm.contentsOfDirectory(atPath: deploy.path)) ?? [])
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
-                .sorted()
-                .map { "\(Self.manifestFolder)/\($0)" }
-            if files.isEmpty {
-                skipped.append("\(name): no manifests under \(Self.manifestFolder)/")
-                continue
-            }
-            if files.count > Self.maximumManifests {
-                skipped.append("\(name): more than \(Self.maximumManifests) manifests")
-                continue
-            }
-            repositories.append(DiscoveredRepository(id: name, directory: directory, manifests: files))
         }
         return (repositories, skipped)
     }
 
-    /// The repository of a candidate id, if it is one of this workspace's candidates.
+    /// The repository of a candidate id, if it is one of this workspace's candidates
+    /// (only that repository is read).
     public func repository(id: String) throws -> DiscoveredRepository? {
-        try discover().repositories.first { $0.id == id }
+        guard Identifier.isValid(id), case .success(let repository)? = inspect(id) else { return nil }
+        return repository
+    }
+
+    /// Why a git repository is not a candidate.
+    struct NotACandidate: Error {
+        var text: String
+    }
+
+    /// `nil` when `name` is not a git repository; else the candidate, or why it is not one.
+    private func inspect(_ name: String) -> Result<DiscoveredRepository, NotACandidate>? {
+        let fm = FileManager.default
+        let directory = root.appendingPathComponent(name, isDirectory: true)
+        guard fm.fileExists(atPath: directory.appendingPathComponent(".git").path) else { return nil }
+        guard Identifier.isValid(name) else { return .failure(NotACandidate(text: "not a valid candidate id")) }
+        let deploy = directory.appendingPathComponent(Self.manifestFolder, isDirectory: true)
+        let files = ((try? fm.contentsOfDirectory(atPath: deploy.path)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+            .sorted()
+            .map { "\(Self.manifestFolder)/\($0)" }
+        if files.isEmpty { return .failure(NotACandidate(text: "no manifests under \(Self.manifestFolder)/")) }
+        if files.count > Self.maximumManifests {
+            return .failure(NotACandidate(text: "more than \(Self.maximumManifests) manifests"))
+        }
+        return .success(DiscoveredRepository(id: name, directory: directory, manifests: files))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoomProto
 import LoomTLS
 
 /// Why a policy file could not be used. The server refuses to start with it.
@@ -86,9 +87,9 @@ extension AuthorizationPolicy {
         return AuthorizationPolicy(rules: rules, methodsByRole: overrides)
     }
 
-    /// Every method of `service Loom`, for validating policy files.
+    /// Every method of `service Loom` (from the protobuf-c service descriptor), for validating policy files.
     public static var knownMethods: Set<String> {
-        Role.allCases.reduce(into: Set<String>()) { $0.formUnion($1.defaultMethods) }
+        Set(LoomMethod.allCases.map(\.name))
     }
 }
 

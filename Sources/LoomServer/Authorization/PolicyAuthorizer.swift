@@ -1,4 +1,5 @@
 import LoomCore
+import LoomProto
 import LoomRPC
 import LoomTLS
 
@@ -27,9 +28,9 @@ public struct CallerAccess: Sendable {
         context.peer.identity?.value
     }
 
-    /// A short name for history entries ("started by").
+    /// A short name for history entries ("started by"); empty for anonymous callers.
     func displayName(_ context: RPCHandlerContext) -> String {
-        context.peer.identity?.value ?? ""
+        ownerIdentity(context) ?? ""
     }
 
     /// Whether the caller acts only as a migrator (and so only on migrations it owns).
@@ -77,7 +78,8 @@ public struct PolicyAuthorizer: RPCAuthorizer {
         guard !roles.isEmpty else {
             return .permissionDenied("identity \(identity.value) has no role in the authorization policy")
         }
-        let name = method.split(separator: "/").last.map(String.init) ?? method
+        // The router only authorizes methods it serves, so the path always names a LoomMethod.
+        let name = LoomMethod(path: method)?.name ?? method
         guard policy.allows(roles, toCall: name) else {
             let held = roles.sorted().map(\.rawValue).joined(separator: ", ")
             return .permissionDenied("role \(held) may not call \(name)")
