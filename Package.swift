@@ -26,7 +26,7 @@ let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift
 
 let package = Package(
     name: "Loom",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         // For the benchmarks under Tools/bench, which depend on this package by path.
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
@@ -130,7 +130,7 @@ let package = Package(
 
         .executableTarget(
             name: "loom-server",
-            dependencies: ["LoomServer", "LoomHTTP", "LoomTLS", logging, argumentParser],
+            dependencies: ["LoomServer", "LoomHTTP", "LoomTLS", logging, argumentParser, nioCore, nioPosix],
             swiftSettings: swiftSettings
         ),
 

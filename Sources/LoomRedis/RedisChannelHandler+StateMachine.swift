@@ -12,8 +12,8 @@ extension RedisChannelHandler {
         enum Waiter {
             /// One command, one reply.
             case single(EventLoopPromise<RESPValue>)
-            /// Several replies collected into one array.
-            case batch(EventLoopPromise<[RESPValue]>, collected: [RESPValue], remaining: Int)
+            /// Several replies collected into one array (`replies` of them).
+            case batch(EventLoopPromise<[RESPValue]>, replies: Int)
         }
 
         /// One request in flight.
@@ -45,6 +45,8 @@ extension RedisChannelHandler {
 
         private(set) var pending: Deque<Pending> = []
         private(set) var closedError: RedisError?
+        /// Replies collected so far for the batch at the head of ``pending``.
+        private var batchReplies: [RESPValue] = []
         private var nextID: UInt64 = 0
         private var timerDeadline: NIODeadline?
 
@@ -61,20 +63,21 @@ extension RedisChannelHandler {
 
         /// Matches a reply with the oldest request.
         mutating func receivedReply(_ value: RESPValue) -> OnReply {
-            guard var head = pending.first else { return .unexpected }
+            guard let head = pending.first else { return .unexpected }
             switch head.waiter {
             case .single(let promise):
                 pending.removeFirst()
                 return head.abandoned ? .none : .succeedSingle(promise, value)
-            case .batch(let promise, var collected, let remaining):
-                collected.append(value)
-                if remaining > 1 {
-                    head.waiter = .batch(promise, collected: collected, remaining: remaining - 1)
-                    pending[pending.startIndex] = head
-                    return .none
-                }
+            case .batch(let promise, let remaining):
+                // Collected outside the queue: appending to an array held in the enum payload
+                // would copy it for every reply.
+                if batchReplies.isEmpty { batchReplies.reserveCapacity(remaining) }
+                batchReplies.append(value)
+                guard batchReplies.count == remaining else { return .none }
                 pending.removeFirst()
-                return head.abandoned ? .none : .succeedBatch(promise, collected)
+                let replies = batchReplies
+                batchReplies = []
+                return head.abandoned ? .none : .succeedBatch(promise, replies)
             }
         }
 
@@ -100,6 +103,7 @@ extension RedisChannelHandler {
             if closedError == nil { closedError = error }
             let live = Array(pending.filter { !$0.abandoned })
             pending.removeAll()
+            batchReplies = []
             timerDeadline = nil
             return live
         }
@@ -111,7 +115,7 @@ extension RedisChannelHandler.StateMachine.Pending {
     func fail(_ error: RedisError) {
         switch waiter {
         case .single(let promise): promise.fail(error)
-        case .batch(let promise, _, _): promise.fail(error)
+        case .batch(let promise, _): promise.fail(error)
         }
     }
 }

@@ -74,7 +74,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             name = command.name
         case .batch(let commands, let replies, let replyPromise):
             for command in commands { RESPEncoder.encode(command, into: &buffer) }
-            waiter = .batch(replyPromise, collected: [], remaining: replies)
+            waiter = .batch(replyPromise, replies: replies)
             name = commands.first?.name ?? "batch"
             if replies == 0 {
                 replyPromise.succeed([])

@@ -58,6 +58,10 @@ public enum RESPEncoder {
                 writeDecimal(Int64(b.readableBytes), into: &buffer)
                 buffer.writeBuffer(&b)
                 buffer.writeStaticString("\r\n")
+            case .integer(let i) where i >= 0 && i < 10:
+                buffer.writeStaticString("$1\r\n")
+                buffer.writeInteger(UInt8(0x30 + i))
+                buffer.writeStaticString("\r\n")
             case .integer(let i): writeBulk(string: String(i), into: &buffer)
             case .double(let d): writeBulk(string: format(d), into: &buffer)
             }
@@ -130,6 +134,8 @@ public enum RESPEncoder {
     private static func writeDecimal(_ value: Int64, into buffer: inout ByteBuffer) {
         if value >= 0 && value < 10 {
             buffer.writeInteger(UInt8(0x30 + value))
+        } else if value >= 10 && value < 100 {
+            buffer.writeInteger(UInt16(0x30 + value / 10) << 8 | UInt16(0x30 + value % 10))
         } else {
             buffer.writeString(String(value))
         }

@@ -10,13 +10,13 @@ extension RedisStore {
             name: migration.name, description: migration.description, migratorUrl: migration.migratorUrl,
             requiredInputs: migration.requiredInputs, steps: migration.steps)
         var arguments: [RESPArgument] = [
-            .string(try RedisStoreCodec.encode(definition)), owner == nil ? "0" : "1", .string(owner ?? ""),
+            .string(RedisStoreCodec.encode(definition)), owner == nil ? "0" : "1", .string(owner ?? ""),
             .integer(now.unixMilliseconds), .integer(Int64(RedisStoreCodec.schemaVersion)),
         ]
         for candidate in Self.lastWins(newCandidates) {
             var fresh = candidate
             fresh.status = .notStarted
-            arguments += [.string(candidate.id), .string(try RedisStoreCodec.encode(fresh))]
+            arguments += [.string(candidate.id), .string(RedisStoreCodec.encode(fresh))]
         }
         let id = migration.id
         return try await redis("announce") {
@@ -97,7 +97,7 @@ extension RedisStore {
         for candidate in Self.lastWins(candidates) {
             var fresh = candidate
             fresh.status = .notStarted
-            arguments += [.string(candidate.id), .string(try RedisStoreCodec.encode(fresh))]
+            arguments += [.string(candidate.id), .string(RedisStoreCodec.encode(fresh))]
         }
         return try await redis("candidate submission") {
             let reply = try await client.evalScript(

@@ -27,13 +27,13 @@ extension RedisStore {
             allowed = change.requiredCurrent!.map(\.rawValue).sorted().joined(separator: ",")
         }
         var arguments: [RESPArgument] = [
-            .string(String(write.expectedVersion)), .string(String(run.version)), .string(try RedisStoreCodec.encode(run)),
+            .string(String(write.expectedVersion)), .string(String(run.version)), .string(RedisStoreCodec.encode(run)),
             .string(run.timerDueAt.map { String($0.unixMilliseconds) } ?? ""), .string(id.description),
             .string(id.candidateId), .string(statusMode), .string(write.candidateStatus?.newStatus.rawValue ?? ""),
             .string(allowed), .integer(Int64(historyCap)), .integer(Int64(RedisStoreCodec.schemaVersion)),
         ]
         for entry in write.history {
-            arguments.append(.string(try RedisStoreCodec.encode(entry)))
+            arguments.append(.string(RedisStoreCodec.encode(entry)))
         }
         return try await redis("run transition") {
             let reply = try await client.evalScript(

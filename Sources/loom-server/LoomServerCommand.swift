@@ -78,12 +78,20 @@ struct LoomServerCommand: AsyncParsableCommand {
     var logLevel: String?
     @Option(name: .customLong("log-format"), help: "text or json (JSON lines) (LOOM_LOG_FORMAT; default text).")
     var logFormat: String?
+    @Option(
+        name: .customLong("executor"),
+        help: """
+            Where Swift concurrency runs: nio (on the server's event loops, no thread hop between a handler and its \
+            socket or Redis connection) or dispatch (Swift's default pool) (LOOM_EXECUTOR; default nio).
+            """)
+    var executor: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger: Logger
         do {
             logger = try makeLogger(environment)
+            try installExecutor(environment, logger: logger)
             let configuration = try makeConfiguration(environment)
             try configuration.validate()
             try await LoomServerApp.run(configuration, logger: logger)

@@ -32,7 +32,7 @@ struct ServerConfigurationErrorTests {
         return path
     }
 
-    @Test("missing certificate, mismatched key, bad policy, bad Redis URL, unknown flag")
+    @Test("missing certificate, mismatched key, bad policy, bad Redis URL, bad executor, unknown flag")
     func refusals() throws {
         let ca = try TestCertificateAuthority.shared()
         let listen = ["--rpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"]
@@ -53,6 +53,10 @@ struct ServerConfigurationErrorTests {
         let badRedis = try Self.run(listen + ["--insecure", "--redis", "http://localhost"])
         #expect(badRedis.status == 1)
         #expect(badRedis.stderr.contains("--redis"))
+
+        let badExecutor = try Self.run(listen + ["--insecure", "--executor", "threads"])
+        #expect(badExecutor.status == 1)
+        #expect(badExecutor.stderr.contains("--executor must be nio or dispatch"))
 
         let unknownFlag = try Self.run(["--no-such-flag"])
         #expect(unknownFlag.status != 0)

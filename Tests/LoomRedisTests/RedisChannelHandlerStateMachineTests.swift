@@ -35,7 +35,7 @@ struct RedisChannelHandlerStateMachineTests {
     func batch() {
         var machine = Machine()
         let promise = loop.makePromise(of: [RESPValue].self)
-        _ = machine.enqueue(.batch(promise, collected: [], remaining: 3), deadline: nil, commandName: "MULTI")
+        _ = machine.enqueue(.batch(promise, replies: 3), deadline: nil, commandName: "MULTI")
         guard case .none = machine.receivedReply(.simpleString("OK")) else { Issue.record("early completion"); return }
         guard case .none = machine.receivedReply(.simpleString("QUEUED")) else { Issue.record("early completion"); return }
         guard case .succeedBatch(_, let replies) = machine.receivedReply(.array([])) else {

@@ -79,7 +79,9 @@ extension Orchestrator {
         if let failure {
             logger.info("dispatch failed", metadata: ["run": "\(run.id)", "step": "\(step.name)", "error": "\(failure)"])
         }
-        return try await mutate(run.id, known: run) { current in
+        // Once the run has left "in flight for this POST" it never returns to it (every POST
+        // bumps the dispatch count), so a newer copy that says so is final.
+        return try await mutate(run.id, known: run, settledAfter: run.version) { current in
             guard RunMachine.isInFlight(current, for: ticket) else { return nil }
             let now = clock.now()
             if let failure {

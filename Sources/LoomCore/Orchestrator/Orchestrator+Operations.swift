@@ -5,12 +5,22 @@ extension Orchestrator {
         migration: Migration, candidate: Candidate, inputs: [String: String], startedBy: String
     ) async throws -> Run {
         let runID = try RunID(migrationId: migration.id, candidateId: candidate.id)
+        await writeGate.acquire(runID)
+        defer { writeGate.release(runID) }
+        // A candidate that is not started usually has no run record yet: try creating it
+        // straight away. An existing record (an earlier, cancelled generation) turns that into
+        // a conflict whose reply carries the record, so no read is wasted either way.
+        var known: Run?? = candidate.status == .notStarted ? .some(nil) : nil
         for _ in 0..<configuration.maxConflictRetries {
             let existing: Run?
-            do {
-                existing = try await store.run(id: runID)
-            } catch let error as LoomError where error.code == .notFound {
-                existing = nil
+            if let known {
+                existing = known
+            } else {
+                do {
+                    existing = try await store.run(id: runID)
+                } catch let error as LoomError where error.code == .notFound {
+                    existing = nil
+                }
             }
             let transition = try RunMachine.start(
                 existing: existing, runID: runID, migration: migration, candidate: candidate,
@@ -18,12 +28,15 @@ extension Orchestrator {
             )
             switch try await store.apply(transition.write(expectedVersion: existing?.version ?? 0)) {
             case .applied(let run):
+                recentRuns.remember(run)
                 metrics.record(transition.history)
                 await changeSignals.signal(runID)
                 await scheduleIfDue(run)
                 return run
-            case .conflict:
+            case .conflict(let current):
                 metrics.transitionConflicts.increment()
+                known = .some(current)
+                if let current { recentRuns.remember(current, authoritative: true) }
                 continue
             case .candidateRejected(let current):
                 switch current {

@@ -31,6 +31,8 @@ public final class Orchestrator: Sendable {
     let metrics = OrchestratorMetrics()
     let tasks = RunTaskTracker()
     let changeSignals = RunChangeSignals()
+    let recentRuns: RecentRuns
+    let writeGate = RunWriteGate()
     let random: @Sendable () -> Double
 
     /// Creates an orchestrator.
@@ -59,6 +61,7 @@ public final class Orchestrator: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.random = random
+        self.recentRuns = RecentRuns(capacity: configuration.recentRunsCapacity)
     }
 
     // MARK: Timer loop
@@ -142,24 +145,53 @@ public final class Orchestrator: Sendable {
     /// the current record after version conflicts.
     /// - Parameters:
     ///   - known: The run as this replica last wrote or read it, if any; saves a read when it
-    ///     is still current (a stale one just costs one conflict).
+    ///     is still current (a stale one just costs one conflict). Without it, or when the
+    ///     replica's ``RecentRuns`` hint is newer, the hint is used.
+    ///   - settledAfter: When set, a `nil` decision on a copy newer than this version is final
+    ///     without confirming it on the record: the caller's decision can only go from
+    ///     "something to do" to "nothing to do" as versions grow (beat 3 after an event).
     /// - Returns: The run after the transition, and whether one was written.
     func mutate(
         _ runID: RunID,
         known: Run? = nil,
+        settledAfter: UInt64? = nil,
+        _ decide: (Run) throws -> RunTransition?
+    ) async throws -> (run: Run, applied: Bool) {
+        try await writeGate.withGate(runID) {
+            try await mutateHoldingGate(runID, known: known, settledAfter: settledAfter, decide)
+        }
+    }
+
+    private func mutateHoldingGate(
+        _ runID: RunID,
+        known: Run?,
+        settledAfter: UInt64?,
         _ decide: (Run) throws -> RunTransition?
     ) async throws -> (run: Run, applied: Bool) {
         var candidate = known
-        var unverified = known != nil
+        if let hint = recentRuns.run(runID), hint.version > (known?.version ?? 0) { candidate = hint }
+        var unverified = candidate != nil
         for _ in 0..<configuration.maxConflictRetries {
             let run: Run
             if let candidate {
                 run = candidate
             } else {
                 run = try await store.run(id: runID)
+                recentRuns.remember(run, authoritative: true)
             }
-            guard let transition = try decide(run) else {
-                if unverified {
+            let decision: RunTransition?
+            do {
+                decision = try decide(run)
+            } catch {
+                // A refusal decided on a possibly stale copy (a hint) may be wrong: confirm it
+                // on the record.
+                guard unverified else { throw error }
+                unverified = false
+                candidate = nil
+                continue
+            }
+            guard let transition = decision else {
+                if unverified && !(settledAfter.map { run.version > $0 } ?? false) {
                     // "Nothing to do" decided on a possibly stale copy: confirm on the record.
                     unverified = false
                     candidate = nil
@@ -170,14 +202,18 @@ public final class Orchestrator: Sendable {
             unverified = false
             switch try await store.apply(transition.write(expectedVersion: run.version)) {
             case .applied(let stored):
+                recentRuns.remember(stored)
                 metrics.record(transition.history)
                 await changeSignals.signal(runID)
                 return (stored, true)
             case .conflict(let current):
                 metrics.transitionConflicts.increment()
                 candidate = current
-                if current == nil && run.version != 0 {
-                    throw LoomError.runNotFound(runID)
+                if let current {
+                    recentRuns.remember(current, authoritative: true)
+                } else {
+                    recentRuns.forget(runID)
+                    if run.version != 0 { throw LoomError.runNotFound(runID) }
                 }
                 continue
             case .candidateRejected(let current):

@@ -30,9 +30,12 @@ extension Orchestrator {
         public var maxConflictRetries: Int
         /// Base URL the callback URL is built from (`{base}/event/{runId}`); empty = none sent.
         public var callbackBaseURL: String
+        /// How many recently written runs this replica keeps as hints that save a store read
+        /// (every write stays version-checked; a stale hint costs one conflict). 0 disables.
+        public var recentRunsCapacity: Int = 4096
 
         /// Production defaults: 30 s dispatch timeout, 8 POSTs with back-off 1 s ×2 up to
-        /// 60 s ±20 %, no default step timeout, 30 s timer lease, 250 ms ticks.
+        /// 60 s ±20 %, no default step timeout, 30 s timer lease, 250 ms ticks, 4,096 run hints.
         public static var defaults: Configuration {
             Configuration(
                 dispatchTimeout: .seconds(30),

@@ -5,15 +5,18 @@
 // Run by hand, in release mode, on a quiet machine:
 //   cd Tools/bench/orchestrator && swift run -c release OrchestratorBench [flow|waiting] [runs] [steps]
 // With LOOM_BENCH_REDIS_URL=redis://127.0.0.1:PORT the Redis store is used instead of the
-// in-memory one (start a dedicated, empty redis-server for it).
+// in-memory one (start a dedicated, empty redis-server for it). Like loom-server, the bench
+// runs Swift Concurrency on NIO's event loops; LOOM_BENCH_DISPATCH_EXECUTOR=1 keeps the
+// default (Dispatch) global executor instead, for comparison.
 import PackageDescription
 
 let package = Package(
     name: "OrchestratorBench",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Loom", path: "../../.."),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +26,8 @@ let package = Package(
                 .product(name: "LoomStores", package: "Loom"),
                 .product(name: "LoomRedis", package: "Loom"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         )

@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "ProtoBench",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         // Named so the product reference works whatever the checkout directory is called
         // (a path dependency's identity is otherwise its directory name).

@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "RedisBench",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Loom", path: "../../.."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

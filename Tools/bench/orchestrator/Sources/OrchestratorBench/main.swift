@@ -3,6 +3,8 @@ import Logging
 import LoomCore
 import LoomRedis
 import LoomStores
+import NIOCore
+import NIOPosix
 
 // Usage: OrchestratorBench [flow|waiting] [runs=10000] [steps=5]
 //   flow:    every step is answered at once; measures transitions/s and event->dispatch delay.
@@ -11,15 +13,24 @@ let mode = CommandLine.arguments.dropFirst().first { Int($0) == nil } ?? "flow"
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let runs = arguments.first ?? 10_000
 let stepCount = arguments.dropFirst().first ?? 5
+let environment = ProcessInfo.processInfo.environment
+if environment["LOOM_BENCH_DISPATCH_EXECUTOR"] != "1" {
+    guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+        fatalError("cannot install NIO's event loops as the global executor")
+    }
+}
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
 let stepNames = (1...stepCount).map { "step-\($0)" }
 let store: any LoomStore
 var pool: RedisConnectionPool?
-if let url = ProcessInfo.processInfo.environment["LOOM_BENCH_REDIS_URL"] {
+var counting: CountingRedisClient?
+if let url = environment["LOOM_BENCH_REDIS_URL"] {
     let redisPool = RedisConnectionPool(configuration: try RedisConfiguration(url: url), options: .init(size: 8), logger: quiet)
     pool = redisPool
-    store = RedisStore(client: redisPool)
+    let client = CountingRedisClient(redisPool)
+    counting = client
+    store = RedisStore(client: client)
     print("store: redis at \(url)")
 } else {
     store = InMemoryStore()
@@ -44,6 +55,17 @@ for chunk in stride(from: 0, to: runs, by: 10_000) {
     _ = try await service.submitCandidates(migrationId: "bench", candidates: Array(candidates[chunk..<min(runs, chunk + 10_000)]))
 }
 
+/// Total `calls=` over every command in `INFO commandstats`.
+func redisCommandCalls(_ pool: RedisConnectionPool?) async throws -> Int {
+    guard let pool else { return 0 }
+    let info = try await pool.send(RedisCommand("INFO", "commandstats")).string ?? ""
+    return info.split(whereSeparator: \.isNewline).reduce(0) { total, line in
+        guard line.hasPrefix("cmdstat_"), let range = line.range(of: "calls=") else { return total }
+        return total + (Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0)
+    }
+}
+let callsBefore = try await redisCommandCalls(pool)
+let countsBefore = counting?.counts ?? (roundTrips: 0, commands: 0)
 let timerLoop = Task { await orchestrator.run() }
 let start = ContinuousClock.now
 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -63,6 +85,8 @@ let elapsed = ContinuousClock.now - start
 timerLoop.cancel()
 await timerLoop.value
 
+let countsAfter = counting?.counts ?? (roundTrips: 0, commands: 0)
+let callsDuring = try await redisCommandCalls(pool) - callsBefore - 1
 await pool?.shutdown()
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 let stepTransitions = runs * stepCount
@@ -80,3 +104,10 @@ if mode == "waiting" {
 }
 print("event -> next dispatch ms: p50=\(String(format: "%.3f", percentile(0.5))) p99=\(String(format: "%.3f", percentile(0.99))) max=\(String(format: "%.3f", delays.last ?? 0)) (n=\(delays.count))")
 print("memory: \(memory)")
+if pool != nil {
+    let trips = countsAfter.roundTrips - countsBefore.roundTrips
+    print(
+        "redis round trips: \(trips), per step transition: \(String(format: "%.2f", Double(trips) / Double(stepTransitions)))"
+            + "; commands incl. those run inside scripts (INFO commandstats): \(String(format: "%.2f", Double(callsDuring) / Double(stepTransitions)))")
+    print("single-command round trips by name: \(counting!.singleCommands.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+}

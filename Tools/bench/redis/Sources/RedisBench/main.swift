@@ -15,6 +15,14 @@ struct Options {
     var depth = 16
     var redisServer = "/usr/bin/redis-server"
     var redisBenchmark = "/usr/bin/redis-benchmark"
+    /// Which callers to measure: "task", "loop" or both.
+    var callers: [Bool] = [false, true]
+    /// Which modes to measure: unpipelined (1), pipelined (depth) or both.
+    var modes: Set<String> = ["unpipelined", "pipelined"]
+    /// Skip redis-benchmark (for profiling our side alone).
+    var reference = true
+    /// Install NIO's event loops as Swift Concurrency's global executor (as loom-server does).
+    var nioExecutor = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -22,8 +30,21 @@ struct Options {
             switch argument {
             case "--requests": requests = Int(iterator.next() ?? "") ?? requests
             case "--depth": depth = Int(iterator.next() ?? "") ?? depth
+            case "--caller":
+                switch iterator.next() {
+                case "task": callers = [false]
+                case "loop": callers = [true]
+                default: callers = [false, true]
+                }
+            case "--mode":
+                let mode = iterator.next() ?? ""
+                modes = mode == "all" ? ["unpipelined", "pipelined"] : [mode]
+            case "--no-reference": reference = false
+            case "--nio-executor": nioExecutor = true
             default:
-                FileHandle.standardError.write("usage: RedisBench [--requests N] [--depth D]\n".data(using: .utf8)!)
+                FileHandle.standardError.write(
+                    "usage: RedisBench [--requests N] [--depth D] [--caller task|loop|both] [--mode unpipelined|pipelined|all] [--no-reference] [--nio-executor]\n"
+                        .data(using: .utf8)!)
                 exit(2)
             }
         }
@@ -115,7 +136,7 @@ func runLoom(_ options: Options, connection: RedisConnection, pipeline: Int) asy
     let batches = options.requests / pipeline
     let total = batches * pipeline
 
-    func run(_ makeCommand: (Int) -> RedisCommand) async throws -> Double {
+    nonisolated(nonsending) func run(_ makeCommand: (Int) -> RedisCommand) async throws -> Double {
         let start = ContinuousClock.now
         if pipeline == 1 {
             for i in 0..<total { _ = try await connection.send(makeCommand(i)) }
@@ -138,6 +159,11 @@ func runLoom(_ options: Options, connection: RedisConnection, pipeline: Int) asy
 }
 
 let options = Options(arguments: CommandLine.arguments)
+if options.nioExecutor {
+    guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+        fatalError("cannot install NIO as the global executor")
+    }
+}
 let server = try Server(executable: options.redisServer)
 defer { server.stop() }
 // Wait for the server (bounded).
@@ -155,9 +181,11 @@ print("LoomRedis vs redis-benchmark: \(options.requests) requests per test, 16-b
 print("caller 'task': a task on the global executor; 'loop': an actor on the connection's event loop")
 print("mode            caller cmd   loom ops/s   redis-benchmark ops/s   ratio   target")
 var allMet = true
-for (label, depth, target) in [("unpipelined", 1, 0.8), ("pipelined \(options.depth)", options.depth, 0.6)] {
-    let reference = try redisBenchmark(options, port: server.port, pipeline: depth)
-    for onEventLoop in [false, true] {
+for (mode, label, depth, target) in [
+    ("unpipelined", "unpipelined", 1, 0.8), ("pipelined", "pipelined \(options.depth)", options.depth, 0.6),
+] where options.modes.contains(mode) {
+    let reference = options.reference ? try redisBenchmark(options, port: server.port, pipeline: depth) : (set: 0.0, get: 0.0)
+    for onEventLoop in options.callers {
         let loom = try await loomBenchmark(options, port: server.port, pipeline: depth, onEventLoop: onEventLoop)
         for (cmd, ours, theirs) in [("SET", loom.set, reference.set), ("GET", loom.get, reference.get)] {
             let ratio = ours / theirs
