@@ -11,9 +11,9 @@ extension RedisChannelHandler {
         /// Who waits for replies.
         enum Waiter {
             /// One command, one reply.
-            case single(EventLoopPromise<RESPValue>)
+            case single(RedisReplySink<RESPValue>)
             /// Several replies collected into one array (`replies` of them).
-            case batch(EventLoopPromise<[RESPValue]>, replies: Int)
+            case batch(RedisReplySink<[RESPValue]>, replies: Int)
         }
 
         /// One request in flight.
@@ -27,8 +27,8 @@ extension RedisChannelHandler {
 
         /// What to do with a reply.
         enum OnReply {
-            case succeedSingle(EventLoopPromise<RESPValue>, RESPValue)
-            case succeedBatch(EventLoopPromise<[RESPValue]>, [RESPValue])
+            case succeedSingle(RedisReplySink<RESPValue>, RESPValue)
+            case succeedBatch(RedisReplySink<[RESPValue]>, [RESPValue])
             /// A partial batch, or the late reply of an abandoned request.
             case none
             /// A reply with nothing waiting for it: the peer is not following the protocol.

@@ -16,13 +16,38 @@ final class RedisCloseReason: Sendable {
     }
 }
 
-/// What the connection writes into its channel: commands with the promise for their replies.
+/// Where a reply goes: a promise, or — for a caller on the connection's event loop — the
+/// caller's continuation directly (no future, no callback, no extra allocation).
+///
+/// A continuation must be resumed exactly once, so it is only used when the handler is known to
+/// receive the request (written on the event loop of an active channel): from then on, the
+/// handler's state machine completes every request once (reply, timeout or close).
+enum RedisReplySink<Value: Sendable>: Sendable {
+    case promise(EventLoopPromise<Value>)
+    case continuation(UnsafeContinuation<Value, any Error>)
+
+    func succeed(_ value: Value) {
+        switch self {
+        case .promise(let promise): promise.succeed(value)
+        case .continuation(let continuation): continuation.resume(returning: value)
+        }
+    }
+
+    func fail(_ error: any Error) {
+        switch self {
+        case .promise(let promise): promise.fail(error)
+        case .continuation(let continuation): continuation.resume(throwing: error)
+        }
+    }
+}
+
+/// What the connection writes into its channel: commands with where their replies go.
 struct RedisOutbound: Sendable {
     enum Kind: Sendable {
         /// One command, one reply.
-        case single(RedisCommand, EventLoopPromise<RESPValue>)
+        case single(RedisCommand, RedisReplySink<RESPValue>)
         /// Commands written together (pipeline, MULTI/EXEC); `replies` replies are collected.
-        case batch([RedisCommand], replies: Int, EventLoopPromise<[RESPValue]>)
+        case batch([RedisCommand], replies: Int, RedisReplySink<[RESPValue]>)
     }
 
     var kind: Kind

@@ -50,7 +50,18 @@ public final class RedisConnection: Sendable {
     @discardableResult
     nonisolated(nonsending)
     public func send(_ command: RedisCommand, timeout: TimeAmount? = nil) async throws -> RESPValue {
-        let reply = try await Self.value(of: self.sendFuture(command, timeout: timeout))
+        let reply: RESPValue
+        if channel.eventLoop.inEventLoop && channel.isActive {
+            // On the connection's own loop: the handler gets the request synchronously, so it
+            // can resume this task directly.
+            let deadline = self.deadline(timeout)
+            reply = try await withUnsafeThrowingContinuation { continuation in
+                channel.writeAndFlush(
+                    RedisOutbound(kind: .single(command, .continuation(continuation)), deadline: deadline), promise: nil)
+            }
+        } else {
+            reply = try await Self.value(of: self.sendFuture(command, timeout: timeout))
+        }
         if case .error(let text) = reply.withoutAttributes { throw RedisError.serverReply(text) }
         return reply
     }
@@ -58,7 +69,7 @@ public final class RedisConnection: Sendable {
     /// Sends one command as a future; an error reply is returned as ``RESPValue/error(_:)``.
     public func sendFuture(_ command: RedisCommand, timeout: TimeAmount? = nil) -> EventLoopFuture<RESPValue> {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        let outbound = RedisOutbound(kind: .single(command, promise), deadline: self.deadline(timeout))
+        let outbound = RedisOutbound(kind: .single(command, .promise(promise)), deadline: self.deadline(timeout))
         self.write(outbound, failing: promise)
         return promise.futureResult
     }
@@ -95,8 +106,16 @@ public final class RedisConnection: Sendable {
 
     nonisolated(nonsending)
     func batch(_ commands: [RedisCommand], replies: Int, timeout: TimeAmount?) async throws -> [RESPValue] {
+        if channel.eventLoop.inEventLoop && channel.isActive {
+            let deadline = self.deadline(timeout)
+            return try await withUnsafeThrowingContinuation { continuation in
+                channel.writeAndFlush(
+                    RedisOutbound(kind: .batch(commands, replies: replies, .continuation(continuation)), deadline: deadline),
+                    promise: nil)
+            }
+        }
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        let outbound = RedisOutbound(kind: .batch(commands, replies: replies, promise), deadline: self.deadline(timeout))
+        let outbound = RedisOutbound(kind: .batch(commands, replies: replies, .promise(promise)), deadline: self.deadline(timeout))
         self.write(outbound, failing: promise)
         return try await Self.value(of: promise.futureResult)
     }

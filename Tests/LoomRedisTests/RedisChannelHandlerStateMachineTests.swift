@@ -14,14 +14,14 @@ struct RedisChannelHandlerStateMachineTests {
         var machine = Machine()
         let first = loop.makePromise(of: RESPValue.self)
         let second = loop.makePromise(of: RESPValue.self)
-        _ = machine.enqueue(.single(first), deadline: nil, commandName: "GET")
-        _ = machine.enqueue(.single(second), deadline: nil, commandName: "GET")
-        guard case .succeedSingle(let p1, .integer(1)) = machine.receivedReply(.integer(1)) else {
+        _ = machine.enqueue(.single(.promise(first)), deadline: nil, commandName: "GET")
+        _ = machine.enqueue(.single(.promise(second)), deadline: nil, commandName: "GET")
+        guard case .succeedSingle(.promise(let p1), .integer(1)) = machine.receivedReply(.integer(1)) else {
             Issue.record("first reply not matched"); return
         }
         #expect(p1.futureResult === first.futureResult)
         p1.succeed(.integer(1))
-        guard case .succeedSingle(let p2, .integer(2)) = machine.receivedReply(.integer(2)) else {
+        guard case .succeedSingle(.promise(let p2), .integer(2)) = machine.receivedReply(.integer(2)) else {
             Issue.record("second reply not matched"); return
         }
         #expect(p2.futureResult === second.futureResult)
@@ -35,7 +35,7 @@ struct RedisChannelHandlerStateMachineTests {
     func batch() {
         var machine = Machine()
         let promise = loop.makePromise(of: [RESPValue].self)
-        _ = machine.enqueue(.batch(promise, replies: 3), deadline: nil, commandName: "MULTI")
+        _ = machine.enqueue(.batch(.promise(promise), replies: 3), deadline: nil, commandName: "MULTI")
         guard case .none = machine.receivedReply(.simpleString("OK")) else { Issue.record("early completion"); return }
         guard case .none = machine.receivedReply(.simpleString("QUEUED")) else { Issue.record("early completion"); return }
         guard case .succeedBatch(_, let replies) = machine.receivedReply(.array([])) else {
@@ -51,10 +51,10 @@ struct RedisChannelHandlerStateMachineTests {
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
         let slow = loop.makePromise(of: RESPValue.self)
         let next = loop.makePromise(of: RESPValue.self)
-        guard case .write(let timer) = machine.enqueue(.single(slow), deadline: start + .seconds(1), commandName: "DEBUG")
+        guard case .write(let timer) = machine.enqueue(.single(.promise(slow)), deadline: start + .seconds(1), commandName: "DEBUG")
         else { Issue.record("enqueue failed"); return }
         #expect(timer == start + .seconds(1))
-        guard case .write(nil) = machine.enqueue(.single(next), deadline: start + .seconds(5), commandName: "GET") else {
+        guard case .write(nil) = machine.enqueue(.single(.promise(next)), deadline: start + .seconds(5), commandName: "GET") else {
             Issue.record("a second timer must not be scheduled"); return
         }
         let (expired, nextFire) = machine.timerFired(now: start + .seconds(2))
@@ -62,7 +62,7 @@ struct RedisChannelHandlerStateMachineTests {
         #expect(nextFire == start + .seconds(5))
         expired.forEach { $0.fail(RedisError(.timeout, "test")) }
         guard case .none = machine.receivedReply(.simpleString("late")) else { Issue.record("late reply delivered"); return }
-        guard case .succeedSingle(let promise, .simpleString("mine")) = machine.receivedReply(.simpleString("mine")) else {
+        guard case .succeedSingle(.promise(let promise), .simpleString("mine")) = machine.receivedReply(.simpleString("mine")) else {
             Issue.record("next request did not get its reply"); return
         }
         #expect(promise.futureResult === next.futureResult)
@@ -73,12 +73,12 @@ struct RedisChannelHandlerStateMachineTests {
     func closed() {
         var machine = Machine()
         let promise = loop.makePromise(of: RESPValue.self)
-        _ = machine.enqueue(.single(promise), deadline: nil, commandName: "GET")
+        _ = machine.enqueue(.single(.promise(promise)), deadline: nil, commandName: "GET")
         let live = machine.closed(RedisError(.connectionClosed, "gone"))
         #expect(live.count == 1)
         live.forEach { $0.fail(RedisError(.connectionClosed, "gone")) }
         let late = loop.makePromise(of: RESPValue.self)
-        guard case .fail(let error) = machine.enqueue(.single(late), deadline: nil, commandName: "GET") else {
+        guard case .fail(let error) = machine.enqueue(.single(.promise(late)), deadline: nil, commandName: "GET") else {
             Issue.record("a closed machine accepted a request"); return
         }
         #expect(error.code == .connectionClosed)
@@ -95,7 +95,7 @@ struct RedisChannelHandlerTests {
         try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
         try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RedisOutbound(kind: .single(RedisCommand("PING"), promise), deadline: nil), promise: nil)
+        channel.writeAndFlush(RedisOutbound(kind: .single(RedisCommand("PING"), .promise(promise)), deadline: nil), promise: nil)
         #expect(String(buffer: try #require(try channel.readOutbound(as: ByteBuffer.self))) == "*1\r\n$4\r\nPING\r\n")
         // The handler consumes the decoding error (it does not propagate further down the pipeline).
         try channel.writeInbound(ByteBuffer(string: "SSH-2.0-OpenSSH\r\n"))
@@ -122,7 +122,7 @@ struct RedisChannelHandlerTests {
         try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
         try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RedisOutbound(kind: .single(RedisCommand("GET", "k"), promise), deadline: nil), promise: nil)
+        channel.writeAndFlush(RedisOutbound(kind: .single(RedisCommand("GET", "k"), .promise(promise)), deadline: nil), promise: nil)
         try channel.writeInbound(ByteBuffer(string: ">2\r\n+invalidate\r\n*1\r\n+k\r\n$1\r\nv\r\n"))
         #expect(try promise.futureResult.wait() == .bulk("v"))
         _ = try channel.finish(acceptAlreadyClosed: true)

@@ -21,8 +21,11 @@ struct Options {
     var modes: Set<String> = ["unpipelined", "pipelined"]
     /// Skip redis-benchmark (for profiling our side alone).
     var reference = true
-    /// Install NIO's event loops as Swift Concurrency's global executor (as loom-server does).
-    var nioExecutor = false
+    /// Run Swift concurrency on NIO's event loops, as loom-server does by default
+    /// (`--dispatch-executor` keeps Swift's default pool, like `loom-server --executor dispatch`).
+    var nioExecutor = true
+    /// Interleaved rounds; medians are reported.
+    var rounds = 3
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -40,10 +43,11 @@ struct Options {
                 let mode = iterator.next() ?? ""
                 modes = mode == "all" ? ["unpipelined", "pipelined"] : [mode]
             case "--no-reference": reference = false
-            case "--nio-executor": nioExecutor = true
+            case "--dispatch-executor": nioExecutor = false
+            case "--rounds": rounds = max(1, Int(iterator.next() ?? "") ?? rounds)
             default:
                 FileHandle.standardError.write(
-                    "usage: RedisBench [--requests N] [--depth D] [--caller task|loop|both] [--mode unpipelined|pipelined|all] [--no-reference] [--nio-executor]\n"
+                    "usage: RedisBench [--requests N] [--depth D] [--caller task|loop|both] [--mode unpipelined|pipelined|all] [--no-reference] [--dispatch-executor] [--rounds R]\n"
                         .data(using: .utf8)!)
                 exit(2)
             }
@@ -179,22 +183,51 @@ guard ready else { fatalError("redis-server did not start") }
 
 print("LoomRedis vs redis-benchmark: \(options.requests) requests per test, 16-byte values, 1 connection, 127.0.0.1:\(server.port)")
 print("caller 'task': a task on the global executor; 'loop': an actor on the connection's event loop")
+print("Swift concurrency runs on \(options.nioExecutor ? "NIO's event loops (as loom-server)" : "Swift's default pool (--dispatch-executor)")")
+print("each figure is the median of \(options.rounds) rounds; every round runs redis-benchmark, then LoomRedis, back to back")
 print("mode            caller cmd   loom ops/s   redis-benchmark ops/s   ratio   target")
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
 var allMet = true
 for (mode, label, depth, target) in [
     ("unpipelined", "unpipelined", 1, 0.8), ("pipelined", "pipelined \(options.depth)", options.depth, 0.6),
 ] where options.modes.contains(mode) {
-    let reference = options.reference ? try redisBenchmark(options, port: server.port, pipeline: depth) : (set: 0.0, get: 0.0)
+    // Interleaved rounds: the machine's speed drifts (a shared VM), so each side is measured
+    // in every round and the medians are compared.
+    var theirs: [String: [Double]] = [:]
+    var ours: [String: [Double]] = [:]
+    for _ in 0..<options.rounds {
+        if options.reference {
+            let reference = try redisBenchmark(options, port: server.port, pipeline: depth)
+            theirs["SET", default: []].append(reference.set)
+            theirs["GET", default: []].append(reference.get)
+        }
+        for onEventLoop in options.callers {
+            let loom = try await loomBenchmark(options, port: server.port, pipeline: depth, onEventLoop: onEventLoop)
+            ours["\(onEventLoop) SET", default: []].append(loom.set)
+            ours["\(onEventLoop) GET", default: []].append(loom.get)
+        }
+    }
     for onEventLoop in options.callers {
-        let loom = try await loomBenchmark(options, port: server.port, pipeline: depth, onEventLoop: onEventLoop)
-        for (cmd, ours, theirs) in [("SET", loom.set, reference.set), ("GET", loom.get, reference.get)] {
-            let ratio = ours / theirs
+        for cmd in ["SET", "GET"] {
+            let mine = median(ours["\(onEventLoop) \(cmd)"] ?? [])
+            let reference = median(theirs[cmd] ?? [])
+            let ratio = mine / reference
             allMet = allMet && ratio >= target
             print(
                 label.padding(toLength: 16, withPad: " ", startingAt: 0) + (onEventLoop ? "loop   " : "task   ")
                     + cmd.padding(toLength: 6, withPad: " ", startingAt: 0)
-                    + String(format: "%10.0f   %21.0f   %5.2fx   >= %.1fx %@", ours, theirs, ratio, target, ratio >= target ? "ok" : "MISSED"))
+                    + String(format: "%10.0f   %21.0f   %5.2fx   >= %.1fx %@", mine, reference, ratio, target, ratio >= target ? "ok" : "MISSED"))
         }
     }
 }
 print(allMet ? "all targets met" : "some targets missed")
+var usage = rusage()
+_ = getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+print(String(
+    format: "LoomRedis process CPU (without redis-server): %.2f s user, %.2f s sys",
+    Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6, Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6))
