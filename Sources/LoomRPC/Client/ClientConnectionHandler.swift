@@ -1,9 +1,18 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// Identifies one client call before its call id is known (ids are assigned on the event loop, in order).
-final class RPCCallToken: Sendable {}
+final class RPCCallToken: Sendable {
+    private let cancelled = Atomic<Bool>(false)
+
+    /// Set (from any thread) when the caller cancels, before the cancellation is handed to the event loop: a call
+    /// whose `startCall` runs after that never starts.
+    func markCancelled() { cancelled.store(true, ordering: .releasing) }
+
+    var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+}
 
 /// Multiplexes the calls of one client connection: the event-loop side of ``RPCClient``.
 ///
@@ -13,9 +22,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = RPCFrame
     typealias OutboundOut = ByteBuffer
 
-    /// Where a call's responses go.
+    /// Where a call's responses go. The handler completes a sink exactly once: when the call ends (STATUS,
+    /// cancel, deadline, connection loss) or at once when the call cannot start.
     enum Sink {
-        case unary(EventLoopPromise<ByteBuffer>)
+        /// The caller's continuation, resumed with the response (no promise or future in between).
+        case unary(UnsafeContinuation<ByteBuffer, any Error>)
         case stream(AsyncThrowingStream<ByteBuffer, any Error>.Continuation)
     }
 
@@ -89,6 +100,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             Self.fail(sink, RPCError(code: .unavailable, message: "the connection closed"))
             return
         }
+        if token.isCancelled {
+            // Cancelled before the call reached the loop: nothing was sent, so there is nothing to cancel.
+            Self.fail(sink, Self.cancelledError)
+            return
+        }
         switch stateMachine.startCall() {
         case .fail(let error):
             Self.fail(sink, error)
@@ -117,10 +133,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     /// Cancels the call started with `token` (task cancellation, stream dropped); no effect once it ended.
+    /// Call ``RPCCallToken/markCancelled()`` first, off the loop, so a call not started yet never starts.
     func cancel(token: RPCCallToken) {
         guard let callID = callIDs[ObjectIdentifier(token)] else { return }
-        endLocally(callID: callID, RPCError(code: .cancelled, message: "the call was cancelled by the client"))
+        endLocally(callID: callID, Self.cancelledError)
     }
+
+    private static let cancelledError = RPCError(code: .cancelled, message: "the call was cancelled by the client")
 
     private func endLocally(callID: UInt32, _ error: RPCError) {
         guard case .end(let close) = stateMachine.cancelCall(callID: callID), let call = removeCall(callID) else { return }
@@ -204,13 +223,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     private func finish(_ call: Call, status: RPCStatus, trailers: RPCMetadata) {
         switch call.sink {
-        case .unary(let promise):
+        case .unary(let continuation):
             if let error = RPCError(status: status, metadata: trailers) {
-                promise.fail(error)
+                continuation.resume(throwing: error)
             } else if let response = call.response {
-                promise.succeed(response)
+                continuation.resume(returning: response)
             } else {
-                promise.fail(RPCError(code: .internalError, message: "the server ended a unary call without a response"))
+                continuation.resume(throwing: RPCError(code: .internalError, message: "the server ended a unary call without a response"))
             }
         case .stream(let continuation):
             if let error = RPCError(status: status, metadata: trailers) {
@@ -298,7 +317,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     private static func fail(_ sink: Sink, _ error: RPCError) {
         switch sink {
-        case .unary(let promise): promise.fail(error)
+        case .unary(let continuation): continuation.resume(throwing: error)
         case .stream(let continuation): continuation.finish(throwing: error)
         }
     }

@@ -77,30 +77,47 @@ public final class RPCClient: Sendable {
     /// Makes a unary call with raw message bytes.
     /// - Returns: The response message bytes.
     /// - Throws: ``RPCError`` with the server's status, or a local one (DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE).
+    ///
+    /// Runs on the caller's executor (`nonisolated(nonsending)`). A caller already on the connection's event loop
+    /// (a task there, with NIO's event loops as Swift's global executor, or an actor using that loop as its
+    /// executor) starts the call synchronously and is resumed from the response without any thread hop.
+    nonisolated(nonsending)
     public func unary(method: String, request: ByteBuffer, options: RPCCallOptions = .defaults) async throws -> ByteBuffer {
         let timeout = options.timeout ?? configuration.defaultTimeout
         let deadline = timeout.map { NIODeadline.now() + $0 }
         let connection = try await connection(deadline: deadline)
-        let promise = connection.channel.eventLoop.makePromise(of: ByteBuffer.self)
         let token = RPCCallToken()
         let handler = connection.handler
-        let remaining = deadline.map { $0 - .now() }
-        connection.channel.eventLoop.execute {
-            handler.value.startCall(
-                token: token, method: method, request: request, timeout: remaining,
-                metadata: options.metadata, sink: .unary(promise)
-            )
-        }
+        let eventLoop = connection.channel.eventLoop
         return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
+                // The handler resumes the continuation exactly once (see `ClientConnectionHandler.Sink`).
+                let remaining = deadline.map { $0 - .now() }
+                if eventLoop.inEventLoop {
+                    handler.value.startCall(
+                        token: token, method: method, request: request, timeout: remaining,
+                        metadata: options.metadata, sink: .unary(continuation)
+                    )
+                } else {
+                    eventLoop.execute {
+                        handler.value.startCall(
+                            token: token, method: method, request: request, timeout: remaining,
+                            metadata: options.metadata, sink: .unary(continuation)
+                        )
+                    }
+                }
+            }
         } onCancel: {
-            connection.channel.eventLoop.execute { handler.value.cancel(token: token) }
+            // May run before `startCall` reached the loop (a task cancelled early): the mark stops the call then.
+            token.markCancelled()
+            eventLoop.execute { handler.value.cancel(token: token) }
         }
     }
 
     /// Makes a typed unary call.
     /// - Throws: ``RPCError``; a request the serializer rejects fails with INVALID_ARGUMENT before anything is
     ///   sent, a response the deserializer rejects fails with INTERNAL.
+    nonisolated(nonsending)
     public func unary<Request, Response>(
         method: String,
         request: Request,
@@ -165,6 +182,7 @@ public final class RPCClient: Sendable {
         let eventLoop = connection.channel.eventLoop
         continuation.onTermination = { termination in
             if case .cancelled = termination {
+                token.markCancelled()
                 eventLoop.execute { handler.value.cancel(token: token) }
             }
         }

@@ -31,7 +31,36 @@ public struct RPCHandlerContext: Sendable {
     /// The peer that made the call, with its TLS identity.
     public var peer: RPCPeer
     /// A logger carrying the call's method and id.
-    public var logger: Logger
+    public var logger: Logger {
+        get {
+            if let loggerOverride { return loggerOverride }
+            return Self.callLogger(connectionLogger, method: method, callID: callID)
+        }
+        set { loggerOverride = newValue }
+    }
+
+    /// The connection's logger; ``logger`` adds the call's metadata only when it is used (most calls never log,
+    /// and building the metadata for each would cost every call).
+    private let connectionLogger: Logger
+    private let callID: UInt32
+    private var loggerOverride: Logger?
+
+    init(method: String, deadline: NIODeadline?, metadata: RPCMetadata, peer: RPCPeer, callID: UInt32, connectionLogger: Logger) {
+        self.method = method
+        self.deadline = deadline
+        self.metadata = metadata
+        self.peer = peer
+        self.callID = callID
+        self.connectionLogger = connectionLogger
+    }
+
+    /// `logger` with the `rpc.method` and `rpc.call_id` metadata of one call.
+    static func callLogger(_ logger: Logger, method: String, callID: UInt32) -> Logger {
+        var logger = logger
+        logger[metadataKey: "rpc.method"] = .string(method)
+        logger[metadataKey: "rpc.call_id"] = .stringConvertible(callID)
+        return logger
+    }
 }
 
 /// What the authorization hook decides for a call.

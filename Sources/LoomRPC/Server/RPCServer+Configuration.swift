@@ -54,7 +54,8 @@ extension RPCServer {
 
         /// The connection's event loop: no thread hop per call (lowest latency, highest throughput), but a handler
         /// that blocks or computes for long stalls every connection on that loop. For non-blocking handlers only
-        /// (e.g. ones that await LoomRedis or other NIO-based I/O).
+        /// (e.g. ones that await LoomRedis or other NIO-based I/O). The handler starts at once, inside the read that
+        /// completed its request, so one that finishes without suspending is answered in the same event-loop tick.
         public static let eventLoop = HandlerExecution(base: .eventLoop)
     }
 }

@@ -175,7 +175,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 endCall(callID, outcome: .failed(RPCError(code: .unimplemented, message: "unknown method \(start.method)")))
                 return
             }
-            resources[callID, default: CallResources()].task = startTask(for: start, handler: handler, request: request)
+            let task = startTask(for: start, handler: handler, request: request)
+            // A handler started in place may already have ended the call (and released its resources).
+            if resources[callID] != nil { resources[callID]?.task = task }
         case .ignore:
             break
         case .protocolError(let error):
@@ -189,19 +191,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let eventLoop = context?.eventLoop else { return nil }
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let callID = start.callID
-        let callLogger = {
-            var callLogger = logger
-            callLogger[metadataKey: "rpc.method"] = "\(start.method)"
-            callLogger[metadataKey: "rpc.call_id"] = "\(callID)"
-            return callLogger
-        }()
         let handlerContext = RPCHandlerContext(
             method: start.method,
             deadline: start.timeout.map { NIODeadline.now() + $0 },
             metadata: start.metadata,
             peer: peer,
-            logger: callLogger
+            callID: callID,
+            connectionLogger: logger
         )
+        let connectionLogger = logger
         let authorizer = self.authorizer
         let body: @Sendable () async -> Void = {
             let outcome: CallOutcome
@@ -225,6 +223,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 }
             } catch {
                 // The single place where handler errors become wire statuses.
+                let callLogger = RPCHandlerContext.callLogger(connectionLogger, method: start.method, callID: callID)
                 outcome = .failed(RPCErrorMapper.rpcError(for: error, method: start.method, logger: callLogger))
             }
             if eventLoop.inEventLoop {
@@ -237,6 +236,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .globalConcurrentExecutor:
             return Task(operation: body)
         case .eventLoop:
+            if #available(macOS 26.0, *) {
+                // Runs the handler right here, on the loop, until it first suspends: a handler that does not suspend
+                // (or whose awaits complete at once) answers within this read, without a trip through the loop's
+                // task queue; its response leaves with the read's flush. Later parts run on the loop too.
+                return Task.immediate(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop), operation: body)
+            }
             if #available(macOS 15.0, *) {
                 return Task(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop), operation: body)
             }

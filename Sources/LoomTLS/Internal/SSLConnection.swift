@@ -150,7 +150,12 @@ final class SSLConnection {
                 status = SSL_read_ex(ssl, bytes.baseAddress, bytes.count, &count)
                 return status == 1 ? count : 0
             }
-            if status == 1 { continue }
+            if status == 1 {
+                // Nothing left to decrypt (no ciphertext in the BIO, nothing buffered inside OpenSSL): another
+                // SSL_read_ex would only report WANT_READ, so skip that round trip through the record layer.
+                if loom_BIO_pending(readBIO) == 0 && SSL_has_pending(ssl) == 0 { return .incomplete }
+                continue
+            }
             switch SSL_get_error(ssl, status) {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
                 return .incomplete

@@ -25,6 +25,20 @@ struct BenchResult {
     var p50: Double = .nan
     var p99: Double = .nan
     var callsPerSecond: Double = .nan
+    /// CPU time (user + system) per call during the latency run, in µs, of this (client) process and the server.
+    var clientCPUPerCall: Double = .nan
+    var serverCPUPerCall: Double = .nan
+}
+
+/// User + system CPU time of a process (`nil`: this one) from /proc/PID/stat, in nanoseconds (10 ms ticks).
+func processCPUNanos(pid: Int32?) -> UInt64 {
+    let path = pid.map { "/proc/\($0)/stat" } ?? "/proc/self/stat"
+    guard let stat = try? String(contentsOfFile: path, encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
+    // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return 0 }
+    let ticksPerSecond = UInt64(sysconf(Int32(_SC_CLK_TCK)))
+    return (user + system) * 1_000_000_000 / ticksPerSecond
 }
 
 func format(_ value: Double, _ digits: Int = 1) -> String {

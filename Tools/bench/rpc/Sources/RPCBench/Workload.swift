@@ -20,7 +20,12 @@ protocol BenchConnection: Sendable {
 }
 
 /// Runs the two measurements against connections made by `connect`.
-func measure(name: String, connect: @Sendable () async throws -> any BenchConnection) async throws -> BenchResult {
+func measure(
+    name: String,
+    throughput: Bool = true,
+    serverPID: Int32? = nil,
+    connect: @Sendable () async throws -> any BenchConnection
+) async throws -> BenchResult {
     var result = BenchResult(name: name)
     let request = ByteBuffer(bytes: Workload.payload)
 
@@ -29,6 +34,8 @@ func measure(name: String, connect: @Sendable () async throws -> any BenchConnec
     for _ in 0..<Workload.latencyWarmup { _ = try await single.call(request) }
     var samples = LatencySamples()
     samples.nanos.reserveCapacity(Workload.latencyCalls)
+    let clientCPUBefore = processCPUNanos(pid: nil)
+    let serverCPUBefore = serverPID.map { processCPUNanos(pid: $0) }
     for _ in 0..<Workload.latencyCalls {
         let start = nowNanos()
         let reply = try await single.call(request)
@@ -37,6 +44,11 @@ func measure(name: String, connect: @Sendable () async throws -> any BenchConnec
     }
     result.p50 = samples.percentile(0.5)
     result.p99 = samples.percentile(0.99)
+    result.clientCPUPerCall = Double(processCPUNanos(pid: nil) - clientCPUBefore) / Double(Workload.latencyCalls) / 1000
+    if let serverPID, let serverCPUBefore {
+        result.serverCPUPerCall = Double(processCPUNanos(pid: serverPID) - serverCPUBefore) / Double(Workload.latencyCalls) / 1000
+    }
+    guard throughput else { return result }
 
     // 2. Throughput: 64 calls in flight over 4 connections.
     var connections: [any BenchConnection] = []

@@ -1,13 +1,25 @@
 import Foundation
 import NIOCore
+import NIOPosix
 
 // RPCBench all            latency + throughput for echo floor, Loom and grpc-swift-2, then idle/handshake
 // RPCBench targets        only latency + throughput
+// RPCBench latency        only the 1-in-flight latency of the echo floor and Loom (quick iteration)
 // RPCBench idle [N]       only handshake time + RSS with N idle connections (default 2000)
 // RPCBench serve KIND DIR internal: a server process (KIND = loom | grpc | echo)
+//
+// Like loom-server (`--executor nio`, its default), both processes run Swift concurrency on NIO's event loops;
+// LOOM_BENCH_EXECUTOR=global keeps Swift's default global executor instead (in the server processes too).
 
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "all"
+
+let useNIOExecutor = ProcessInfo.processInfo.environment["LOOM_BENCH_EXECUTOR"] != "global"
+if useNIOExecutor {
+    guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+        fatalError("cannot install NIO's event loops as Swift's global executor")
+    }
+}
 
 switch command {
 case "serve":
@@ -27,9 +39,32 @@ case "serve":
     default: fatalError("unknown server kind \(args[1])")
     }
 
+case "latency":
+    let certs = try Certificates.generate()
+    print("1 call in flight, \(Workload.latencyCalls) calls, executor: \(useNIOExecutor ? "NIO event loops" : "Swift global")")
+    var results: [BenchResult] = []
+    for kind in ["echo", "loom"] {
+        let server = try ServerProcess(kind: kind, certs: certs)
+        let port = server.port
+        let result: BenchResult
+        if kind == "echo" {
+            result = try await measure(name: "echo floor (NIOSSL)", throughput: false, serverPID: server.pid) { try await EchoTarget.connect(port: port, certs: certs) }
+        } else {
+            result = try await measure(name: "LoomRPC", throughput: false, serverPID: server.pid) { try LoomTarget.connect(port: port, certs: certs) }
+        }
+        server.stop()
+        results.append(result)
+        print(
+            "  \(result.name): p50 \(format(result.p50)) µs, p99 \(format(result.p99)) µs; CPU per call: client \(format(result.clientCPUPerCall)) µs, server \(format(result.serverCPUPerCall)) µs"
+        )
+    }
+    print("LoomRPC p50 / echo floor p50       = \(format(results[1].p50 / results[0].p50, 2))×   (target ≤ 1.35×)")
+    exit(0)
+
 case "all", "targets", "idle":
     let certs = try Certificates.generate()
     if command != "idle" {
+        print("executor: \(useNIOExecutor ? "NIO event loops (LOOM_BENCH_EXECUTOR=global for Swift's default)" : "Swift's global executor")")
         print("unary echo, \(Workload.payloadSize)-byte request and response, mTLS (TLS 1.3) on 127.0.0.1, server in its own process")
         print("latency: \(Workload.latencyCalls) sequential calls on one connection; throughput: \(Workload.throughputInFlight) in flight over \(Workload.throughputConnections) connections for \(Int(Workload.throughputSeconds)) s")
         var results: [BenchResult] = []
@@ -61,6 +96,6 @@ case "all", "targets", "idle":
     exit(0)
 
 default:
-    print("usage: RPCBench [all | targets | idle [N]]")
+    print("usage: RPCBench [all | targets | latency | idle [N]]")
     exit(2)
 }
