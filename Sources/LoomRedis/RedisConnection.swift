@@ -196,8 +196,8 @@ extension RedisConnection {
                         try channel.pipeline.syncOperations.addHandler(
                             tlsProvider.makeClientHandler(serverHostname: tlsHostname))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder(limits: limits)))
-                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(pushSink: pushSink, closeReason: closeReason))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RedisChannelHandler(decoderLimits: limits, pushSink: pushSink, closeReason: closeReason))
                 }
             }
         let channel: any Channel
