@@ -81,11 +81,21 @@ public final class RedisServerFixture: @unchecked Sendable {
 
     /// Starts a server and waits (bounded, 20 s) until it accepts connections.
     public static func start(_ options: Options = Options()) async throws -> RedisServerFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-redis-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let fixture = RedisServerFixture(port: try freePort(), directory: directory, options: options)
-        try await fixture.launch()
-        return fixture
+        // A port found free can be taken by another process before the server binds it: retry
+        // on another port then (bounded).
+        for attempt in 1...3 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-redis-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let fixture = RedisServerFixture(port: try freePort(), directory: directory, options: options)
+            do {
+                try await fixture.launch()
+                return fixture
+            } catch let error as StartError where attempt < 3 && error.description.contains("Address already in use") {
+                fixture.stop()
+                continue
+            }
+        }
+        throw StartError(description: "redis-server could not bind a free port")
     }
 
     /// Kills the server with SIGKILL (no shutdown, no save) and waits for it to exit.
