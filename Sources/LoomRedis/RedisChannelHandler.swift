@@ -101,6 +101,28 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let outbound = Self.unwrapOutboundIn(data)
+        self.send(outbound.kind, deadline: outbound.deadline, context: context, promise: promise, flush: false)
+    }
+
+    /// Encodes, queues and writes-and-flushes a request from the connection's own event loop,
+    /// skipping the walk from the pipeline's tail and the `NIOAny` box of a ``RedisOutbound``.
+    /// The handler then owns the request's completion, exactly as after ``write(context:data:promise:)``.
+    func sendDirect(_ kind: RedisOutbound.Kind, deadline: NIODeadline?) {
+        guard let context else {
+            let error = closeReason.error ?? RedisError(.connectionClosed, "cannot send: the connection is closed")
+            switch kind {
+            case .single(_, let sink): sink.fail(error)
+            case .batch(_, _, let sink): sink.fail(error)
+            }
+            return
+        }
+        self.send(kind, deadline: deadline, context: context, promise: nil, flush: true)
+    }
+
+    private func send(
+        _ kind: RedisOutbound.Kind, deadline: NIODeadline?, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?,
+        flush: Bool
+    ) {
         // Reuse one buffer: once the socket has taken the previous bytes (the usual case, writes
         // complete at once) it is uniquely ours again and `clear()` keeps its storage.
         var buffer = self.outBuffer ?? context.channel.allocator.buffer(capacity: 256)
@@ -109,7 +131,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         defer { self.outBuffer = buffer.capacity <= 64 * 1024 ? buffer : nil }
         let waiter: StateMachine.Waiter
         let name: String
-        switch outbound.kind {
+        switch kind {
         case .single(let command, let replyPromise):
             RESPEncoder.encode(command, into: &buffer)
             waiter = .single(replyPromise)
@@ -120,16 +142,24 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             name = commands.first?.name ?? "batch"
             if replies == 0 {
                 replyPromise.succeed([])
-                context.write(Self.wrapOutboundOut(buffer), promise: promise)
+                self.write(buffer, context: context, promise: promise, flush: flush)
                 return
             }
         }
-        switch state.enqueue(waiter, deadline: outbound.deadline, commandName: name) {
+        switch state.enqueue(waiter, deadline: deadline, commandName: name) {
         case .fail(let error):
             StateMachine.Pending(id: 0, waiter: waiter, deadline: nil, commandName: name, abandoned: false).fail(error)
             promise?.fail(error)
         case .write(let scheduleTimer):
             if let scheduleTimer { self.scheduleTimer(at: scheduleTimer, context: context) }
+            self.write(buffer, context: context, promise: promise, flush: flush)
+        }
+    }
+
+    private func write(_ buffer: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?, flush: Bool) {
+        if flush {
+            context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: promise)
+        } else {
             context.write(Self.wrapOutboundOut(buffer), promise: promise)
         }
     }
