@@ -95,6 +95,7 @@ public final class RedisConnection: Sendable {
     /// Throws the first error reply (a command Redis rejected while queueing aborts the
     /// whole transaction with `EXECABORT`), or ``RedisError/Code/transactionAborted``
     /// when `EXEC` returns null.
+    nonisolated(nonsending)
     public func transaction(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws -> [RESPValue] {
         let all = [RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")]
         let replies = try await self.batch(all, replies: all.count, timeout: timeout)
