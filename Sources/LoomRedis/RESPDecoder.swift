@@ -48,6 +48,12 @@ public struct RESPDecoder: NIOSingleStepByteToMessageDecoder {
 
     /// Decodes the next complete value, or returns `nil` (consuming nothing) when more bytes are needed.
     public mutating func decode(buffer: inout ByteBuffer) throws -> RESPValue? {
+        try self.next(from: &buffer)
+    }
+
+    /// ``decode(buffer:)`` without `mutating`: the decoder keeps no state between values, so a
+    /// handler can hold it as a constant (no exclusivity check per reply).
+    public func next(from buffer: inout ByteBuffer) throws -> RESPValue? {
         var cursor = buffer
         guard let value = try self.parseValue(&cursor, depth: 0) else { return nil }
         buffer.moveReaderIndex(to: cursor.readerIndex)

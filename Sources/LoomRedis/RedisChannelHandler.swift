@@ -54,18 +54,25 @@ struct RedisOutbound: Sendable {
     var deadline: NIODeadline?
 }
 
-/// Writes commands and matches replies to them in order (pipelining), enforces
-/// per-command deadlines, and routes pub/sub messages to a sink.
+/// Decodes replies, writes commands and matches replies to them in order (pipelining),
+/// enforces per-command deadlines, and routes pub/sub messages to a sink.
 ///
-/// Placed after `ByteToMessageHandler(RESPDecoder())`. A decoding error, an
-/// unsolicited reply or the channel going inactive fails every request in flight
-/// with a ``RedisError`` and closes the channel.
+/// The first handler after the socket (or TLS): it decodes bytes itself with ``RESPDecoder``
+/// instead of sitting behind a `ByteToMessageHandler`, which saves a pipeline hop and an
+/// `NIOAny` box per reply. Bytes of an incomplete reply are kept until the rest arrives.
+/// A decoding error, an unsolicited reply or the channel going inactive fails every request
+/// in flight with a ``RedisError`` and closes the channel.
 final class RedisChannelHandler: ChannelDuplexHandler {
-    typealias InboundIn = RESPValue
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = RedisOutbound
     typealias OutboundOut = ByteBuffer
 
     private var state = StateMachine()
+    private let decoder: RESPDecoder
+    /// Bytes received but not yet decoded (an incomplete reply).
+    private var unread: ByteBuffer?
+    /// The buffer commands are encoded into, kept between writes.
+    private var outBuffer: ByteBuffer?
     private let pushSink: (@Sendable (RESPValue) -> Void)?
     private let closeReason: RedisCloseReason
     private var timer: Scheduled<Void>?
@@ -73,7 +80,12 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     /// Creates the handler. With a `pushSink`, the connection is in pub/sub mode:
     /// messages (RESP3 pushes, or RESP2 `message` arrays) go to the sink.
-    init(pushSink: (@Sendable (RESPValue) -> Void)? = nil, closeReason: RedisCloseReason = RedisCloseReason()) {
+    init(
+        decoderLimits: RESPDecoder.Limits = RESPDecoder.Limits(),
+        pushSink: (@Sendable (RESPValue) -> Void)? = nil,
+        closeReason: RedisCloseReason = RedisCloseReason()
+    ) {
+        self.decoder = RESPDecoder(limits: decoderLimits)
         self.pushSink = pushSink
         self.closeReason = closeReason
     }
@@ -89,10 +101,37 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let outbound = Self.unwrapOutboundIn(data)
-        var buffer = context.channel.allocator.buffer(capacity: 64)
+        self.send(outbound.kind, deadline: outbound.deadline, context: context, promise: promise, flush: false)
+    }
+
+    /// Encodes, queues and writes-and-flushes a request from the connection's own event loop,
+    /// skipping the walk from the pipeline's tail and the `NIOAny` box of a ``RedisOutbound``.
+    /// The handler then owns the request's completion, exactly as after ``write(context:data:promise:)``.
+    func sendDirect(_ kind: RedisOutbound.Kind, deadline: NIODeadline?) {
+        guard let context else {
+            let error = closeReason.error ?? RedisError(.connectionClosed, "cannot send: the connection is closed")
+            switch kind {
+            case .single(_, let sink): sink.fail(error)
+            case .batch(_, _, let sink): sink.fail(error)
+            }
+            return
+        }
+        self.send(kind, deadline: deadline, context: context, promise: nil, flush: true)
+    }
+
+    private func send(
+        _ kind: RedisOutbound.Kind, deadline: NIODeadline?, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?,
+        flush: Bool
+    ) {
+        // Reuse one buffer: once the socket has taken the previous bytes (the usual case, writes
+        // complete at once) it is uniquely ours again and `clear()` keeps its storage.
+        var buffer = self.outBuffer ?? context.channel.allocator.buffer(capacity: 256)
+        self.outBuffer = nil
+        buffer.clear()
+        defer { self.outBuffer = buffer.capacity <= 64 * 1024 ? buffer : nil }
         let waiter: StateMachine.Waiter
         let name: String
-        switch outbound.kind {
+        switch kind {
         case .single(let command, let replyPromise):
             RESPEncoder.encode(command, into: &buffer)
             waiter = .single(replyPromise)
@@ -103,34 +142,72 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             name = commands.first?.name ?? "batch"
             if replies == 0 {
                 replyPromise.succeed([])
-                context.write(Self.wrapOutboundOut(buffer), promise: promise)
+                self.write(buffer, context: context, promise: promise, flush: flush)
                 return
             }
         }
-        switch state.enqueue(waiter, deadline: outbound.deadline, commandName: name) {
+        switch state.enqueue(waiter, deadline: deadline, commandName: name) {
         case .fail(let error):
             StateMachine.Pending(id: 0, waiter: waiter, deadline: nil, commandName: name, abandoned: false).fail(error)
             promise?.fail(error)
         case .write(let scheduleTimer):
             if let scheduleTimer { self.scheduleTimer(at: scheduleTimer, context: context) }
+            self.write(buffer, context: context, promise: promise, flush: flush)
+        }
+    }
+
+    private func write(_ buffer: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?, flush: Bool) {
+        if flush {
+            context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: promise)
+        } else {
             context.write(Self.wrapOutboundOut(buffer), promise: promise)
         }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let value = Self.unwrapInboundIn(data)
-        if self.isPushMessage(value) {
-            self.pushSink?(value)
+        var incoming = Self.unwrapInboundIn(data)
+        if var buffered = unread {
+            unread = nil
+            buffered.writeBuffer(&incoming)
+            self.decodeReplies(from: &buffered, context: context)
+        } else {
+            self.decodeReplies(from: &incoming, context: context)
+        }
+    }
+
+    /// Handles every complete reply in `buffer` and keeps the rest for the next read.
+    private func decodeReplies(from buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        do {
+            while let value = try decoder.next(from: &buffer) {
+                guard self.handleReply(value, context: context) else { return }
+            }
+        } catch {
+            self.failAll(error as? RedisError ?? RedisError(.protocolViolation, "undecodable reply: \(error)"))
+            context.close(promise: nil)
             return
         }
+        if buffer.readableBytes > 0 {
+            buffer.discardReadBytes()
+            unread = buffer
+        }
+    }
+
+    /// Delivers one reply; `false` when the connection is being closed (stop decoding).
+    private func handleReply(_ value: RESPValue, context: ChannelHandlerContext) -> Bool {
+        if self.isPushMessage(value) {
+            self.pushSink?(value)
+            return true
+        }
         switch state.receivedReply(value) {
-        case .succeedSingle(let promise, let reply): promise.succeed(reply)
-        case .succeedBatch(let promise, let replies): promise.succeed(replies)
+        case .succeedSingle(let sink, let reply): sink.succeed(reply)
+        case .succeedBatch(let sink, let replies): sink.succeed(replies)
         case .none: break
         case .unexpected:
             self.failAll(RedisError(.protocolViolation, "the server sent a reply nobody asked for"))
             context.close(promise: nil)
+            return false
         }
+        return true
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -23,9 +24,15 @@ public final class RedisConnection: Sendable {
     public let configuration: RedisConfiguration
 
     let closeReason: RedisCloseReason
+    /// The connection's handler, for sends from its own event loop (no trip through the pipeline).
+    let handler: NIOLoopBound<RedisChannelHandler>
 
-    init(channel: any Channel, protocolVersion: Int, configuration: RedisConfiguration, closeReason: RedisCloseReason) {
+    init(
+        channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, protocolVersion: Int,
+        configuration: RedisConfiguration, closeReason: RedisCloseReason
+    ) {
         self.channel = channel
+        self.handler = handler
         self.closeReason = closeReason
         self.protocolVersion = protocolVersion
         self.configuration = configuration
@@ -56,8 +63,7 @@ public final class RedisConnection: Sendable {
             // can resume this task directly.
             let deadline = self.deadline(timeout)
             reply = try await withUnsafeThrowingContinuation { continuation in
-                channel.writeAndFlush(
-                    RedisOutbound(kind: .single(command, .continuation(continuation)), deadline: deadline), promise: nil)
+                handler.value.sendDirect(.single(command, .continuation(continuation)), deadline: deadline)
             }
         } else {
             reply = try await Self.value(of: self.sendFuture(command, timeout: timeout))
@@ -89,6 +95,7 @@ public final class RedisConnection: Sendable {
     /// Throws the first error reply (a command Redis rejected while queueing aborts the
     /// whole transaction with `EXECABORT`), or ``RedisError/Code/transactionAborted``
     /// when `EXEC` returns null.
+    nonisolated(nonsending)
     public func transaction(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws -> [RESPValue] {
         let all = [RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")]
         let replies = try await self.batch(all, replies: all.count, timeout: timeout)
@@ -109,9 +116,7 @@ public final class RedisConnection: Sendable {
         if channel.eventLoop.inEventLoop && channel.isActive {
             let deadline = self.deadline(timeout)
             return try await withUnsafeThrowingContinuation { continuation in
-                channel.writeAndFlush(
-                    RedisOutbound(kind: .batch(commands, replies: replies, .continuation(continuation)), deadline: deadline),
-                    promise: nil)
+                handler.value.sendDirect(.batch(commands, replies: replies, .continuation(continuation)), deadline: deadline)
             }
         }
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
@@ -187,6 +192,7 @@ extension RedisConnection {
         let limits = configuration.decoderLimits
         let tlsProvider = configuration.tlsProvider
         let closeReason = RedisCloseReason()
+        let handlerBox = NIOLockedValueBox<NIOLoopBound<RedisChannelHandler>?>(nil)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)
@@ -196,8 +202,9 @@ extension RedisConnection {
                         try channel.pipeline.syncOperations.addHandler(
                             tlsProvider.makeClientHandler(serverHostname: tlsHostname))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder(limits: limits)))
-                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(pushSink: pushSink, closeReason: closeReason))
+                    let handler = RedisChannelHandler(decoderLimits: limits, pushSink: pushSink, closeReason: closeReason)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    handlerBox.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
             }
         let channel: any Channel
@@ -212,11 +219,17 @@ extension RedisConnection {
         } catch {
             throw RedisError(.connectFailed, "cannot connect to \(configuration): \(error)")
         }
+        guard let handler = handlerBox.withLockedValue({ $0 }) else {
+            try? await channel.close()
+            throw RedisError(.connectFailed, "cannot connect to \(configuration): the channel was not set up")
+        }
         do {
-            let version = try await handshake(channel: channel, configuration: configuration, closeReason: closeReason)
+            let version = try await handshake(
+                channel: channel, handler: handler, configuration: configuration, closeReason: closeReason)
             logger.debug("connected to Redis", metadata: ["redis": "\(configuration)", "resp": "\(version)"])
             return RedisConnection(
-                channel: channel, protocolVersion: version, configuration: configuration, closeReason: closeReason)
+                channel: channel, handler: handler, protocolVersion: version, configuration: configuration,
+                closeReason: closeReason)
         } catch {
             try? await channel.close()
             throw error
@@ -224,10 +237,11 @@ extension RedisConnection {
     }
 
     private static func handshake(
-        channel: any Channel, configuration: RedisConfiguration, closeReason: RedisCloseReason
+        channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, configuration: RedisConfiguration,
+        closeReason: RedisCloseReason
     ) async throws -> Int {
         let connection = RedisConnection(
-            channel: channel, protocolVersion: 2, configuration: configuration, closeReason: closeReason)
+            channel: channel, handler: handler, protocolVersion: 2, configuration: configuration, closeReason: closeReason)
         let timeout = configuration.connectTimeout
         func authError(_ error: any Error) -> any Error {
             guard let redisError = error as? RedisError, redisError.code == .server || redisError.code == .authentication

@@ -111,7 +111,7 @@ public final class RedisConnectionPool: RedisClient {
     /// A live connection of the pool (shared: other tasks may pipeline on it too).
     ///
     /// Waits for a connect or a backoff at most `timeout` (default: the command timeout).
-    public func connection(timeout: TimeAmount? = nil) async throws -> RedisConnection {
+    nonisolated(nonsending) public func connection(timeout: TimeAmount? = nil) async throws -> RedisConnection {
         let deadline = NIODeadline.now() + (timeout ?? configuration.commandTimeout)
         while true {
             switch self.acquire() {
@@ -150,11 +150,13 @@ public final class RedisConnectionPool: RedisClient {
 
     private func acquire() -> Acquire {
         let now = NIODeadline.now()
+        let currentLoop = MultiThreadedEventLoopGroup.currentEventLoop
         return state.withLockedValue { state -> Acquire in
             if state.isShutdown { return .shutDown }
             let count = state.slots.count
             let index = state.next % count
             state.next = (state.next + 1) % count
+
             var live: RedisConnection?
             for offset in 0..<count {
                 if case .connected(let connection) = state.slots[(index + offset) % count], connection.isActive {
@@ -164,6 +166,18 @@ public final class RedisConnectionPool: RedisClient {
             }
             switch state.slots[index] {
             case .connected(let connection) where connection.isActive:
+                // A caller on an event loop (loom-server runs Swift concurrency on them) gets a
+                // connection of that loop when there is one: its command and reply then never
+                // cross threads. (Only once this slot is up, so that the pool still fills.)
+                if let currentLoop, connection.eventLoop !== currentLoop {
+                    for offset in 1..<max(count, 1) {
+                        if case .connected(let other) = state.slots[(index + offset) % count], other.isActive,
+                            other.eventLoop === currentLoop
+                        {
+                            return .use(other)
+                        }
+                    }
+                }
                 return .use(connection)
             case .connected, .empty:
                 let promise = group.next().makePromise(of: RedisConnection.self)

@@ -108,6 +108,10 @@ struct EventValidationTests {
         StepEvent(stepName: "disable-sync-prune", candidateId: "", success: true),
         StepEvent(stepName: "disable-sync-prune", candidateId: "billing-api", success: true, metadata: ["": "x"]),
         StepEvent(stepName: "disable-sync-prune", candidateId: "billing-api", success: true, phase: String(repeating: "p", count: 300)),
+        // U+0000 would be cut short when the run is sent over RPC (protobuf-c strings are C strings).
+        StepEvent(stepName: "disable-sync-prune", candidateId: "billing-api", success: true, metadata: ["pr": "https://x\u{0}y"]),
+        StepEvent(stepName: "disable-sync-prune", candidateId: "billing-api", success: true, metadata: ["p\u{0}r": "x"]),
+        StepEvent(stepName: "disable-sync-prune", candidateId: "billing-api", success: false, failureReason: "bad\u{0}"),
     ])
     func malformed(event: StepEvent) async throws {
         let harness = try await LoomHarness.announced()

@@ -91,7 +91,6 @@ struct RedisChannelHandlerTests {
     @Test("garbage from the peer fails the pending command with a protocol error and closes the channel")
     func garbage() throws {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder()))
         try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
         try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
@@ -108,17 +107,35 @@ struct RedisChannelHandlerTests {
     @Test("an unsolicited reply is a protocol error")
     func unsolicited() throws {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder()))
         try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
         try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         try channel.writeInbound(ByteBuffer(string: "+OK\r\n"))
         #expect(!channel.isActive)
     }
 
+    @Test("replies split at every byte, and several replies in one read, each reach their command")
+    func splitAndCoalescedReplies() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
+        try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let promises = (0..<4).map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
+        for promise in promises {
+            channel.writeAndFlush(RedisOutbound(kind: .single(RedisCommand("GET", "k"), .promise(promise)), deadline: nil), promise: nil)
+        }
+        // The first two byte by byte, the last two (and the start of nothing else) in one read.
+        for byte in "$5\r\nhello\r\n*2\r\n:1\r\n_\r\n".utf8 { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        try channel.writeInbound(ByteBuffer(string: "+OK\r\n-ERR no\r\n"))
+        #expect(try promises[0].futureResult.wait() == .bulk("hello"))
+        #expect(try promises[1].futureResult.wait() == .array([.integer(1), .null]))
+        #expect(try promises[2].futureResult.wait() == .simpleString("OK"))
+        #expect(try promises[3].futureResult.wait() == .error("ERR no"))
+        #expect(channel.isActive)
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
     @Test("RESP3 pushes outside pub/sub are not taken for replies")
     func pushIsNotAReply() throws {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder()))
         try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
         try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)

@@ -1,6 +1,7 @@
 import LoomRedis
 import LoomTestSupport
 import NIOCore
+import NIOPosix
 import Testing
 
 /// A caller isolated to the connection's event loop: `send` and `pipeline` then hand the
@@ -24,8 +25,48 @@ private actor OnLoopCaller {
     }
 }
 
+/// Runs code on one event loop of a group.
+private actor LoopBound {
+    let loop: any EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    /// The loops of the connections `pool` hands out to this caller, `count` times.
+    func loopsOfConnections(from pool: RedisConnectionPool, count: Int) async throws -> [ObjectIdentifier] {
+        var loops: [ObjectIdentifier] = []
+        for _ in 0..<count { loops.append(ObjectIdentifier(try await pool.connection().eventLoop)) }
+        return loops
+    }
+}
+
 @Suite("Redis callers on the connection's event loop", .timeLimit(.minutes(1)))
 struct RedisOnLoopCallerTests {
+    @Test("once the pool is up, a caller on an event loop gets connections of its own loop")
+    func poolLoopAffinity() async throws {
+        let redis = try await RedisServerFixture.start()
+        defer { redis.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let pool = RedisConnectionPool(
+            configuration: try RedisConfiguration(url: redis.url), options: .init(size: 4, checkServerSettingsOnConnect: false),
+            group: group)
+        // Fill the pool (bounded): its connections are spread over both loops.
+        var distinct: [ObjectIdentifier: RedisConnection] = [:]
+        let deadline = ContinuousClock.now + .seconds(10)
+        while distinct.count < 4 && ContinuousClock.now < deadline {
+            let connection = try await pool.connection()
+            distinct[ObjectIdentifier(connection)] = connection
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(distinct.count == 4)
+        #expect(Set(distinct.values.map { ObjectIdentifier($0.eventLoop) }).count == 2)
+        for loop in group.makeIterator() {
+            let loops = try await LoopBound(loop).loopsOfConnections(from: pool, count: 8)
+            #expect(Set(loops) == [ObjectIdentifier(loop)])
+        }
+        await pool.shutdown()
+        try await group.shutdownGracefully()
+    }
+
     @Test("replies, error replies, pipelines, timeouts with late replies, and a closed connection")
     func everyCompletionPath() async throws {
         let redis = try await RedisServerFixture.start()

@@ -17,7 +17,8 @@ import Darwin
 /// ```
 /// ``kill()`` and ``restart()`` are for fault tests; the server keeps its port, socket and
 /// directory across restarts. The process is killed and the directory removed by ``stop()``
-/// (and by `deinit` as a safety net).
+/// (and by `deinit` as a safety net). Servers still running when the test process exits (a
+/// fixture held by a value that is never released) are killed by an `atexit` hook.
 public final class RedisServerFixture: @unchecked Sendable {
     /// How to start the server.
     public struct Options: Sendable {
@@ -71,17 +72,30 @@ public final class RedisServerFixture: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { Self.signal(process, SIGKILL) }
+        if let process, process.isRunning {
+            Self.signal(process, SIGKILL)
+            Self.track(process.processIdentifier, running: false)
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Starts a server and waits (bounded, 20 s) until it accepts connections.
     public static func start(_ options: Options = Options()) async throws -> RedisServerFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-redis-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let fixture = RedisServerFixture(port: try freePort(), directory: directory, options: options)
-        try await fixture.launch()
-        return fixture
+        // A port found free can be taken by another process before the server binds it: retry
+        // on another port then (bounded).
+        for attempt in 1...3 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-redis-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let fixture = RedisServerFixture(port: try freePort(), directory: directory, options: options)
+            do {
+                try await fixture.launch()
+                return fixture
+            } catch let error as StartError where attempt < 3 && error.description.contains("Address already in use") {
+                fixture.stop()
+                continue
+            }
+        }
+        throw StartError(description: "redis-server could not bind a free port")
     }
 
     /// Kills the server with SIGKILL (no shutdown, no save) and waits for it to exit.
@@ -89,6 +103,7 @@ public final class RedisServerFixture: @unchecked Sendable {
         guard let process = lock.withLock({ self.process }) else { return }
         Self.signal(process, SIGKILL)
         process.waitUntilExit()
+        Self.track(process.processIdentifier, running: false)
         try? FileManager.default.removeItem(atPath: socketPath)
     }
 
@@ -124,6 +139,7 @@ public final class RedisServerFixture: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        Self.track(process.processIdentifier, running: true)
         lock.withLock { self.process = process }
 
         // Ready when the socket accepts a connection. Polling is unavoidable here: the server
@@ -146,6 +162,25 @@ public final class RedisServerFixture: @unchecked Sendable {
             return URL(fileURLWithPath: path)
         }
         throw StartError(description: "redis-server not found; Tools/test installs it")
+    }
+
+    /// Every server this process started and has not seen stopped, for the exit hook.
+    private static let running = NSLock()
+    nonisolated(unsafe) private static var runningPIDs: Set<Int32> = []
+    private static let exitHookInstalled: Void = {
+        atexit {
+            RedisServerFixture.running.lock()
+            let pids = RedisServerFixture.runningPIDs
+            RedisServerFixture.running.unlock()
+            for pid in pids { _ = Foundation.kill(pid, SIGKILL) }
+        }
+    }()
+
+    private static func track(_ pid: Int32, running isRunning: Bool) {
+        _ = exitHookInstalled
+        running.lock()
+        if isRunning { runningPIDs.insert(pid) } else { runningPIDs.remove(pid) }
+        running.unlock()
     }
 
     private static func signal(_ process: Process, _ signal: Int32) {

@@ -47,6 +47,11 @@ final class RunWriteGate: Sendable {
         next?.resume()
     }
 
+    /// How many tasks wait for the gate of `id` (for tests).
+    func waiters(_ id: RunID) -> Int {
+        held.withLock { $0[id]?.count ?? 0 }
+    }
+
     /// Runs `body` holding the gate of `id`.
     func withGate<T>(_ id: RunID, _ body: () async throws -> T) async rethrows -> T {
         await acquire(id)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Input rules of the service: sizes are bounded so a hostile caller cannot make Loom store
-/// or forward unbounded data.
+/// or forward unbounded data, and text holds no U+0000 (protobuf-c hands strings to C
+/// NUL-terminated, so RPC clients would otherwise see such a value cut short).
 enum Validation {
     static let maxTextLength = 4096
     static let maxNameLength = 256
@@ -17,6 +18,11 @@ enum Validation {
     static func text(_ value: String, field: String, max: Int = maxTextLength, required: Bool = false) throws(LoomError) {
         if required && value.isEmpty { throw .invalidArgument("\(field) is required") }
         if value.utf8.count > max { throw .invalidArgument("\(field) is longer than \(max) bytes") }
+        try noNUL(value, field: field)
+    }
+
+    static func noNUL(_ value: String, field: String) throws(LoomError) {
+        if value.utf8.contains(0) { throw .invalidArgument("\(field) contains a NUL character (U+0000)") }
     }
 
     static func map(_ map: [String: String], field: String) throws(LoomError) {
@@ -28,6 +34,8 @@ enum Validation {
             if value.utf8.count > maxMapValueLength {
                 throw .invalidArgument("\(field)[\(Identifier.quoted(key))] is longer than \(maxMapValueLength) bytes")
             }
+            try noNUL(key, field: "\(field) key")
+            try noNUL(value, field: "\(field)[\(Identifier.quoted(key))]")
         }
     }
 
