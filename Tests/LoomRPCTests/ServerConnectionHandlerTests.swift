@@ -5,18 +5,17 @@ import Testing
 
 @testable import LoomRPC
 
-/// An `EmbeddedChannel` running the server pipeline (decoder + connection handler), spoken to in frames.
+/// An `EmbeddedChannel` running the server's connection handler (which decodes frames itself), spoken to in frames.
 struct EmbeddedServerConnection {
     let channel: EmbeddedChannel
 
     init(router: RPCRouter = RPCRouter(), maxConcurrentCalls: Int = 8, idleTimeout: TimeAmount? = nil, maxMessageSize: Int = 1024) throws {
         channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameDecoder(maxMessageSize: maxMessageSize)))
         try channel.pipeline.syncOperations.addHandler(
             ServerConnectionHandler(
                 router: router,
                 authorizer: RPCAllowAllAuthorizer(),
-                configuration: .init(maxConcurrentCalls: maxConcurrentCalls, idleTimeout: idleTimeout),
+                configuration: .init(maxConcurrentCalls: maxConcurrentCalls, idleTimeout: idleTimeout, maxMessageSize: maxMessageSize),
                 peerIdentity: nil,
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             )
@@ -105,6 +104,32 @@ struct ServerConnectionHandlerTests {
         try connection.send(bytes: ByteBuffer(bytes: [0, 0, 0, 0, 0x42, 0, 0, 0, 0, 1]))
         #expect(Self.goAwayReason(try connection.readFrames()) == .protocolError)
         #expect(connection.isClosed)
+    }
+
+    @Test("frames after an undecodable one in the same read are not acted on")
+    func framesAfterAProtocolErrorAreIgnored() throws {
+        let connection = try EmbeddedServerConnection()
+        try connection.activate()
+        var bytes = ByteBuffer(bytes: [0, 0, 0, 0, 0x42, 0, 0, 0, 0, 1])
+        bytes.writeRPCFrame(.ping(7))
+        try connection.send(bytes: bytes)
+        let frames = try connection.readFrames()
+        #expect(Self.goAwayReason(frames) == .protocolError)
+        #expect(!frames.contains(.pong(7)))
+        #expect(connection.isClosed)
+    }
+
+    @Test("a frame delivered one byte at a time is acted on once complete")
+    func frameDeliveredByteByByte() throws {
+        let connection = try EmbeddedServerConnection()
+        try connection.activate()
+        var bytes = ByteBuffer()
+        bytes.writeRPCFrame(.ping(9))
+        while let byte = bytes.readSlice(length: 1) {
+            #expect(try connection.readFrames().isEmpty)
+            try connection.send(bytes: byte)
+        }
+        #expect(try connection.readFrames() == [.pong(9)])
     }
 
     @Test("an oversized message gets GOAWAY(FRAME_TOO_LARGE) before its payload is sent")

@@ -17,9 +17,10 @@ final class RPCCallToken: Sendable {
 /// Multiplexes the calls of one client connection: the event-loop side of ``RPCClient``.
 ///
 /// Decisions live in ``StateMachine``; this handler writes frames, completes callers and runs the deadline and
-/// keepalive timers.
+/// keepalive timers. It splits the bytes it reads into frames itself with ``RPCFrameDecoder`` (a separate decoding
+/// handler would cost a pipeline step and a boxed `NIOAny` per frame).
 final class ClientConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = RPCFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Where a call's responses go. The handler completes a sink exactly once: when the call ends (STATUS,
@@ -54,11 +55,15 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var keepaliveTimer: Scheduled<Void>?
     private var flushScheduled = false
     private var publishedAcceptsCalls = true
+    private let frames: NIOSingleStepByteToMessageProcessor<RPCFrameDecoder>
+    /// The server sent bytes that are not frames: nothing it sends later is read.
+    private var decodingFailed = false
 
     init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.acceptsCalls = NIOLockedValueBox(true)
+        self.frames = NIOSingleStepByteToMessageProcessor(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -77,6 +82,14 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if !decodingFailed {
+            // Bytes of an unfinished frame at EOF are a protocol error (truncated frame).
+            do {
+                try frames.finishProcessing(seenEOF: true) { receivedFrame($0, context: context) }
+            } catch {
+                failDecoding(error, context: context)
+            }
+        }
         failAll(RPCError(code: .unavailable, message: "the connection closed"))
         context.fireChannelInactive()
     }
@@ -172,7 +185,21 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: Reads
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        guard !decodingFailed else { return }
+        do {
+            try frames.process(buffer: unwrapInboundIn(data)) { receivedFrame($0, context: context) }
+        } catch {
+            failDecoding(error, context: context)
+        }
+    }
+
+    private func failDecoding(_ error: any Error, context: ChannelHandlerContext) {
+        decodingFailed = true
+        errorCaught(context: context, error: error)
+    }
+
+    private func receivedFrame(_ frame: RPCFrame, context: ChannelHandlerContext) {
+        switch frame {
         case .message(let callID, let message):
             guard stateMachine.receivedMessage(callID: callID) == .deliver else { return }
             switch calls[callID]?.sink {

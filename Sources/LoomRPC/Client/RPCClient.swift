@@ -311,7 +311,6 @@ public final class RPCClient: Sendable {
                         channel: channel, isServer: false, targetHost: host, logger: logger
                     )
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ByteToMessageHandler(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize)))
                     try sync.addHandler(ClientConnectionHandler(configuration: handlerConfiguration, logger: logger))
                 }
             }

@@ -78,7 +78,8 @@ public final class RPCServer: Sendable {
         let handlerConfiguration = ServerConnectionHandler.Configuration(
             maxConcurrentCalls: configuration.maxConcurrentCallsPerConnection,
             idleTimeout: configuration.idleTimeout,
-            handlerExecution: configuration.handlerExecution
+            handlerExecution: configuration.handlerExecution,
+            maxMessageSize: configuration.maxMessageSize
         )
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -103,7 +104,6 @@ public final class RPCServer: Sendable {
                         channel: channel, isServer: true, targetHost: nil, logger: logger
                     )
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ByteToMessageHandler(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize)))
                     try sync.addHandler(
                         ServerConnectionHandler(
                             router: router,

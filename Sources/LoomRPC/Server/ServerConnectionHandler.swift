@@ -7,8 +7,11 @@ import NIOCore
 /// Decisions live in ``StateMachine``; this handler carries them out: it starts one task per call, writes
 /// frames, runs the deadline and idle timers and closes the connection. A peer that breaks the protocol gets a
 /// GOAWAY with the reason and is closed; handler tasks of a closed connection are cancelled.
+///
+/// It reads bytes and splits them into frames itself with ``RPCFrameDecoder`` (no separate decoding handler: that
+/// would cost a pipeline step and a boxed `NIOAny` per frame).
 final class ServerConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = RPCFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Fired down the pipeline (inbound user event) to start a graceful drain.
@@ -18,6 +21,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var maxConcurrentCalls: Int
         var idleTimeout: TimeAmount?
         var handlerExecution: RPCServer.HandlerExecution = .globalConcurrentExecutor
+        /// The largest MESSAGE payload accepted (see ``RPCFrameDecoder``).
+        var maxMessageSize: Int = RPCFrame.defaultMaxMessageSize
     }
 
     /// What a finished handler task reports back to the event loop.
@@ -42,6 +47,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var idleTimer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     private var isReading = false
+    private let frames: NIOSingleStepByteToMessageProcessor<RPCFrameDecoder>
+    /// The peer sent bytes that are not frames: nothing it sends later is read.
+    private var decodingFailed = false
     private var flushPending = false
     private var flushScheduled = false
 
@@ -53,6 +61,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         logger: Logger
     ) {
         self.stateMachine = StateMachine(maxConcurrentCalls: configuration.maxConcurrentCalls)
+        self.frames = NIOSingleStepByteToMessageProcessor(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize))
         self.router = router
         self.authorizer = authorizer
         self.configuration = configuration
@@ -78,6 +87,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if !decodingFailed {
+            // Bytes of an unfinished frame at EOF are a protocol error (truncated frame).
+            do {
+                try frames.finishProcessing(seenEOF: true) { receivedFrame($0) }
+            } catch {
+                failDecoding(error)
+            }
+        }
         tearDown()
         context.fireChannelInactive()
     }
@@ -86,7 +103,26 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         isReading = true
-        switch unwrapInboundIn(data) {
+        guard !decodingFailed else { return }
+        do {
+            try frames.process(buffer: unwrapInboundIn(data)) { receivedFrame($0) }
+        } catch {
+            failDecoding(error)
+        }
+    }
+
+    private func failDecoding(_ error: any Error) {
+        decodingFailed = true
+        if let error = error as? RPCProtocolError {
+            protocolViolation(error)
+        } else {
+            logger.debug("connection error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            closeAbruptly(goAway: nil)
+        }
+    }
+
+    private func receivedFrame(_ frame: RPCFrame) {
+        switch frame {
         case .callStart(let start):
             receivedCallStart(start)
         case .message(let callID, let request):

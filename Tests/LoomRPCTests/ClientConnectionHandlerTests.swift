@@ -1,0 +1,98 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import LoomRPC
+
+/// The client's connection handler on an `EmbeddedChannel`: it decodes the server's bytes into frames itself.
+@Suite("Client connection handler (EmbeddedChannel)")
+struct ClientConnectionHandlerTests {
+    static func makeChannel() throws -> (EmbeddedChannel, ClientConnectionHandler) {
+        let channel = EmbeddedChannel()
+        let handler = ClientConnectionHandler(
+            configuration: .init(maxMessageSize: 1024, keepaliveInterval: nil, keepaliveTimeout: .seconds(10)),
+            logger: TestServer.quietLogger
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        return (channel, handler)
+    }
+
+    /// Every frame the client wrote so far.
+    static func writtenFrames(_ channel: EmbeddedChannel) throws -> [RPCFrame] {
+        var all = ByteBuffer()
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
+        var decoder = RPCFrameDecoder(maxMessageSize: 1 << 20)
+        var frames: [RPCFrame] = []
+        while let frame = try decoder.decode(buffer: &all) { frames.append(frame) }
+        return frames
+    }
+
+    @Test("a response delivered one byte at a time completes the call once its STATUS is whole")
+    func responseByteByByte() async throws {
+        let (channel, handler) = try Self.makeChannel()
+        let reply = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
+            handler.startCall(
+                token: RPCCallToken(), method: TestMethods.echo, request: ByteBuffer(string: "ping"), timeout: nil,
+                metadata: [:], sink: .unary(continuation)
+            )
+            var response = ByteBuffer()
+            response.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "pong")))
+            response.writeRPCFrame(.status(callID: 1, .ok, [:]))
+            while let byte = response.readSlice(length: 1) {
+                _ = try? channel.writeInbound(byte)
+            }
+        }
+        #expect(String(buffer: reply) == "pong")
+        let sent = try Self.writtenFrames(channel)
+        #expect(sent.count == 2)
+        #expect(sent.last == .message(callID: 1, ByteBuffer(string: "ping")))
+        _ = try channel.finish()
+    }
+
+    @Test("undecodable bytes from the server fail the calls in flight with INTERNAL, send GOAWAY and close")
+    func undecodableBytesFromTheServer() async throws {
+        let (channel, handler) = try Self.makeChannel()
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
+                handler.startCall(
+                    token: RPCCallToken(), method: TestMethods.echo, request: ByteBuffer(string: "ping"), timeout: nil,
+                    metadata: [:], sink: .unary(continuation)
+                )
+                // An unknown frame type, then a whole response for the call that must not be acted on.
+                var bytes = ByteBuffer(bytes: [0, 0, 0, 0, 0x42, 0, 0, 0, 0, 1])
+                bytes.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "pong")))
+                bytes.writeRPCFrame(.status(callID: 1, .ok, [:]))
+                _ = try? channel.writeInbound(bytes)
+            }
+        }
+        #expect(error?.code == .internalError)
+        let sent = try Self.writtenFrames(channel)
+        guard case .goAway(let goAway) = sent.last else {
+            Issue.record("expected GOAWAY, got \(sent)")
+            return
+        }
+        #expect(goAway.reason == .protocolError)
+        #expect(!channel.isActive)
+    }
+
+    @Test("a frame cut short by the connection closing fails the call in flight")
+    func truncatedFrameAtEOF() async throws {
+        let (channel, handler) = try Self.makeChannel()
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
+                handler.startCall(
+                    token: RPCCallToken(), method: TestMethods.echo, request: ByteBuffer(string: "ping"), timeout: nil,
+                    metadata: [:], sink: .unary(continuation)
+                )
+                var bytes = ByteBuffer()
+                bytes.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "pong")))
+                _ = try? channel.writeInbound(bytes.getSlice(at: 0, length: bytes.readableBytes - 2)!)
+                channel.pipeline.fireChannelInactive()
+            }
+        }
+        #expect(error?.code == .internalError)
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+}
