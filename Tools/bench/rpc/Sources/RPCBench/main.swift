@@ -41,19 +41,11 @@ case "serve":
 
 case "latency":
     let certs = try Certificates.generate()
-    print("1 call in flight, \(Workload.latencyCalls) calls, executor: \(useNIOExecutor ? "NIO event loops" : "Swift global")")
-    var results: [BenchResult] = []
-    for kind in ["echo", "loom"] {
-        let server = try ServerProcess(kind: kind, certs: certs)
-        let port = server.port
-        let result: BenchResult
-        if kind == "echo" {
-            result = try await measure(name: "echo floor (NIOSSL)", throughput: false, serverPID: server.pid) { try await EchoTarget.connect(port: port, certs: certs) }
-        } else {
-            result = try await measure(name: "LoomRPC", throughput: false, serverPID: server.pid) { try LoomTarget.connect(port: port, certs: certs) }
-        }
-        server.stop()
-        results.append(result)
+    print("1 call in flight, \(Workload.latencyCalls) calls in \(Workload.latencyRounds) interleaved rounds, executor: \(useNIOExecutor ? "NIO event loops" : "Swift global")")
+    let targets = try makeTargets(["echo", "loom"], certs: certs)
+    let results = try await measureLatency(targets)
+    for target in targets { target.server.stop() }
+    for result in results {
         print(
             "  \(result.name): p50 \(format(result.p50)) µs, p99 \(format(result.p99)) µs; CPU per call: client \(format(result.clientCPUPerCall)) µs, server \(format(result.serverCPUPerCall)) µs"
         )
@@ -66,20 +58,16 @@ case "all", "targets", "idle":
     if command != "idle" {
         print("executor: \(useNIOExecutor ? "NIO event loops (LOOM_BENCH_EXECUTOR=global for Swift's default)" : "Swift's global executor")")
         print("unary echo, \(Workload.payloadSize)-byte request and response, mTLS (TLS 1.3) on 127.0.0.1, server in its own process")
-        print("latency: \(Workload.latencyCalls) sequential calls on one connection; throughput: \(Workload.throughputInFlight) in flight over \(Workload.throughputConnections) connections for \(Int(Workload.throughputSeconds)) s")
-        var results: [BenchResult] = []
-        for kind in ["echo", "loom", "grpc"] {
-            let server = try ServerProcess(kind: kind, certs: certs)
-            let port = server.port
-            let result: BenchResult
-            switch kind {
-            case "echo": result = try await measure(name: "echo floor (NIOSSL)") { try await EchoTarget.connect(port: port, certs: certs) }
-            case "loom": result = try await measure(name: "LoomRPC") { try LoomTarget.connect(port: port, certs: certs) }
-            default: result = try await measure(name: "grpc-swift-2") { try GRPCTarget.connect(port: port, certs: certs) }
-            }
-            server.stop()
-            results.append(result)
-            print("  \(result.name): p50 \(format(result.p50)) µs, p99 \(format(result.p99)) µs, \(format(result.callsPerSecond, 0)) calls/s")
+        print("latency: \(Workload.latencyCalls) sequential calls on one connection, in \(Workload.latencyRounds) rounds interleaved across targets; throughput: \(Workload.throughputInFlight) in flight over \(Workload.throughputConnections) connections for \(Int(Workload.throughputSeconds)) s")
+        let targets = try makeTargets(["echo", "loom", "grpc"], certs: certs)
+        var results = try await measureLatency(targets)
+        for (index, target) in targets.enumerated() {
+            results[index].callsPerSecond = try await measureThroughput(target)
+            target.server.stop()
+            let result = results[index]
+            print(
+                "  \(result.name): p50 \(format(result.p50)) µs, p99 \(format(result.p99)) µs, \(format(result.callsPerSecond, 0)) calls/s; CPU per call (1 in flight): client \(format(result.clientCPUPerCall)) µs, server \(format(result.serverCPUPerCall)) µs"
+            )
         }
         printTable(results)
         let (echo, loom, grpc) = (results[0], results[1], results[2])
@@ -98,4 +86,17 @@ case "all", "targets", "idle":
 default:
     print("usage: RPCBench [all | targets | latency | idle [N]]")
     exit(2)
+}
+
+/// Starts a server process per kind (echo | loom | grpc) and describes how to connect to each.
+func makeTargets(_ kinds: [String], certs: Certificates) throws -> [BenchTarget] {
+    try kinds.map { kind in
+        let server = try ServerProcess(kind: kind, certs: certs)
+        let port = server.port
+        switch kind {
+        case "echo": return BenchTarget(name: "echo floor (NIOSSL)", server: server) { try await EchoTarget.connect(port: port, certs: certs) }
+        case "loom": return BenchTarget(name: "LoomRPC", server: server) { try LoomTarget.connect(port: port, certs: certs) }
+        default: return BenchTarget(name: "grpc-swift-2", server: server) { try GRPCTarget.connect(port: port, certs: certs) }
+        }
+    }
 }
