@@ -42,6 +42,10 @@ public struct LoomClient: Sendable {
     }
 
     /// Makes the unary call named by `signature`, e.g. `try await loom.call(.getRun, request)`.
+    ///
+    /// The unary methods run on the caller's executor (`nonisolated(nonsending)`, like ``RPCClient``'s): a caller
+    /// on the connection's event loop makes the call without a thread hop.
+    nonisolated(nonsending)
     public func call<Request, Response>(
         _ signature: LoomMethodSignature<Request, Response>,
         _ request: Request,
@@ -58,21 +62,25 @@ public struct LoomClient: Sendable {
     }
 
     /// `Announce`: registers or updates a migration.
+    nonisolated(nonsending)
     public func announce(_ request: AnnounceRequest, options: RPCCallOptions = .defaults) async throws -> AnnounceResponse {
         try await call(.announce, request, options: options)
     }
 
     /// `ListMigrations`: lists migrations, a page at a time.
+    nonisolated(nonsending)
     public func listMigrations(_ request: ListMigrationsRequest, options: RPCCallOptions = .defaults) async throws -> ListMigrationsResponse {
         try await call(.listMigrations, request, options: options)
     }
 
     /// `GetMigration`: reads one migration with its candidates.
+    nonisolated(nonsending)
     public func getMigration(_ request: GetMigrationRequest, options: RPCCallOptions = .defaults) async throws -> Migration {
         try await call(.getMigration, request, options: options)
     }
 
     /// `SubmitCandidates`: adds or refreshes candidates of a migration.
+    nonisolated(nonsending)
     public func submitCandidates(
         _ request: SubmitCandidatesRequest,
         options: RPCCallOptions = .defaults
@@ -81,41 +89,49 @@ public struct LoomClient: Sendable {
     }
 
     /// `ListCandidates`: lists the candidates of a migration.
+    nonisolated(nonsending)
     public func listCandidates(_ request: ListCandidatesRequest, options: RPCCallOptions = .defaults) async throws -> ListCandidatesResponse {
         try await call(.listCandidates, request, options: options)
     }
 
     /// `StartRun`: starts (or restarts) a run for a candidate.
+    nonisolated(nonsending)
     public func startRun(_ request: StartRunRequest, options: RPCCallOptions = .defaults) async throws -> Run {
         try await call(.startRun, request, options: options)
     }
 
     /// `CancelRun`: cancels a run.
+    nonisolated(nonsending)
     public func cancelRun(_ request: CancelRunRequest, options: RPCCallOptions = .defaults) async throws -> Run {
         try await call(.cancelRun, request, options: options)
     }
 
     /// `RetryStep`: retries the failed current step of a run.
+    nonisolated(nonsending)
     public func retryStep(_ request: RetryStepRequest, options: RPCCallOptions = .defaults) async throws -> Run {
         try await call(.retryStep, request, options: options)
     }
 
     /// `GetRun`: reads a run with its step results.
+    nonisolated(nonsending)
     public func getRun(_ request: GetRunRequest, options: RPCCallOptions = .defaults) async throws -> Run {
         try await call(.getRun, request, options: options)
     }
 
     /// `GetRunHistory`: reads the history of a run.
+    nonisolated(nonsending)
     public func getRunHistory(_ request: GetRunHistoryRequest, options: RPCCallOptions = .defaults) async throws -> GetRunHistoryResponse {
         try await call(.getRunHistory, request, options: options)
     }
 
     /// `DryRun`: previews what a run would change.
+    nonisolated(nonsending)
     public func dryRun(_ request: DryRunRequest, options: RPCCallOptions = .defaults) async throws -> DryRunResult {
         try await call(.dryRun, request, options: options)
     }
 
     /// `ReportStepEvent`: applies a migrator's step event to a run.
+    nonisolated(nonsending)
     public func reportStepEvent(
         _ request: ReportStepEventRequest,
         options: RPCCallOptions = .defaults
