@@ -301,7 +301,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         releaseCall(callID, cancelTask: false)
         switch outcome {
         case .unary(let response):
-            writeFrames([.message(callID: callID, response), .status(callID: callID, .ok, [:])])
+            // Sized for both frames up front: the response is copied once, never into a buffer that must grow.
+            writeFrames(
+                [.message(callID: callID, response), .status(callID: callID, .ok, [:])],
+                capacity: 2 * RPCFrame.headerSize + 16 + response.readableBytes
+            )
         case .streamEnded:
             write(.status(callID: callID, .ok, [:]))
         case .failed(let error):
@@ -383,9 +387,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         writeFrames(CollectionOfOne(frame))
     }
 
-    private func writeFrames(_ frames: some Collection<RPCFrame>) {
+    private func writeFrames(_ frames: some Collection<RPCFrame>, capacity: Int = 64) {
         guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
+        var buffer = context.channel.allocator.buffer(capacity: capacity)
         for frame in frames { buffer.writeRPCFrame(frame) }
         context.write(wrapOutboundOut(buffer), promise: nil)
         flushPending = true
