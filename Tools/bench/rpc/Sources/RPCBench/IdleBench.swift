@@ -22,6 +22,9 @@ enum IdleBench {
         logger.logLevel = .error
         let quiet = logger
         let port = server.port
+        // Resolved once: the figure is TCP connect + handshake, not name resolution (NIO runs
+        // getaddrinfo off the loop even for "127.0.0.1").
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
 
         @Sendable func open() async throws -> any Channel {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -31,7 +34,7 @@ enum IdleBench {
                         try channel.pipeline.syncOperations.addTLSClientHandlers(context: security, serverHostname: "localhost", logger: quiet)
                     }
                 }
-                .connect(host: "127.0.0.1", port: port).get()
+                .connect(to: address).get()
             _ = try await channel.tlsHandshakeCompleted().get()
             return channel
         }
