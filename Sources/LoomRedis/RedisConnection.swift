@@ -57,16 +57,19 @@ public final class RedisConnection: Sendable {
     @discardableResult
     nonisolated(nonsending)
     public func send(_ command: RedisCommand, timeout: TimeAmount? = nil) async throws -> RESPValue {
-        let reply: RESPValue
-        if channel.eventLoop.inEventLoop && channel.isActive {
-            // On the connection's own loop: the handler gets the request synchronously, so it
-            // can resume this task directly.
-            let deadline = self.deadline(timeout)
-            reply = try await withUnsafeThrowingContinuation { continuation in
+        let deadline = self.deadline(timeout)
+        let reply = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<RESPValue, any Error>) in
+            // Decided inside the continuation's body, which runs synchronously on the thread
+            // that then uses the handler (awaiting `withUnsafeThrowingContinuation` itself may
+            // switch executors, so a check before it would prove nothing).
+            if channel.eventLoop.inEventLoop && channel.isActive {
+                // On the connection's own loop: the handler gets the request synchronously and
+                // resumes this task directly.
                 handler.value.sendDirect(.single(command, .continuation(continuation)), deadline: deadline)
+            } else {
+                let promise = self.replyPromise(resuming: continuation)
+                self.write(RedisOutbound(kind: .single(command, .promise(promise)), deadline: deadline), failing: promise)
             }
-        } else {
-            reply = try await Self.value(of: self.sendFuture(command, timeout: timeout))
         }
         if case .error(let text) = reply.withoutAttributes { throw RedisError.serverReply(text) }
         return reply
@@ -113,25 +116,22 @@ public final class RedisConnection: Sendable {
 
     nonisolated(nonsending)
     func batch(_ commands: [RedisCommand], replies: Int, timeout: TimeAmount?) async throws -> [RESPValue] {
-        if channel.eventLoop.inEventLoop && channel.isActive {
-            let deadline = self.deadline(timeout)
-            return try await withUnsafeThrowingContinuation { continuation in
+        let deadline = self.deadline(timeout)
+        return try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<[RESPValue], any Error>) in
+            if channel.eventLoop.inEventLoop && channel.isActive {
                 handler.value.sendDirect(.batch(commands, replies: replies, .continuation(continuation)), deadline: deadline)
+            } else {
+                let promise = self.replyPromise(resuming: continuation)
+                self.write(RedisOutbound(kind: .batch(commands, replies: replies, .promise(promise)), deadline: deadline), failing: promise)
             }
         }
-        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        let outbound = RedisOutbound(kind: .batch(commands, replies: replies, .promise(promise)), deadline: self.deadline(timeout))
-        self.write(outbound, failing: promise)
-        return try await Self.value(of: promise.futureResult)
     }
 
-    /// Awaits `future`, resuming on the caller's executor (unlike `EventLoopFuture.get()`,
-    /// which resumes on the global executor).
-    nonisolated(nonsending)
-    static func value<Value: Sendable>(of future: EventLoopFuture<Value>) async throws -> Value {
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
-            future.whenComplete { continuation.resume(with: $0) }
-        }
+    /// A promise on the connection's loop that resumes `continuation` once, whatever completes it.
+    private func replyPromise<Value: Sendable>(resuming continuation: UnsafeContinuation<Value, any Error>) -> EventLoopPromise<Value> {
+        let promise = channel.eventLoop.makePromise(of: Value.self)
+        promise.futureResult.whenComplete { continuation.resume(with: $0) }
+        return promise
     }
 
     /// Writes `outbound`; when the write cannot reach the handler (the channel closed and its
