@@ -110,12 +110,17 @@ extension RedisChannelHandler {
     }
 }
 
-extension RedisChannelHandler.StateMachine.Pending {
+extension RedisChannelHandler.StateMachine.Waiter {
     /// Fails the waiter with `error`.
     func fail(_ error: RedisError) {
-        switch waiter {
-        case .single(let promise): promise.fail(error)
-        case .batch(let promise, _): promise.fail(error)
+        switch self {
+        case .single(let sink): sink.fail(error)
+        case .batch(let sink, _): sink.fail(error)
         }
     }
+}
+
+extension RedisChannelHandler.StateMachine.Pending {
+    /// Fails the waiter with `error`.
+    func fail(_ error: RedisError) { waiter.fail(error) }
 }

@@ -54,6 +54,16 @@ struct RedisOutbound: Sendable {
     var deadline: NIODeadline?
 }
 
+extension RedisOutbound.Kind {
+    /// Who waits for the replies of this request.
+    var waiter: RedisChannelHandler.StateMachine.Waiter {
+        switch self {
+        case .single(_, let sink): .single(sink)
+        case .batch(_, let replies, let sink): .batch(sink, replies: replies)
+        }
+    }
+}
+
 /// Decodes replies, writes commands and matches replies to them in order (pipelining),
 /// enforces per-command deadlines, and routes pub/sub messages to a sink.
 ///
@@ -110,10 +120,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     func sendDirect(_ kind: RedisOutbound.Kind, deadline: NIODeadline?) {
         guard let context else {
             let error = closeReason.error ?? RedisError(.connectionClosed, "cannot send: the connection is closed")
-            switch kind {
-            case .single(_, let sink): sink.fail(error)
-            case .batch(_, _, let sink): sink.fail(error)
-            }
+            kind.waiter.fail(error)
             return
         }
         self.send(kind, deadline: deadline, context: context, promise: nil, flush: true)
@@ -129,26 +136,24 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         self.outBuffer = nil
         buffer.clear()
         defer { self.outBuffer = buffer.capacity <= 64 * 1024 ? buffer : nil }
-        let waiter: StateMachine.Waiter
+        let waiter = kind.waiter
         let name: String
         switch kind {
-        case .single(let command, let replyPromise):
+        case .single(let command, _):
             RESPEncoder.encode(command, into: &buffer)
-            waiter = .single(replyPromise)
             name = command.name
-        case .batch(let commands, let replies, let replyPromise):
+        case .batch(let commands, let replies, let sink):
             for command in commands { RESPEncoder.encode(command, into: &buffer) }
-            waiter = .batch(replyPromise, replies: replies)
             name = commands.first?.name ?? "batch"
             if replies == 0 {
-                replyPromise.succeed([])
+                sink.succeed([])
                 self.write(buffer, context: context, promise: promise, flush: flush)
                 return
             }
         }
         switch state.enqueue(waiter, deadline: deadline, commandName: name) {
         case .fail(let error):
-            StateMachine.Pending(id: 0, waiter: waiter, deadline: nil, commandName: name, abandoned: false).fail(error)
+            waiter.fail(error)
             promise?.fail(error)
         case .write(let scheduleTimer):
             if let scheduleTimer { self.scheduleTimer(at: scheduleTimer, context: context) }

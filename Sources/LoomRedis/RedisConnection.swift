@@ -75,14 +75,6 @@ public final class RedisConnection: Sendable {
         return reply
     }
 
-    /// Sends one command as a future; an error reply is returned as ``RESPValue/error(_:)``.
-    public func sendFuture(_ command: RedisCommand, timeout: TimeAmount? = nil) -> EventLoopFuture<RESPValue> {
-        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        let outbound = RedisOutbound(kind: .single(command, .promise(promise)), deadline: self.deadline(timeout))
-        self.write(outbound, failing: promise)
-        return promise.futureResult
-    }
-
     /// Writes all `commands` at once and returns their replies in order.
     ///
     /// Error replies are returned in place as ``RESPValue/error(_:)`` so that one

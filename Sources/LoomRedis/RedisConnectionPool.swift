@@ -156,7 +156,6 @@ public final class RedisConnectionPool: RedisClient {
             let count = state.slots.count
             let index = state.next % count
             state.next = (state.next + 1) % count
-
             var live: RedisConnection?
             for offset in 0..<count {
                 if case .connected(let connection) = state.slots[(index + offset) % count], connection.isActive {
@@ -170,7 +169,7 @@ public final class RedisConnectionPool: RedisClient {
                 // connection of that loop when there is one: its command and reply then never
                 // cross threads. (Only once this slot is up, so that the pool still fills.)
                 if let currentLoop, connection.eventLoop !== currentLoop {
-                    for offset in 1..<max(count, 1) {
+                    for offset in 1..<count {
                         if case .connected(let other) = state.slots[(index + offset) % count], other.isActive,
                             other.eventLoop === currentLoop
                         {

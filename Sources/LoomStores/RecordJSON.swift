@@ -69,10 +69,10 @@ struct RecordJSONWriter {
         }
     }
 
-    /// Writes an object of string values, keys sorted (stable output).
+    /// Writes an object of string values.
     mutating func stringMap(_ map: [String: String]) {
         object { members in
-            for key in map.keys.sorted() { members.string(key, map[key]!) }
+            for (key, value) in map { members.string(key, value) }
         }
     }
 
@@ -155,6 +155,14 @@ enum RecordJSONValue {
         return value
     }
 
+    /// A string-backed enum value.
+    func enumeration<Value: RawRepresentable>(_ what: String, as: Value.Type = Value.self) throws(RecordJSONError) -> Value
+    where Value.RawValue == String {
+        let raw = try string(what)
+        guard let value = Value(rawValue: raw) else { throw RecordJSONError("\(what) has an unknown value \"\(raw)\"") }
+        return value
+    }
+
     /// An object of string values.
     func stringMap(_ what: String) throws(RecordJSONError) -> [String: String] {
         guard case .object(let members) = self else { throw RecordJSONError("\(what) is not an object") }
@@ -191,11 +199,21 @@ struct RecordJSONObject {
     func object(_ key: String) throws(RecordJSONError) -> RecordJSONObject { try value(key).object("\(what).\(key)") }
 
     /// A string-backed enum member.
-    func enumeration<Value: RawRepresentable>(_ key: String, as: Value.Type = Value.self) throws(RecordJSONError) -> Value
+    func enumeration<Value: RawRepresentable>(_ key: String, as type: Value.Type = Value.self) throws(RecordJSONError) -> Value
     where Value.RawValue == String {
-        let raw = try string(key)
-        guard let value = Value(rawValue: raw) else { throw RecordJSONError("\(what).\(key) has an unknown value \"\(raw)\"") }
-        return value
+        try value(key).enumeration("\(what).\(key)", as: type)
+    }
+
+    /// A string member that may be absent (or null).
+    func stringIfPresent(_ key: String) throws(RecordJSONError) -> String? {
+        guard let value = optional(key) else { return nil }
+        return try value.string("\(what).\(key)")
+    }
+
+    /// An integer member that may be absent (or null).
+    func integerIfPresent<Value: FixedWidthInteger>(_ key: String, as type: Value.Type = Value.self) throws(RecordJSONError) -> Value? {
+        guard let value = optional(key) else { return nil }
+        return try value.integer("\(what).\(key)", as: type)
     }
 }
 

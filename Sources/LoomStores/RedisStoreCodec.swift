@@ -77,6 +77,24 @@ extension RecordJSONWriter {
     }
 }
 
+extension RecordJSONWriter.ObjectWriter {
+    /// A timestamp as unix milliseconds (its `Codable` form).
+    fileprivate mutating func timestamp(_ name: String, _ value: Timestamp) { integer(name, value.unixMilliseconds) }
+    /// Omitted when `nil`, as synthesized `Codable` does.
+    fileprivate mutating func timestamp(_ name: String, ifPresent value: Timestamp?) {
+        integer(name, ifPresent: value?.unixMilliseconds)
+    }
+}
+
+extension RecordJSONObject {
+    fileprivate func timestamp(_ key: String) throws(RecordJSONError) -> Timestamp {
+        Timestamp(unixMilliseconds: try integer(key))
+    }
+    fileprivate func timestampIfPresent(_ key: String) throws(RecordJSONError) -> Timestamp? {
+        try integerIfPresent(key, as: Int64.self).map(Timestamp.init(unixMilliseconds:))
+    }
+}
+
 extension Run: StoredRecord {
     func write(to writer: inout RecordJSONWriter) {
         writer.object { o in
@@ -88,14 +106,14 @@ extension Run: StoredRecord {
             o.member("candidate") { candidate.write(to: &$0) }
             o.string("migratorUrl", migratorUrl)
             o.stringMap("inputs", inputs)
-            o.integer("createdAt", createdAt.unixMilliseconds)
-            o.integer("updatedAt", updatedAt.unixMilliseconds)
-            o.integer("finishedAt", ifPresent: finishedAt?.unixMilliseconds)
+            o.timestamp("createdAt", createdAt)
+            o.timestamp("updatedAt", updatedAt)
+            o.timestamp("finishedAt", ifPresent: finishedAt)
             o.string("failureReason", ifPresent: failureReason)
             o.integer("version", version)
             o.integer("generation", generation)
             o.string("startedBy", startedBy)
-            o.integer("timerDueAt", ifPresent: timerDueAt?.unixMilliseconds)
+            o.timestamp("timerDueAt", ifPresent: timerDueAt)
         }
     }
 
@@ -110,14 +128,14 @@ extension Run: StoredRecord {
             candidate: try Candidate(record: o.value("candidate"), what: "\(what).candidate"),
             migratorUrl: try o.string("migratorUrl"),
             inputs: try o.stringMap("inputs"),
-            createdAt: Timestamp(unixMilliseconds: try o.integer("createdAt")),
-            updatedAt: Timestamp(unixMilliseconds: try o.integer("updatedAt")),
-            finishedAt: try o.optional("finishedAt").map { try Timestamp(unixMilliseconds: $0.integer("\(what).finishedAt")) },
-            failureReason: try o.optional("failureReason").map { try $0.string("\(what).failureReason") },
+            createdAt: try o.timestamp("createdAt"),
+            updatedAt: try o.timestamp("updatedAt"),
+            finishedAt: try o.timestampIfPresent("finishedAt"),
+            failureReason: try o.stringIfPresent("failureReason"),
             version: try o.integer("version"),
             generation: try o.integer("generation"),
             startedBy: try o.string("startedBy"),
-            timerDueAt: try o.optional("timerDueAt").map { try Timestamp(unixMilliseconds: $0.integer("\(what).timerDueAt")) }
+            timerDueAt: try o.timestampIfPresent("timerDueAt")
         )
     }
 }
@@ -129,9 +147,9 @@ extension StepResult: StoredRecord {
             o.string("status", status.rawValue)
             o.stringMap("metadata", metadata)
             o.integer("attempt", attempt)
-            o.integer("startedAt", startedAt.unixMilliseconds)
-            o.integer("updatedAt", updatedAt.unixMilliseconds)
-            o.integer("finishedAt", ifPresent: finishedAt?.unixMilliseconds)
+            o.timestamp("startedAt", startedAt)
+            o.timestamp("updatedAt", updatedAt)
+            o.timestamp("finishedAt", ifPresent: finishedAt)
             o.string("failureReason", ifPresent: failureReason)
             o.integer("dispatchCount", dispatchCount)
             o.string("phase", phase)
@@ -145,14 +163,14 @@ extension StepResult: StoredRecord {
         self.init(stepName: try o.string("stepName"), attempt: try o.integer("attempt"), at: .epoch)
         status = try o.enumeration("status")
         metadata = try o.stringMap("metadata")
-        startedAt = Timestamp(unixMilliseconds: try o.integer("startedAt"))
-        updatedAt = Timestamp(unixMilliseconds: try o.integer("updatedAt"))
-        finishedAt = try o.optional("finishedAt").map { try Timestamp(unixMilliseconds: $0.integer("\(what).finishedAt")) }
-        failureReason = try o.optional("failureReason").map { try $0.string("\(what).failureReason") }
+        startedAt = try o.timestamp("startedAt")
+        updatedAt = try o.timestamp("updatedAt")
+        finishedAt = try o.timestampIfPresent("finishedAt")
+        failureReason = try o.stringIfPresent("failureReason")
         dispatchCount = try o.integer("dispatchCount")
         phase = try o.string("phase")
         dispatch = try o.enumeration("dispatch")
-        lastDispatchError = try o.optional("lastDispatchError").map { try $0.string("\(what).lastDispatchError") }
+        lastDispatchError = try o.stringIfPresent("lastDispatchError")
     }
 }
 
@@ -241,7 +259,7 @@ extension HistoryEntry: StoredRecord {
     func write(to writer: inout RecordJSONWriter) {
         writer.object { o in
             o.string("id", id)
-            o.integer("at", at.unixMilliseconds)
+            o.timestamp("at", at)
             o.string("kind", kind.rawValue)
             o.string("stepName", stepName)
             o.integer("attempt", attempt)
@@ -255,13 +273,9 @@ extension HistoryEntry: StoredRecord {
     init(record: RecordJSONValue, what: String) throws {
         let o = try record.object(what)
         self.init(
-            id: try o.string("id"), at: Timestamp(unixMilliseconds: try o.integer("at")), kind: try o.enumeration("kind"),
+            id: try o.string("id"), at: try o.timestamp("at"), kind: try o.enumeration("kind"),
             stepName: try o.string("stepName"), attempt: try o.integer("attempt"),
-            stepStatus: try o.optional("stepStatus").map { value throws -> StepStatus in
-                let raw = try value.string("\(what).stepStatus")
-                guard let status = StepStatus(rawValue: raw) else { throw RecordJSONError("\(what).stepStatus has an unknown value \"\(raw)\"") }
-                return status
-            },
+            stepStatus: try o.optional("stepStatus").map { try $0.enumeration("\(what).stepStatus") },
             runStatus: try o.enumeration("runStatus"), detail: try o.string("detail"), generation: try o.integer("generation"))
     }
 }

@@ -93,19 +93,14 @@ public final class RPCClient: Sendable {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
                 // The handler resumes the continuation exactly once (see `ClientConnectionHandler.Sink`).
                 let remaining = deadline.map { $0 - .now() }
-                if eventLoop.inEventLoop {
+                let start: @Sendable () -> Void = {
                     handler.value.startCall(
                         token: token, method: method, request: request, timeout: remaining,
                         metadata: options.metadata, sink: .unary(continuation)
                     )
-                } else {
-                    eventLoop.execute {
-                        handler.value.startCall(
-                            token: token, method: method, request: request, timeout: remaining,
-                            metadata: options.metadata, sink: .unary(continuation)
-                        )
-                    }
                 }
+                // On the loop already: start synchronously (`handler.value` is read on the thread that checked).
+                if eventLoop.inEventLoop { start() } else { eventLoop.execute(start) }
             }
         } onCancel: {
             // May run before `startCall` reached the loop (a task cancelled early): the mark stops the call then.

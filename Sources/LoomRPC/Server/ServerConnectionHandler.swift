@@ -213,7 +213,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             }
             let task = startTask(for: start, handler: handler, request: request)
             // A handler started in place may already have ended the call (and released its resources).
-            if resources[callID] != nil { resources[callID]?.task = task }
+            resources[callID]?.task = task
         case .ignore:
             break
         case .protocolError(let error):
