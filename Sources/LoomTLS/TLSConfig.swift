@@ -20,6 +20,10 @@ public struct TLSConfig: Sendable, Hashable {
     /// A certificate chain and its private key, both PEM files on disk.
     public struct Certificates: Sendable, Hashable {
         /// PEM file holding the leaf certificate first, then any intermediates.
+        ///
+        /// Exactly these certificates are sent: Loom does not complete the chain from
+        /// ``TLSConfig/trustRootsPath``, so a leaf issued by an intermediate CA needs that
+        /// intermediate in this file (the root may be left out; peers trust it already).
         public var chainPath: String
         /// PEM file holding the private key of the leaf certificate (unencrypted).
         public var privateKeyPath: String

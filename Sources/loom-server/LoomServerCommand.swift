@@ -26,7 +26,7 @@ struct LoomServerCommand: AsyncParsableCommand {
     var rpcListen: String?
     @Option(name: .customLong("http-listen"), help: "REST shim address host:port (LOOM_HTTP_LISTEN; default 0.0.0.0:8080).")
     var httpListen: String?
-    @Option(name: .customLong("tls-cert"), help: "Server certificate chain, PEM (LOOM_TLS_CERT).")
+    @Option(name: .customLong("tls-cert"), help: "Server certificate chain, PEM: the leaf, then any intermediates (LOOM_TLS_CERT).")
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "Server private key, PEM (LOOM_TLS_KEY).")
     var tlsKey: String?

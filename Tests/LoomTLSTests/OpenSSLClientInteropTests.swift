@@ -1,3 +1,4 @@
+import Foundation
 import LoomTLS
 import LoomTestSupport
 import NIOCore
@@ -14,12 +15,12 @@ struct OpenSSLClientInteropTests {
         return try await TestTLSServer.start(context: .server(config))
     }
 
-    private func sClient(port: Int, _ extra: [String]) async throws -> BoundedProcess.Output {
+    private func sClient(port: Int, trusting roots: String? = nil, _ extra: [String]) async throws -> BoundedProcess.Output {
         let ca = try TestTLS.ca()
         let arguments =
             [
                 "openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost",
-                "-CAfile", ca.caPath, "-verify_return_error",
+                "-CAfile", roots ?? ca.caPath, "-verify_return_error",
                 "-cert", ca.operatorClient.chainPath, "-key", ca.operatorClient.keyPath,
             ] + extra
         let output = try await BoundedProcess.run(arguments, stdin: "", timeout: .seconds(15))
@@ -84,5 +85,53 @@ struct OpenSSLClientInteropTests {
         #expect(outcome.protocolVersion == .tls1_2)
         #expect(outcome.negotiatedALPN == "loom/1")
         #expect(outcome.peerIdentity?.spiffeID == "spiffe://loom.dev/operator")
+    }
+
+    /// The certificates s_client printed with `-showcerts`.
+    private func presentedCertificates(_ output: BoundedProcess.Output) -> Int {
+        output.text.components(separatedBy: "-----BEGIN CERTIFICATE-----").count - 1
+    }
+
+    @Test("the server sends its chain file as it is: no root is appended from the trust store")
+    func chainFileSentAsIs() async throws {
+        let server = try await startServer(minimumVersion: .tls1_3)
+        defer { Task { try await server.stop() } }
+        let output = try await sClient(port: server.port, ["-alpn", "loom/1", "-showcerts"])
+        #expect(output.text.contains("Verify return code: 0 (ok)"), "\(output.text)")
+        #expect(presentedCertificates(output) == 1, "\(output.text)")
+        _ = try await nextOutcome(server).get()
+    }
+
+    @Test("a leaf issued by an intermediate is sent with the intermediate and verifies against the root alone")
+    func intermediateFromChainFile() async throws {
+        let ca = try TestTLS.ca()
+        let config = try TestTLS.serverConfig { $0.certificates = TestTLS.certificates(ca.chainServer) }
+        let server = try await TestTLSServer.start(context: .server(config))
+        defer { Task { try await server.stop() } }
+        let output = try await sClient(port: server.port, trusting: ca.chainRootPath, ["-alpn", "loom/1", "-showcerts"])
+        #expect(output.text.contains("Verify return code: 0 (ok)"), "\(output.text)")
+        #expect(presentedCertificates(output) == 2, "\(output.text)")
+        _ = try await nextOutcome(server).get()
+    }
+
+    @Test("a leaf-only chain file is not completed from the trust roots, so a root-only client cannot verify it")
+    func leafOnlyChainNotCompleted() async throws {
+        let ca = try TestTLS.ca()
+        // The server trusts the whole hierarchy; OpenSSL's auto-chain would have sent the intermediate.
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("loom-chain-bundle-\(UUID().uuidString).pem")
+        let roots = try String(contentsOfFile: ca.caPath, encoding: .utf8) + String(contentsOfFile: ca.chainRootPath, encoding: .utf8)
+            + String(contentsOfFile: ca.chainIntermediatePath, encoding: .utf8)
+        try roots.write(to: bundle, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: bundle) }
+        let config = try TestTLS.serverConfig {
+            $0.certificates = TestTLS.certificates(ca.chainServerLeafOnly)
+            $0.trustRootsPath = bundle.path
+        }
+        let server = try await TestTLSServer.start(context: .server(config))
+        defer { Task { try await server.stop() } }
+        let output = try await sClient(port: server.port, trusting: ca.chainRootPath, ["-alpn", "loom/1", "-showcerts"])
+        #expect(output.status != 0)
+        #expect(output.text.contains("unable to get local issuer certificate"), "\(output.text)")
+        #expect(presentedCertificates(output) == 1, "\(output.text)")
     }
 }

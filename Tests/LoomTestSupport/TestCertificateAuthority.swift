@@ -54,6 +54,18 @@ public struct TestCertificateAuthority: Sendable {
     /// Client certificate without SANs, CN `legacy-client`.
     public var commonNameClient: Credential { credential("client-cn") }
 
+    /// Root CA of a two-level hierarchy (root -> intermediate -> ``chainServer``).
+    public var chainRootPath: String { file("chain-root.pem") }
+    /// The intermediate CA signed by ``chainRootPath``.
+    public var chainIntermediatePath: String { file("chain-intermediate.pem") }
+    /// Server certificate (SAN DNS:localhost) issued by the intermediate; the chain file holds
+    /// the leaf followed by the intermediate.
+    public var chainServer: Credential { credential("chain-server") }
+    /// ``chainServer`` with a chain file holding the leaf alone.
+    public var chainServerLeafOnly: Credential {
+        Credential(chainPath: file("chain-server-leaf.pem"), keyPath: file("chain-server.key"))
+    }
+
     private static let instance: Result<TestCertificateAuthority, CreationError> = Result { () throws(CreationError) in try create() }
 
     /// The process-wide authority, created on first use.

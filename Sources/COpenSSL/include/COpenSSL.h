@@ -41,6 +41,7 @@ static inline uint64_t loom_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_O
 static inline uint64_t loom_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
 static inline long loom_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
 static inline long loom_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
+static inline long loom_SSL_MODE_NO_AUTO_CHAIN(void) { return SSL_MODE_NO_AUTO_CHAIN; }
 static inline long loom_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
 
 // MARK: subjectAltName access (the sk_GENERAL_NAME_* accessors are macro-generated)
