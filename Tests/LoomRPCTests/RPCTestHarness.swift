@@ -100,6 +100,10 @@ enum TestMethods {
     static let typed = "/test.v1.Test/Typed"
     static let whoAmI = "/test.v1.Test/WhoAmI"
     static let forever = "/test.v1.Test/Forever"
+    /// Unary: answers any request with ``TestServer/largeMessageSize`` bytes and counts the answers in `served`.
+    static let large = "/test.v1.Test/Large"
+    /// Streaming: sends ``TestServer/largeMessageSize``-byte messages until cancelled; counts sent ones in `served`.
+    static let largeForever = "/test.v1.Test/LargeForever"
 }
 
 /// Decodes a request only if it starts with the byte 0x01, to exercise INVALID_ARGUMENT.
@@ -117,6 +121,10 @@ struct TestServer {
     let started: EventCounter
     let cancelled: EventCounter
     let gate: Gate
+    /// Large responses handed to the connection (``TestMethods/large``, ``TestMethods/largeForever``).
+    let served: EventCounter
+
+    static let largeMessageSize = 64 * 1024
 
     var port: Int { server.localAddress?.port ?? 0 }
 
@@ -130,6 +138,8 @@ struct TestServer {
         let started = EventCounter()
         let cancelled = EventCounter()
         let gate = Gate()
+        let served = EventCounter()
+        let large = ByteBuffer(repeating: 0x4C, count: largeMessageSize)
         var router = RPCRouter()
         router.registerUnary(TestMethods.echo) { request, _ in request }
         router.registerUnary(TestMethods.hang) { _, _ in
@@ -170,6 +180,21 @@ struct TestServer {
                 throw error
             }
         }
+        router.registerUnary(TestMethods.large) { _, _ in
+            served.increment()
+            return large
+        }
+        router.registerServerStreaming(TestMethods.largeForever) { _, _, writer in
+            do {
+                while true {
+                    try await writer.write(large)
+                    served.increment()
+                }
+            } catch {
+                cancelled.increment()
+                throw error
+            }
+        }
         router.registerUnary(TestMethods.typed, deserializer: StrictDeserializer(), serializer: RPCRawBytesCoder()) { request, _ in
             request
         }
@@ -183,7 +208,7 @@ struct TestServer {
         let server = try await RPCServer.bind(
             host: "127.0.0.1", port: port, router: router, configuration: configuration, logger: quietLogger
         )
-        return TestServer(server: server, started: started, cancelled: cancelled, gate: gate)
+        return TestServer(server: server, started: started, cancelled: cancelled, gate: gate, served: served)
     }
 
     func client(

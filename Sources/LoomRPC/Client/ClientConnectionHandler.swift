@@ -17,10 +17,14 @@ final class RPCCallToken: Sendable {
 /// Multiplexes the calls of one client connection: the event-loop side of ``RPCClient``.
 ///
 /// Decisions live in ``StateMachine``; this handler writes frames, completes callers and runs the deadline and
-/// keepalive timers. It splits the bytes it reads into frames itself with ``RPCFrameDecoder`` (a separate decoding
+/// keepalive timers. It splits the bytes it reads into frames itself with ``RPCFrameReader`` (a separate decoding
 /// handler would cost a pipeline step and a boxed `NIOAny` per frame).
-final class ClientConnectionHandler: ChannelInboundHandler {
+///
+/// Streamed responses the callers have not taken yet are bounded by ``StreamFlowControl``: past its limit the
+/// handler takes no more frames and holds back `read()` until callers catch up.
+final class ClientConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Where a call's responses go. The handler completes a sink exactly once: when the call ends (STATUS,
@@ -28,13 +32,15 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     enum Sink {
         /// The caller's continuation, resumed with the response (no promise or future in between).
         case unary(UnsafeContinuation<ByteBuffer, any Error>)
-        case stream(AsyncThrowingStream<ByteBuffer, any Error>.Continuation)
+        case stream(AsyncThrowingStream<ByteBuffer, any Error>.Continuation, StreamReceiveAccount)
     }
 
     struct Configuration: Sendable {
         var maxMessageSize: Int
         var keepaliveInterval: TimeAmount?
         var keepaliveTimeout: TimeAmount
+        /// See ``RPCClient/Configuration/maxBufferedStreamBytes``.
+        var maxBufferedStreamBytes: Int = 4 * 1024 * 1024
     }
 
     private struct Call {
@@ -49,21 +55,28 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
     /// Read by ``RPCClient`` off the event loop to decide whether to start calls here.
     let acceptsCalls: NIOLockedValueBox<Bool>
+    /// Shared with the streams of this connection's calls (their iterators run off the event loop).
+    let streamFlow: StreamFlowControl
     private var calls: [UInt32: Call] = [:]
     private var callIDs: [ObjectIdentifier: UInt32] = [:]
     private var context: ChannelHandlerContext?
     private var keepaliveTimer: Scheduled<Void>?
     private var flushScheduled = false
     private var publishedAcceptsCalls = true
-    private let frames: NIOSingleStepByteToMessageProcessor<RPCFrameDecoder>
+    private var frames: RPCFrameReader
     /// The server sent bytes that are not frames: nothing it sends later is read.
     private var decodingFailed = false
+    /// Callers have too many streamed bytes untaken: no frames are taken and no `read()` is passed on.
+    private var readingPaused = false
+    /// A `read()` held back while reading was paused.
+    private var readHeld = false
 
     init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.acceptsCalls = NIOLockedValueBox(true)
-        self.frames = NIOSingleStepByteToMessageProcessor(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize))
+        self.streamFlow = StreamFlowControl(limit: configuration.maxBufferedStreamBytes)
+        self.frames = RPCFrameReader(maxMessageSize: configuration.maxMessageSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -83,9 +96,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if !decodingFailed {
-            // Bytes of an unfinished frame at EOF are a protocol error (truncated frame).
+            // Whole frames still buffered (reading was paused) are delivered: nothing more can come. Bytes of an
+            // unfinished frame at EOF are a protocol error (truncated frame).
             do {
-                try frames.finishProcessing(seenEOF: true) { receivedFrame($0, context: context) }
+                while !decodingFailed, let frame = try frames.next() { receivedFrame(frame, context: context) }
+                if !decodingFailed { try frames.checkEndOfStream() }
             } catch {
                 failDecoding(error, context: context)
             }
@@ -186,10 +201,37 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !decodingFailed else { return }
+        frames.append(unwrapInboundIn(data))
+        takeFrames(context: context)
+    }
+
+    /// Acts on buffered frames until none is whole or reading is paused.
+    private func takeFrames(context: ChannelHandlerContext) {
         do {
-            try frames.process(buffer: unwrapInboundIn(data)) { receivedFrame($0, context: context) }
+            while !decodingFailed, !readingPaused, let frame = try frames.next() {
+                receivedFrame(frame, context: context)
+            }
         } catch {
             failDecoding(error, context: context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readingPaused {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Callers took enough streamed bytes (see ``StreamFlowControl``): buffered frames first, then reads again.
+    func resumeReading() {
+        guard readingPaused, let context else { return }
+        readingPaused = false
+        takeFrames(context: context)
+        if readHeld, !readingPaused {
+            readHeld = false
+            context.read()
         }
     }
 
@@ -205,8 +247,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             switch calls[callID]?.sink {
             case .unary:
                 calls[callID]?.response = message
-            case .stream(let continuation):
+            case .stream(let continuation, let account):
                 continuation.yield(message)
+                if account.delivered(message.readableBytes) { readingPaused = true }
             case nil:
                 break
             }
@@ -258,7 +301,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             } else {
                 continuation.resume(throwing: RPCError(code: .internalError, message: "the server ended a unary call without a response"))
             }
-        case .stream(let continuation):
+        case .stream(let continuation, _):
             if let error = RPCError(status: status, metadata: trailers) {
                 continuation.finish(throwing: error)
             } else {
@@ -285,6 +328,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func keepaliveFired() {
+        if readingPaused {
+            // A PONG may be waiting behind unread responses: the server cannot be judged until reading resumes.
+            armKeepalive()
+            return
+        }
         switch stateMachine.keepaliveTimerFired() {
         case .sendPing:
             write(.ping(UInt64.random(in: 0...UInt64.max)))
@@ -303,6 +351,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func keepaliveCheck() {
+        if readingPaused {
+            armKeepalive()
+            return
+        }
         if case .active(let calls) = stateMachine.state, !calls.awaitingPong {
             armKeepalive()
             return
@@ -345,7 +397,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private static func fail(_ sink: Sink, _ error: RPCError) {
         switch sink {
         case .unary(let continuation): continuation.resume(throwing: error)
-        case .stream(let continuation): continuation.finish(throwing: error)
+        case .stream(let continuation, _): continuation.finish(throwing: error)
         }
     }
 

@@ -23,32 +23,43 @@ public struct RPCCallOptions: Sendable {
 ///
 /// Iteration ends normally when the call ends with OK, and throws ``RPCError`` otherwise. Cancelling the iterating
 /// task, or dropping the sequence before the end, cancels the call on the server.
+///
+/// Messages not taken yet are bounded per connection (``RPCClient/Configuration/maxBufferedStreamBytes``): past the
+/// bound the connection stops reading until they are taken, and the server's writes wait.
 public struct RPCResponseStream<Message: Sendable>: AsyncSequence, Sendable {
     /// The element type.
     public typealias Element = Message
 
     private let base: AsyncThrowingStream<ByteBuffer, any Error>
+    private let account: StreamReceiveAccount
     private let decode: @Sendable (ByteBuffer) throws -> Message
 
-    init(base: AsyncThrowingStream<ByteBuffer, any Error>, decode: @escaping @Sendable (ByteBuffer) throws -> Message) {
+    init(
+        base: AsyncThrowingStream<ByteBuffer, any Error>,
+        account: StreamReceiveAccount,
+        decode: @escaping @Sendable (ByteBuffer) throws -> Message
+    ) {
         self.base = base
+        self.account = account
         self.decode = decode
     }
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), decode: decode)
+        AsyncIterator(base: base.makeAsyncIterator(), account: account, decode: decode)
     }
 
     /// Iterates the responses.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+        let account: StreamReceiveAccount
         let decode: @Sendable (ByteBuffer) throws -> Message
 
         /// The next response, `nil` after OK; throws ``RPCError`` when the call failed.
         public mutating func next() async throws -> Message? {
             do {
                 guard let bytes = try await base.next() else { return nil }
+                account.taken(bytes.readableBytes)
                 return try decode(bytes)
             } catch let error as RPCError {
                 throw error

@@ -15,6 +15,10 @@ extension RPCClient {
         public var keepaliveInterval: TimeAmount? = .seconds(30)
         /// How long the client waits for a PONG before declaring the connection dead (default 10 s).
         public var keepaliveTimeout: TimeAmount = .seconds(10)
+        /// Bytes of server-streamed messages that callers have not taken yet, per connection, past which the client
+        /// stops reading from the server until they are taken (default 4 MiB). The server's stream writes wait
+        /// meanwhile, and so do the other calls on the connection.
+        public var maxBufferedStreamBytes: Int = 4 * 1024 * 1024
         /// Reconnection backoff after a failed connect.
         public var backoff: Backoff = .init()
 

@@ -21,6 +21,7 @@ public final class RPCClient: Sendable {
         let channel: any Channel
         let handler: NIOLoopBound<ClientConnectionHandler>
         let acceptsCalls: NIOLockedValueBox<Bool>
+        let streamFlow: StreamFlowControl
 
         var isUsable: Bool { acceptsCalls.withLockedValue { $0 } }
     }
@@ -69,7 +70,14 @@ public final class RPCClient: Sendable {
         if configuration.transportSecurity.isInsecure {
             logger.warning("RPC client connects WITHOUT TLS (insecure) to \(host):\(port)")
         }
-        self.configurationError = Result { try configuration.transportSecurity.validate(isServer: false) }.error
+        self.configurationError = Result {
+            try configuration.transportSecurity.validate(isServer: false)
+            guard configuration.maxMessageSize >= 0, configuration.maxBufferedStreamBytes >= 1 else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "maxMessageSize must be at least 0 and maxBufferedStreamBytes at least 1")
+            }
+        }.error
     }
 
     // MARK: Calls
@@ -175,7 +183,11 @@ public final class RPCClient: Sendable {
         let token = RPCCallToken()
         let handler = connection.handler
         let eventLoop = connection.channel.eventLoop
+        let account = StreamReceiveAccount(flow: connection.streamFlow) {
+            eventLoop.execute { handler.value.resumeReading() }
+        }
         continuation.onTermination = { termination in
+            account.close()
             if case .cancelled = termination {
                 token.markCancelled()
                 eventLoop.execute { handler.value.cancel(token: token) }
@@ -185,10 +197,10 @@ public final class RPCClient: Sendable {
         eventLoop.execute {
             handler.value.startCall(
                 token: token, method: method, request: request, timeout: remaining,
-                metadata: options.metadata, sink: .stream(continuation)
+                metadata: options.metadata, sink: .stream(continuation, account)
             )
         }
-        return RPCResponseStream(base: stream, decode: decode)
+        return RPCResponseStream(base: stream, account: account, decode: decode)
     }
 
     /// Closes the connection; calls in flight fail with UNAVAILABLE and later calls fail at once.
@@ -295,7 +307,8 @@ public final class RPCClient: Sendable {
         let handlerConfiguration = ClientConnectionHandler.Configuration(
             maxMessageSize: configuration.maxMessageSize,
             keepaliveInterval: configuration.keepaliveInterval,
-            keepaliveTimeout: configuration.keepaliveTimeout
+            keepaliveTimeout: configuration.keepaliveTimeout,
+            maxBufferedStreamBytes: configuration.maxBufferedStreamBytes
         )
         return ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -324,7 +337,8 @@ public final class RPCClient: Sendable {
                 return Connection(
                     channel: channel,
                     handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
-                    acceptsCalls: handler.acceptsCalls
+                    acceptsCalls: handler.acceptsCalls,
+                    streamFlow: handler.streamFlow
                 )
             }
     }

@@ -8,10 +8,15 @@ import NIOCore
 /// frames, runs the deadline and idle timers and closes the connection. A peer that breaks the protocol gets a
 /// GOAWAY with the reason and is closed; handler tasks of a closed connection are cancelled.
 ///
-/// It reads bytes and splits them into frames itself with ``RPCFrameDecoder`` (no separate decoding handler: that
+/// It reads bytes and splits them into frames itself with ``RPCFrameReader`` (no separate decoding handler: that
 /// would cost a pipeline step and a boxed `NIOAny` per frame).
-final class ServerConnectionHandler: ChannelInboundHandler {
+///
+/// Output is bounded: while the channel is not writable (the peer does not read what it is sent), the handler takes
+/// no more frames and holds back `read()`, so a peer that sends calls but never reads their responses cannot make the
+/// server buffer without limit. Work resumes when the channel becomes writable again.
+final class ServerConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Fired down the pipeline (inbound user event) to start a graceful drain.
@@ -47,9 +52,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var idleTimer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     private var isReading = false
-    private let frames: NIOSingleStepByteToMessageProcessor<RPCFrameDecoder>
+    private var frames: RPCFrameReader
     /// The peer sent bytes that are not frames: nothing it sends later is read.
     private var decodingFailed = false
+    /// A `read()` held back while the channel was not writable.
+    private var readHeld = false
     private var flushPending = false
     private var flushScheduled = false
 
@@ -61,7 +68,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         logger: Logger
     ) {
         self.stateMachine = StateMachine(maxConcurrentCalls: configuration.maxConcurrentCalls)
-        self.frames = NIOSingleStepByteToMessageProcessor(RPCFrameDecoder(maxMessageSize: configuration.maxMessageSize))
+        self.frames = RPCFrameReader(maxMessageSize: configuration.maxMessageSize)
         self.router = router
         self.authorizer = authorizer
         self.configuration = configuration
@@ -88,9 +95,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if !decodingFailed {
-            // Bytes of an unfinished frame at EOF are a protocol error (truncated frame).
+            // Bytes of an unfinished frame at EOF are a protocol error (truncated frame). Whole frames still
+            // buffered are dropped: no response could reach the peer.
             do {
-                try frames.finishProcessing(seenEOF: true) { receivedFrame($0) }
+                try frames.checkEndOfStream()
             } catch {
                 failDecoding(error)
             }
@@ -104,11 +112,43 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         isReading = true
         guard !decodingFailed else { return }
+        frames.append(unwrapInboundIn(data))
+        takeFrames(context: context)
+    }
+
+    /// Acts on buffered frames until none is whole, or until the channel stops being writable: the rest waits for
+    /// ``channelWritabilityChanged(context:)``.
+    private func takeFrames(context: ChannelHandlerContext) {
         do {
-            try frames.process(buffer: unwrapInboundIn(data)) { receivedFrame($0) }
+            while !decodingFailed, context.channel.isWritable, let frame = try frames.next() {
+                receivedFrame(frame)
+            }
         } catch {
             failDecoding(error)
         }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, !decodingFailed {
+            // Frames left from the last read first (their responses batch into one flush), then more reads.
+            isReading = true
+            takeFrames(context: context)
+            isReading = false
+            flushNow()
+            if readHeld, context.channel.isWritable {
+                readHeld = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     private func failDecoding(_ error: any Error) {

@@ -1,0 +1,158 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import LoomRPC
+
+/// Peers that do not read what they are sent: neither side may buffer without bound, and neither may wedge.
+@Suite("Backpressure")
+struct RPCBackpressureTests {
+    /// Waits until `counter` stops moving (the same value over three polls 200 ms apart), and returns that value.
+    /// Throws when it is still moving after `timeout`: nothing holds the writer back.
+    private func settledCount(_ counter: EventCounter, timeout: Duration = .seconds(20)) async throws -> Int {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        var last = -1
+        var unchanged = 0
+        while clock.now < end {
+            try await Task.sleep(for: .milliseconds(200))
+            let now = counter.count
+            unchanged = now == last && now > 0 ? unchanged + 1 : 0
+            if unchanged == 2 { return now }
+            last = now
+        }
+        throw EventCounter.TimeoutError(waitedFor: -1, reached: counter.count)
+    }
+
+    /// The most bytes the kernel may hold for one loopback connection: the largest receive plus send buffer.
+    private func kernelSocketBytes() -> Int {
+        func maximum(_ path: String) -> Int {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            return text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? 8 * 1024 * 1024
+        }
+        return maximum("/proc/sys/net/ipv4/tcp_rmem") + maximum("/proc/sys/net/ipv4/tcp_wmem")
+    }
+
+    @Test("a peer that sends calls but never reads their responses stalls its connection, not the server's memory")
+    func serverStopsTakingCallsFromAPeerThatDoesNotRead() async throws {
+        let server = try await TestServer.start { $0.handlerExecution = .eventLoop }
+        let calls = 1000
+        let statuses = EventCounter()
+        let peer = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_rcvbuf), value: 16 * 1024)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(StatusCounter(statuses: statuses))
+                }
+            }
+            .connect(host: "127.0.0.1", port: server.port).get()
+        var requests = ByteBuffer()
+        for id in 1...UInt32(calls) {
+            requests.writeRPCFrame(.callStart(.init(callID: id, method: TestMethods.large, timeout: nil, metadata: [:])))
+            requests.writeRPCFrame(.message(callID: id, ByteBuffer()))
+        }
+        try await peer.writeAndFlush(requests)
+
+        // 1,000 calls of 64 KiB responses would be 64 MiB; the server stops at what the sockets hold.
+        let stalledAt = try await settledCount(server.served)
+        let bound = kernelSocketBytes() / TestServer.largeMessageSize + 16
+        #expect(stalledAt < calls && stalledAt <= bound, "served \(stalledAt) responses to a peer that reads nothing")
+
+        // Once the peer reads, every call is answered.
+        try await peer.setOption(.autoRead, value: true).get()
+        peer.read()
+        try await statuses.wait(for: calls, timeout: .seconds(30))
+        #expect(server.served.count == calls)
+        try await peer.close()
+        await server.server.close()
+    }
+
+    @Test("a stream its caller does not consume stops the client reading; the server's writes wait, then resume")
+    func clientBoundsAnUnconsumedStream() async throws {
+        let server = try await TestServer.start()
+        let limit = 256 * 1024
+        let client = server.client { $0.maxBufferedStreamBytes = limit }
+        let stream = try await client.serverStreaming(method: TestMethods.largeForever, request: ByteBuffer())
+
+        let stalledAt = try await settledCount(server.served)
+        let bound = (limit + kernelSocketBytes()) / TestServer.largeMessageSize + 16
+        #expect(stalledAt <= bound, "the server sent \(stalledAt) messages to a caller that takes none")
+
+        var iterator = stream.makeAsyncIterator()
+        for _ in 0..<(stalledAt + 20) {
+            let message = try #require(try await iterator.next())
+            #expect(message.readableBytes == TestServer.largeMessageSize)
+        }
+        #expect(server.served.count > stalledAt, "taking messages must let the server write again")
+        _ = consume iterator
+        _ = consume stream
+        try await server.cancelled.wait(for: 1)
+        // Dropping the stream released its untaken messages: the connection reads again.
+        let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "after"))
+        #expect(String(buffer: reply) == "after")
+        await client.close()
+        await server.server.close()
+    }
+
+    @Test("keepalive does not close a connection whose reading is paused: the PONG waits behind the responses")
+    func keepaliveWhilePaused() async throws {
+        let server = try await TestServer.start()
+        let client = server.client {
+            $0.maxBufferedStreamBytes = 128 * 1024
+            $0.keepaliveInterval = .milliseconds(50)
+            $0.keepaliveTimeout = .milliseconds(50)
+        }
+        let stream = try await client.serverStreaming(method: TestMethods.largeForever, request: ByteBuffer())
+        _ = try await settledCount(server.served)
+        try await Task.sleep(for: .milliseconds(500))
+        var iterator = stream.makeAsyncIterator()
+        for _ in 0..<50 {
+            let message = try await iterator.next()
+            #expect(message?.readableBytes == TestServer.largeMessageSize)
+        }
+        await client.close()
+        await server.server.close()
+    }
+
+    @Test("stream accounting: pause past the limit, resume once at half, an ended stream releases what was not taken")
+    func accounting() {
+        let flow = StreamFlowControl(limit: 100)
+        let resumes = EventCounter()
+        let first = StreamReceiveAccount(flow: flow) { resumes.increment() }
+        let second = StreamReceiveAccount(flow: flow) { resumes.increment() }
+        #expect(!first.delivered(60))
+        #expect(second.delivered(60))
+        #expect(flow.isPaused)
+        first.taken(60)
+        #expect(flow.isPaused && resumes.count == 0, "60 bytes left is above half the limit")
+        second.close()
+        #expect(!flow.isPaused && resumes.count == 1)
+        #expect(flow.bufferedBytes == 0)
+        second.taken(60)
+        second.close()
+        #expect(flow.bufferedBytes == 0 && resumes.count == 1, "a closed account no longer counts")
+        #expect(!second.delivered(500), "messages for an ended stream do not count")
+        #expect(!flow.isPaused)
+    }
+}
+
+/// Counts the STATUS frames a raw peer receives.
+private final class StatusCounter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private var reader = RPCFrameReader(maxMessageSize: 1 << 20)
+    private let statuses: EventCounter
+
+    init(statuses: EventCounter) {
+        self.statuses = statuses
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reader.append(unwrapInboundIn(data))
+        while let frame = try? reader.next() {
+            if case .status(_, let status, _) = frame, status.code == .ok { statuses.increment() }
+        }
+    }
+}
