@@ -96,7 +96,7 @@ struct RPCBackpressureTests {
         await server.server.close()
     }
 
-    @Test("keepalive does not close a connection whose reading is paused: the PONG waits behind the responses")
+    @Test("keepalive does not close a connection whose reading is paused, nor one whose PONG waits behind responses")
     func keepaliveWhilePaused() async throws {
         let server = try await TestServer.start()
         let client = server.client {
@@ -114,6 +114,31 @@ struct RPCBackpressureTests {
         }
         await client.close()
         await server.server.close()
+    }
+
+    @Test("a server that reads but never answers is declared dead by keepalive: the call fails with UNAVAILABLE")
+    func silentServer() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Discard()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let client = RPCClient(
+            host: "127.0.0.1",
+            port: silent.localAddress?.port ?? 0,
+            configuration: .defaults(transportSecurity: .insecure) {
+                $0.keepaliveInterval = .milliseconds(50)
+                $0.keepaliveTimeout = .milliseconds(50)
+            },
+            logger: TestServer.quietLogger
+        )
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "anyone?"))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("keepalive") == true, "\(String(describing: error))")
+        await client.close()
+        try await silent.close()
     }
 
     @Test("stream accounting: pause past the limit, resume once at half, an ended stream releases what was not taken")
@@ -155,4 +180,11 @@ private final class StatusCounter: ChannelInboundHandler {
             if case .status(_, let status, _) = frame, status.code == .ok { statuses.increment() }
         }
     }
+}
+
+/// Reads and drops everything (a server that never answers).
+private final class Discard: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }

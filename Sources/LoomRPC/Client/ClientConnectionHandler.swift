@@ -70,6 +70,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private var readingPaused = false
     /// A `read()` held back while reading was paused.
     private var readHeld = false
+    /// Bytes arrived since the last keepalive PING.
+    private var heardSincePing = false
 
     init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -200,6 +202,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     // MARK: Reads
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        heardSincePing = true
         guard !decodingFailed else { return }
         frames.append(unwrapInboundIn(data))
         takeFrames(context: context)
@@ -328,13 +331,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     private func keepaliveFired() {
-        if readingPaused {
-            // A PONG may be waiting behind unread responses: the server cannot be judged until reading resumes.
-            armKeepalive()
-            return
-        }
         switch stateMachine.keepaliveTimerFired() {
         case .sendPing:
+            heardSincePing = false
             write(.ping(UInt64.random(in: 0...UInt64.max)))
             scheduleFlush()
             guard let eventLoop = context?.eventLoop else { return }
@@ -351,19 +350,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     private func keepaliveCheck() {
-        if readingPaused {
+        let awaitingPong: Bool
+        switch stateMachine.state {
+        case .active(let calls), .draining(let calls): awaitingPong = calls.awaitingPong
+        case .closed, ._modifying: return
+        }
+        // Bytes from the server since the PING prove it alive, and the PONG may be queued behind them; while
+        // reading is paused nothing can be heard, so the server is not judged.
+        if !awaitingPong || heardSincePing || readingPaused {
+            if awaitingPong { stateMachine.receivedPong() }
             armKeepalive()
             return
         }
-        if case .active(let calls) = stateMachine.state, !calls.awaitingPong {
-            armKeepalive()
-            return
-        }
-        if case .draining(let calls) = stateMachine.state, !calls.awaitingPong {
-            armKeepalive()
-            return
-        }
-        if case .closed = stateMachine.state { return }
         logger.warning("server did not answer keepalive PING; closing connection")
         failAll(RPCError(code: .unavailable, message: "the server stopped answering keepalive pings"))
         context?.close(promise: nil)

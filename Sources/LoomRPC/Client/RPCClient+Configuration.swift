@@ -13,7 +13,8 @@ extension RPCClient {
         public var connectTimeout: TimeAmount = .seconds(10)
         /// How often the client PINGs the server while connected (default 30 s); `nil` disables keepalive.
         public var keepaliveInterval: TimeAmount? = .seconds(30)
-        /// How long the client waits for a PONG before declaring the connection dead (default 10 s).
+        /// How long the client waits, after a PING, to hear anything from the server (its PONG or any other frame)
+        /// before declaring the connection dead (default 10 s).
         public var keepaliveTimeout: TimeAmount = .seconds(10)
         /// Bytes of server-streamed messages that callers have not taken yet, per connection, past which the client
         /// stops reading from the server until they are taken (default 4 MiB). The server's stream writes wait
