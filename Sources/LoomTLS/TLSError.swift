@@ -66,16 +66,67 @@ public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
     public let reason: String
     /// OpenSSL's error queue at the time of the failure, most recent last (may be empty).
     public let openSSLErrors: [String]
+    /// The alert the peer sent, when the failure is the peer's refusal (for example ``Alert/certificateRequired``).
+    public let peerAlert: Alert?
 
     /// Creates an error.
     /// - Parameters:
     ///   - code: The kind of failure.
     ///   - reason: A human-readable explanation.
     ///   - openSSLErrors: Entries from OpenSSL's error queue.
-    public init(code: Code, reason: String, openSSLErrors: [String] = []) {
+    ///   - peerAlert: The alert the peer sent, if that is what failed the connection.
+    public init(code: Code, reason: String, openSSLErrors: [String] = [], peerAlert: Alert? = nil) {
         self.code = code
         self.reason = reason
         self.openSSLErrors = openSSLErrors
+        self.peerAlert = peerAlert
+    }
+
+    /// A TLS alert description (RFC 8446 §6).
+    public struct Alert: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The alert's number on the wire.
+        public let rawValue: UInt8
+
+        /// Wraps an alert number.
+        public init(rawValue: UInt8) {
+            self.rawValue = rawValue
+        }
+
+        /// bad_certificate (42).
+        public static let badCertificate = Alert(rawValue: 42)
+        /// unsupported_certificate (43).
+        public static let unsupportedCertificate = Alert(rawValue: 43)
+        /// certificate_revoked (44).
+        public static let certificateRevoked = Alert(rawValue: 44)
+        /// certificate_expired (45).
+        public static let certificateExpired = Alert(rawValue: 45)
+        /// certificate_unknown (46).
+        public static let certificateUnknown = Alert(rawValue: 46)
+        /// unknown_ca (48).
+        public static let unknownCA = Alert(rawValue: 48)
+        /// access_denied (49).
+        public static let accessDenied = Alert(rawValue: 49)
+        /// certificate_required (116, TLS 1.3).
+        public static let certificateRequired = Alert(rawValue: 116)
+
+        /// Whether the peer refused the certificate this side presented, or the lack of one.
+        public var refusesOurCertificate: Bool {
+            [42, 43, 44, 45, 46, 48, 49, 116].contains(rawValue)
+        }
+
+        /// The RFC name, e.g. `certificate_required (116)`.
+        public var description: String {
+            let names: [UInt8: String] = [
+                0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 40: "handshake_failure",
+                42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked",
+                45: "certificate_expired", 46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca",
+                49: "access_denied", 50: "decode_error", 51: "decrypt_error", 70: "protocol_version",
+                71: "insufficient_security", 80: "internal_error", 90: "user_canceled", 109: "missing_extension",
+                110: "unsupported_extension", 112: "unrecognized_name", 116: "certificate_required",
+                120: "no_application_protocol",
+            ]
+            return "\(names[rawValue] ?? "alert") (\(rawValue))"
+        }
     }
 
     /// `"TLSError.code: reason (openssl: ...)"`.

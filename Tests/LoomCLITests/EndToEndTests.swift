@@ -246,12 +246,23 @@ struct EndToEndTests {
             insecure: false,
             environment: ["LOOM_CA": ca.otherCAPath, "LOOM_CERT": ca.operatorClient.chainPath, "LOOM_KEY": ca.operatorClient.keyPath]
         )
+        let anonymous = await server.loomctl(["migrations", "list"], insecure: false, environment: ["LOOM_CA": ca.caPath])
+        let foreign = await server.loomctl(
+            ["migrations", "list"],
+            insecure: false,
+            environment: ["LOOM_CA": ca.caPath, "LOOM_CERT": ca.otherCAClient.chainPath, "LOOM_KEY": ca.otherCAClient.keyPath]
+        )
         await server.stop()
         #expect(result.code == 0)
         #expect(result.error.isEmpty)
         #expect(identity?.contains("operator") == true)
         #expect(untrusted.code == 14)
         #expect(untrusted.error.hasPrefix("loomctl: UNAVAILABLE"))
+        // The server's refusal reaches the operator as UNAUTHENTICATED (exit 16) with the reason.
+        #expect(anonymous.code == 16, "\(anonymous.error)")
+        #expect(anonymous.error.contains("requires a client certificate"), "\(anonymous.error)")
+        #expect(foreign.code == 16, "\(foreign.error)")
+        #expect(foreign.error.contains("unknown_ca"), "\(foreign.error)")
     }
 
     @Test("help, completion scripts and usage errors follow swift-argument-parser's conventions")

@@ -76,7 +76,15 @@ struct RPCMutualTLSTests {
         let error = await #expect(throws: RPCError.self) {
             _ = try await client.unary(method: TestMethods.echo, request: ByteBuffer(), options: .init(timeout: .seconds(10)))
         }
-        #expect(error?.code == .unavailable)
+        // The server's alert becomes UNAUTHENTICATED with its reason, not a bare "connection closed".
+        let alert =
+            switch kind {
+            case "other CA": "unknown_ca (48)"
+            case "expired": "certificate_expired (45)"
+            default: "certificate_required (116)"
+            }
+        #expect(error?.code == .unauthenticated, "\(String(describing: error))")
+        #expect(error?.message.contains(alert) == true, "\(String(describing: error))")
         #expect(server.started.count == 0)
         await client.close()
         await server.server.close()

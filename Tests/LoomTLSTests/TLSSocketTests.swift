@@ -91,6 +91,9 @@ struct TLSSocketTests {
         let clientError = try #require(closed.error as? TLSError)
         #expect(clientError.code == .readFailed)
         #expect(clientError.openSSLErrors.joined().contains("certificate required"), "\(clientError)")
+        #expect(clientError.peerAlert == .certificateRequired)
+        #expect(clientError.peerAlert?.refusesOurCertificate == true)
+        #expect(clientError.reason.contains("certificate_required (116)"), "\(clientError)")
     }
 
     @Test("a client without a certificate is accepted, with no identity, when client authentication is optional")

@@ -44,6 +44,15 @@ static inline long loom_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_M
 static inline long loom_SSL_MODE_NO_AUTO_CHAIN(void) { return SSL_MODE_NO_AUTO_CHAIN; }
 static inline long loom_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
 
+/// The TLS alert the peer sent, when `code` (an error-queue entry) reports one; -1 otherwise.
+static inline int loom_ERR_peer_alert(unsigned long code) {
+    int reason = ERR_GET_REASON(code);
+    if (ERR_GET_LIB(code) != ERR_LIB_SSL || reason < SSL_AD_REASON_OFFSET || reason > SSL_AD_REASON_OFFSET + 255) {
+        return -1;
+    }
+    return reason - SSL_AD_REASON_OFFSET;
+}
+
 // MARK: subjectAltName access (the sk_GENERAL_NAME_* accessors are macro-generated)
 
 /// The subjectAltName entries of `cert`, or NULL when it has none. Free with `loom_GENERAL_NAMES_free`.

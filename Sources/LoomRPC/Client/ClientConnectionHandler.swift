@@ -1,4 +1,5 @@
 import Logging
+import LoomTLS
 import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
@@ -72,6 +73,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     /// Bytes arrived since the last keepalive PING.
     private var heardSincePing = false
+    /// Why the connection failed, when that says more than "closed" (the server refused our certificate): calls that
+    /// reach the handler afterwards fail with it too.
+    private var failure: RPCError?
 
     init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -127,7 +131,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard let context else {
-            Self.fail(sink, RPCError(code: .unavailable, message: "the connection closed"))
+            Self.fail(sink, failure ?? RPCError(code: .unavailable, message: "the connection closed"))
             return
         }
         if token.isCancelled {
@@ -137,7 +141,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         }
         switch stateMachine.startCall() {
         case .fail(let error):
-            Self.fail(sink, error)
+            Self.fail(sink, failure ?? error)
         case .start(let callID):
             var call = Call(token: ObjectIdentifier(token), sink: sink)
             if let timeout {
@@ -288,6 +292,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? RPCProtocolError {
             protocolViolation(error)
+        } else if let refusal = RPCError(refusedCertificate: error) {
+            // TLS 1.3: the server checks our certificate after our handshake finished, and refuses it with an alert.
+            logger.debug("the server refused the client certificate", metadata: ["error": "\(error)"])
+            failure = refusal
+            failAll(refusal)
+            context.close(promise: nil)
         } else {
             logger.debug("client connection error", metadata: ["error": "\(error)"])
             context.close(promise: nil)

@@ -236,7 +236,8 @@ public final class RPCClient: Sendable {
                 do {
                     return try await future.get()
                 } catch {
-                    throw RPCError(code: .unavailable, message: "could not connect to \(host):\(port)", cause: error)
+                    throw RPCError(refusedCertificate: error)
+                        ?? RPCError(code: .unavailable, message: "could not connect to \(host):\(port)", cause: error)
                 }
             case .sleep(let until):
                 if let deadline, deadline < until {

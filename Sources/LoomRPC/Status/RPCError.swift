@@ -1,3 +1,5 @@
+import LoomTLS
+
 /// A failed call: a non-OK status code, a message for the caller, trailing metadata and an optional cause.
 ///
 /// Server handlers throw it (or an ``RPCErrorConvertible`` error) to end a call with a specific status; clients
@@ -65,4 +67,14 @@ public struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
 public protocol RPCErrorConvertible: Error {
     /// The error to send to the caller. Its message must be safe to show to the caller.
     var rpcError: RPCError { get }
+}
+
+extension RPCError {
+    /// UNAUTHENTICATED when `error` is a TLS failure in which the server refused this client's certificate (or its
+    /// lack of one) with an alert; `nil` for any other error.
+    init?(refusedCertificate error: any Error) {
+        guard let tls = error as? TLSError, let alert = tls.peerAlert, alert.refusesOurCertificate else { return nil }
+        let what = alert == .certificateRequired ? "requires a client certificate" : "refused this client's certificate"
+        self.init(code: .unauthenticated, message: "the server \(what) (TLS alert \(alert))", cause: tls)
+    }
 }

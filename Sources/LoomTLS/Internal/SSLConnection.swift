@@ -229,17 +229,17 @@ final class SSLConnection {
     /// Builds the error for a failed handshake: the verification result when a certificate
     /// check failed (e.g. "certificate has expired"), otherwise OpenSSL's error queue.
     private func handshakeError() -> TLSError {
-        let queue = OpenSSLErrorQueue.drain()
+        let (queue, alert) = OpenSSLErrorQueue.drain()
         let verifyResult = SSL_get_verify_result(ssl)
         if verifyResult != X509_V_OK {
             let reason = String(cString: X509_verify_cert_error_string(verifyResult))
             let code: TLSError.Code =
                 verifyResult == X509_V_ERR_HOSTNAME_MISMATCH || verifyResult == X509_V_ERR_IP_ADDRESS_MISMATCH
                 ? .hostnameMismatch : .handshakeFailed
-            return TLSError(code: code, reason: "certificate verification failed: \(reason)", openSSLErrors: queue)
+            return TLSError(code: code, reason: "certificate verification failed: \(reason)", openSSLErrors: queue, peerAlert: alert)
         }
         let reason = queue.last.map(Self.reasonText) ?? "connection failed during the handshake"
-        return TLSError(code: .handshakeFailed, reason: reason, openSSLErrors: queue)
+        return TLSError(code: .handshakeFailed, reason: reason, openSSLErrors: queue, peerAlert: alert)
     }
 
     /// The reason part of an `error:0A000086:SSL routines::certificate verify failed` line.
