@@ -96,62 +96,40 @@ struct ClientConnectionHandlerTests {
         _ = try channel.finish(acceptAlreadyClosed: true)
     }
 
-    @Test("keepalive: a paused connection, or one heard from since the PING, stays open; silence closes it")
+    @Test("keepalive: bytes heard since the PING keep the connection; silence closes it and fails the calls")
     func keepaliveRules() async throws {
         let channel = EmbeddedChannel()
         let handler = ClientConnectionHandler(
-            configuration: .init(
-                maxMessageSize: 1024, keepaliveInterval: .seconds(1), keepaliveTimeout: .seconds(1), maxBufferedStreamBytes: 100
-            ),
+            configuration: .init(maxMessageSize: 1024, keepaliveInterval: .seconds(1), keepaliveTimeout: .seconds(1)),
             logger: TestServer.quietLogger
         )
         try channel.pipeline.syncOperations.addHandler(handler)
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-        let resumes = EventCounter()
-        let account = StreamReceiveAccount(flow: handler.streamFlow) { resumes.increment() }
         handler.startCall(
             token: RPCCallToken(), method: TestMethods.count, request: ByteBuffer(), timeout: nil, metadata: [:],
-            sink: .stream(continuation, account)
+            sink: .stream(continuation, StreamBacklog(limit: 1 << 20))
         )
-        func message(_ size: Int) -> ByteBuffer {
-            var bytes = ByteBuffer()
-            bytes.writeRPCFrame(.message(callID: 1, ByteBuffer(repeating: 0x61, count: size)))
-            return bytes
-        }
-        // Three 80-byte messages against a 100-byte limit: the second pauses reading, the third stays unread.
-        var burst = message(80)
-        burst.writeImmutableBuffer(message(80))
-        burst.writeImmutableBuffer(message(80))
-        try channel.writeInbound(burst)
-        #expect(handler.streamFlow.isPaused)
-        #expect(handler.streamFlow.bufferedBytes == 160)
+        var message = ByteBuffer()
+        message.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "tick")))
 
-        // Paused: PINGs go out (t = 1, 3, 5) and go unanswered, yet the connection stays.
-        for _ in 0..<5 { channel.embeddedEventLoop.advanceTime(by: .seconds(1)) }
-        #expect(channel.isActive)
-        #expect(try Self.writtenFrames(channel).filter { if case .ping = $0 { true } else { false } }.count == 3)
-
-        // The caller takes both messages: reading resumes and the third message arrives.
-        account.taken(80)
-        account.taken(80)
-        #expect(resumes.count == 1)
-        handler.resumeReading()
-        #expect(handler.streamFlow.bufferedBytes == 80 && !handler.streamFlow.isPaused)
-
-        // Bytes after the PING of t = 5 count as an answer at t = 6.
-        try channel.writeInbound(message(10))
+        // PING at t = 1; a message (no PONG) at t = 1.5 counts as an answer at t = 2.
         channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try Self.writtenFrames(channel).contains { if case .ping = $0 { true } else { false } })
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(500))
+        try channel.writeInbound(message)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(500))
         #expect(channel.isActive)
 
-        // Nothing after the PING of t = 7: closed at t = 8, and the stream fails after its messages.
+        // PING at t = 3, then nothing: closed at t = 4, and the stream fails after its message.
         channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(!channel.isActive)
-        var sizes: [Int] = []
+        var received: [String] = []
         let error = await #expect(throws: RPCError.self) {
-            for try await bytes in stream { sizes.append(bytes.readableBytes) }
+            for try await bytes in stream { received.append(String(buffer: bytes)) }
         }
-        #expect(sizes == [80, 80, 80, 10])
+        #expect(received == ["tick"])
         #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("keepalive") == true)
     }
 }

@@ -69,29 +69,60 @@ struct RPCBackpressureTests {
         await server.server.close()
     }
 
-    @Test("a stream its caller does not consume stops the client reading; the server's writes wait, then resume")
-    func clientBoundsAnUnconsumedStream() async throws {
+    @Test("a caller that falls behind a stream gets what it was sent, then RESOURCE_EXHAUSTED; other calls go on")
+    func clientBoundsAStreamBacklog() async throws {
         let server = try await TestServer.start()
         let limit = 256 * 1024
         let client = server.client { $0.maxBufferedStreamBytes = limit }
         let stream = try await client.serverStreaming(method: TestMethods.largeForever, request: ByteBuffer())
-
-        let stalledAt = try await settledCount(server.served)
-        let bound = (limit + kernelSocketBytes()) / TestServer.largeMessageSize + 16
-        #expect(stalledAt <= bound, "the server sent \(stalledAt) messages to a caller that takes none")
-
-        var iterator = stream.makeAsyncIterator()
-        for _ in 0..<(stalledAt + 20) {
-            let message = try #require(try await iterator.next())
-            #expect(message.readableBytes == TestServer.largeMessageSize)
-        }
-        #expect(server.served.count > stalledAt, "taking messages must let the server write again")
-        _ = consume iterator
-        _ = consume stream
+        // Nobody iterates: once 256 KiB wait, the call is cancelled on the server.
         try await server.cancelled.wait(for: 1)
-        // Dropping the stream released its untaken messages: the connection reads again.
-        let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "after"))
-        #expect(String(buffer: reply) == "after")
+        // The connection was never paused: another call on it is answered while the stream sits untaken.
+        let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "meanwhile"))
+        #expect(String(buffer: reply) == "meanwhile")
+        var received = 0
+        let error = await #expect(throws: RPCError.self) {
+            for try await message in stream {
+                #expect(message.readableBytes == TestServer.largeMessageSize)
+                received += 1
+            }
+        }
+        #expect(error?.code == .resourceExhausted, "\(String(describing: error))")
+        #expect(received == limit / TestServer.largeMessageSize)
+        await client.close()
+        await server.server.close()
+    }
+
+    @Test("a caller that makes calls on the same client while it iterates a fast stream never deadlocks")
+    func callsWhileIterating() async throws {
+        let server = try await TestServer.start()
+        let client = server.client { $0.maxBufferedStreamBytes = 256 * 1024 }
+        // Each message waits for a round trip; the server writes faster, so the stream ends with RESOURCE_EXHAUSTED
+        // (or after 200 messages). Pausing the connection instead would have left the echo behind unread data forever.
+        let outcome = try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask {
+                var answered = 0
+                do {
+                    for try await _ in try await client.serverStreaming(method: TestMethods.largeForever, request: ByteBuffer()) {
+                        let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "\(answered)"))
+                        #expect(String(buffer: reply) == "\(answered)")
+                        answered += 1
+                        if answered == 200 { break }
+                    }
+                    return "completed"
+                } catch let error as RPCError where error.code == .resourceExhausted {
+                    return "fell behind after \(answered) calls"
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                return "hung"
+            }
+            let first = try await group.next() ?? "none"
+            group.cancelAll()
+            return first
+        }
+        #expect(outcome != "hung")
         await client.close()
         await server.server.close()
     }
@@ -123,25 +154,18 @@ struct RPCBackpressureTests {
         try await silent.close()
     }
 
-    @Test("stream accounting: pause past the limit, resume once at half, an ended stream releases what was not taken")
-    func accounting() {
-        let flow = StreamFlowControl(limit: 100)
-        let resumes = EventCounter()
-        let first = StreamReceiveAccount(flow: flow) { resumes.increment() }
-        let second = StreamReceiveAccount(flow: flow) { resumes.increment() }
-        #expect(!first.delivered(60))
-        #expect(second.delivered(60))
-        #expect(flow.isPaused)
-        first.taken(60)
-        #expect(flow.isPaused && resumes.count == 0, "60 bytes left is above half the limit")
-        second.close()
-        #expect(!flow.isPaused && resumes.count == 1)
-        #expect(flow.bufferedBytes == 0)
-        second.taken(60)
-        second.close()
-        #expect(flow.bufferedBytes == 0 && resumes.count == 1, "a closed account no longer counts")
-        #expect(!second.delivered(500), "messages for an ended stream do not count")
-        #expect(!flow.isPaused)
+    @Test("stream backlog: counts what waits, admits one message when empty whatever its size, refuses past the limit")
+    func backlogAccounting() {
+        let backlog = StreamBacklog(limit: 100)
+        #expect(backlog.admit(60))
+        #expect(backlog.admit(40))
+        #expect(!backlog.admit(1), "101 bytes would wait")
+        backlog.taken(60)
+        backlog.taken(40)
+        backlog.taken(1)
+        #expect(backlog.bytes == 0)
+        #expect(backlog.admit(500), "a caller that took everything always gets the next message")
+        #expect(!backlog.admit(1))
     }
 }
 

@@ -21,11 +21,9 @@ final class RPCCallToken: Sendable {
 /// keepalive timers. It splits the bytes it reads into frames itself with ``RPCFrameReader`` (a separate decoding
 /// handler would cost a pipeline step and a boxed `NIOAny` per frame).
 ///
-/// Streamed responses the callers have not taken yet are bounded by ``StreamFlowControl``: past its limit the
-/// handler takes no more frames and holds back `read()` until callers catch up.
-final class ClientConnectionHandler: ChannelDuplexHandler {
+/// Each stream's messages not yet taken by its caller are bounded by its ``StreamBacklog``.
+final class ClientConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Where a call's responses go. The handler completes a sink exactly once: when the call ends (STATUS,
@@ -33,15 +31,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     enum Sink {
         /// The caller's continuation, resumed with the response (no promise or future in between).
         case unary(UnsafeContinuation<ByteBuffer, any Error>)
-        case stream(AsyncThrowingStream<ByteBuffer, any Error>.Continuation, StreamReceiveAccount)
+        case stream(AsyncThrowingStream<ByteBuffer, any Error>.Continuation, StreamBacklog)
     }
 
     struct Configuration: Sendable {
         var maxMessageSize: Int
         var keepaliveInterval: TimeAmount?
         var keepaliveTimeout: TimeAmount
-        /// See ``RPCClient/Configuration/maxBufferedStreamBytes``.
-        var maxBufferedStreamBytes: Int = 4 * 1024 * 1024
     }
 
     private struct Call {
@@ -56,8 +52,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private let logger: Logger
     /// Read by ``RPCClient`` off the event loop to decide whether to start calls here.
     let acceptsCalls: NIOLockedValueBox<Bool>
-    /// Shared with the streams of this connection's calls (their iterators run off the event loop).
-    let streamFlow: StreamFlowControl
     private var calls: [UInt32: Call] = [:]
     private var callIDs: [ObjectIdentifier: UInt32] = [:]
     private var context: ChannelHandlerContext?
@@ -67,10 +61,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private var frames: RPCFrameReader
     /// The server sent bytes that are not frames: nothing it sends later is read.
     private var decodingFailed = false
-    /// Callers have too many streamed bytes untaken: no frames are taken and no `read()` is passed on.
-    private var readingPaused = false
-    /// A `read()` held back while reading was paused.
-    private var readHeld = false
     /// Bytes arrived since the last keepalive PING.
     private var heardSincePing = false
     /// Why the connection failed, when that says more than "closed" (the server refused our certificate): calls that
@@ -81,7 +71,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         self.configuration = configuration
         self.logger = logger
         self.acceptsCalls = NIOLockedValueBox(true)
-        self.streamFlow = StreamFlowControl(limit: configuration.maxBufferedStreamBytes)
         self.frames = RPCFrameReader(maxMessageSize: configuration.maxMessageSize)
     }
 
@@ -102,8 +91,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if !decodingFailed {
-            // Whole frames still buffered (reading was paused) are delivered: nothing more can come. Bytes of an
-            // unfinished frame at EOF are a protocol error (truncated frame).
+            // Bytes of an unfinished frame at EOF are a protocol error (truncated frame).
             do {
                 while !decodingFailed, let frame = try frames.next() { receivedFrame(frame, context: context) }
                 if !decodingFailed { try frames.checkEndOfStream() }
@@ -212,33 +200,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         takeFrames(context: context)
     }
 
-    /// Acts on buffered frames until none is whole or reading is paused.
+    /// Acts on every whole frame buffered.
     private func takeFrames(context: ChannelHandlerContext) {
         do {
-            while !decodingFailed, !readingPaused, let frame = try frames.next() {
+            while !decodingFailed, let frame = try frames.next() {
                 receivedFrame(frame, context: context)
             }
         } catch {
             failDecoding(error, context: context)
-        }
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if readingPaused {
-            readHeld = true
-        } else {
-            context.read()
-        }
-    }
-
-    /// Callers took enough streamed bytes (see ``StreamFlowControl``): buffered frames first, then reads again.
-    func resumeReading() {
-        guard readingPaused, let context else { return }
-        readingPaused = false
-        takeFrames(context: context)
-        if readHeld, !readingPaused {
-            readHeld = false
-            context.read()
         }
     }
 
@@ -254,9 +223,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             switch calls[callID]?.sink {
             case .unary:
                 calls[callID]?.response = message
-            case .stream(let continuation, let account):
-                continuation.yield(message)
-                if account.delivered(message.readableBytes) { readingPaused = true }
+            case .stream(let continuation, let backlog):
+                // Counted before it is handed over, so the caller taking it can never make the count negative.
+                if backlog.admit(message.readableBytes) {
+                    continuation.yield(message)
+                } else {
+                    endLocally(
+                        callID: callID,
+                        RPCError(
+                            code: .resourceExhausted,
+                            message: "the caller fell more than \(backlog.limit) bytes behind this stream; the call was cancelled"))
+                }
             case nil:
                 break
             }
@@ -365,9 +342,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         case .active(let calls), .draining(let calls): awaitingPong = calls.awaitingPong
         case .closed, ._modifying: return
         }
-        // Bytes from the server since the PING prove it alive, and the PONG may be queued behind them; while
-        // reading is paused nothing can be heard, so the server is not judged.
-        if !awaitingPong || heardSincePing || readingPaused {
+        // Bytes from the server since the PING prove it alive (the PONG may be queued behind a large response).
+        if !awaitingPong || heardSincePing {
             if awaitingPong { stateMachine.receivedPong() }
             armKeepalive()
             return

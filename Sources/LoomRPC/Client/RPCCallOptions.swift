@@ -24,42 +24,42 @@ public struct RPCCallOptions: Sendable {
 /// Iteration ends normally when the call ends with OK, and throws ``RPCError`` otherwise. Cancelling the iterating
 /// task, or dropping the sequence before the end, cancels the call on the server.
 ///
-/// Messages not taken yet are bounded per connection (``RPCClient/Configuration/maxBufferedStreamBytes``): past the
-/// bound the connection stops reading until they are taken, and the server's writes wait.
+/// Messages not taken yet are bounded (``RPCClient/Configuration/maxBufferedStreamBytes``): a caller that falls further
+/// behind gets the messages it was sent, then RESOURCE_EXHAUSTED; the call is cancelled on the server.
 public struct RPCResponseStream<Message: Sendable>: AsyncSequence, Sendable {
     /// The element type.
     public typealias Element = Message
 
     private let base: AsyncThrowingStream<ByteBuffer, any Error>
-    private let account: StreamReceiveAccount
+    private let backlog: StreamBacklog
     private let decode: @Sendable (ByteBuffer) throws -> Message
 
     init(
         base: AsyncThrowingStream<ByteBuffer, any Error>,
-        account: StreamReceiveAccount,
+        backlog: StreamBacklog,
         decode: @escaping @Sendable (ByteBuffer) throws -> Message
     ) {
         self.base = base
-        self.account = account
+        self.backlog = backlog
         self.decode = decode
     }
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), account: account, decode: decode)
+        AsyncIterator(base: base.makeAsyncIterator(), backlog: backlog, decode: decode)
     }
 
     /// Iterates the responses.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
-        let account: StreamReceiveAccount
+        let backlog: StreamBacklog
         let decode: @Sendable (ByteBuffer) throws -> Message
 
         /// The next response, `nil` after OK; throws ``RPCError`` when the call failed.
         public mutating func next() async throws -> Message? {
             do {
                 guard let bytes = try await base.next() else { return nil }
-                account.taken(bytes.readableBytes)
+                backlog.taken(bytes.readableBytes)
                 return try decode(bytes)
             } catch let error as RPCError {
                 throw error

@@ -16,9 +16,10 @@ extension RPCClient {
         /// How long the client waits, after a PING, to hear anything from the server (its PONG or any other frame)
         /// before declaring the connection dead (default 10 s).
         public var keepaliveTimeout: TimeAmount = .seconds(10)
-        /// Bytes of server-streamed messages that callers have not taken yet, per connection, past which the client
-        /// stops reading from the server until they are taken (default 4 MiB). The server's stream writes wait
-        /// meanwhile, and so do the other calls on the connection.
+        /// The most bytes of one server-streamed call that may arrive before its caller takes them (default 4 MiB).
+        /// A caller that falls further behind gets the messages it was sent, then RESOURCE_EXHAUSTED, and the call is
+        /// cancelled on the server; other calls on the connection are not affected. One message is always accepted
+        /// when the caller has taken everything before it.
         public var maxBufferedStreamBytes: Int = 4 * 1024 * 1024
         /// Reconnection backoff after a failed connect.
         public var backoff: Backoff = .init()

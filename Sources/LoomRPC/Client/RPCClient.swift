@@ -21,7 +21,6 @@ public final class RPCClient: Sendable {
         let channel: any Channel
         let handler: NIOLoopBound<ClientConnectionHandler>
         let acceptsCalls: NIOLockedValueBox<Bool>
-        let streamFlow: StreamFlowControl
 
         var isUsable: Bool { acceptsCalls.withLockedValue { $0 } }
     }
@@ -183,11 +182,8 @@ public final class RPCClient: Sendable {
         let token = RPCCallToken()
         let handler = connection.handler
         let eventLoop = connection.channel.eventLoop
-        let account = StreamReceiveAccount(flow: connection.streamFlow) {
-            eventLoop.execute { handler.value.resumeReading() }
-        }
+        let backlog = StreamBacklog(limit: configuration.maxBufferedStreamBytes)
         continuation.onTermination = { termination in
-            account.close()
             if case .cancelled = termination {
                 token.markCancelled()
                 eventLoop.execute { handler.value.cancel(token: token) }
@@ -197,10 +193,10 @@ public final class RPCClient: Sendable {
         eventLoop.execute {
             handler.value.startCall(
                 token: token, method: method, request: request, timeout: remaining,
-                metadata: options.metadata, sink: .stream(continuation, account)
+                metadata: options.metadata, sink: .stream(continuation, backlog)
             )
         }
-        return RPCResponseStream(base: stream, account: account, decode: decode)
+        return RPCResponseStream(base: stream, backlog: backlog, decode: decode)
     }
 
     /// Closes the connection; calls in flight fail with UNAVAILABLE and later calls fail at once.
@@ -308,8 +304,7 @@ public final class RPCClient: Sendable {
         let handlerConfiguration = ClientConnectionHandler.Configuration(
             maxMessageSize: configuration.maxMessageSize,
             keepaliveInterval: configuration.keepaliveInterval,
-            keepaliveTimeout: configuration.keepaliveTimeout,
-            maxBufferedStreamBytes: configuration.maxBufferedStreamBytes
+            keepaliveTimeout: configuration.keepaliveTimeout
         )
         return ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -338,8 +333,7 @@ public final class RPCClient: Sendable {
                 return Connection(
                     channel: channel,
                     handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
-                    acceptsCalls: handler.acceptsCalls,
-                    streamFlow: handler.streamFlow
+                    acceptsCalls: handler.acceptsCalls
                 )
             }
     }

@@ -17,11 +17,13 @@ struct RPCFrameReader {
     /// Bytes read but not yet taken as frames.
     var bufferedBytes: Int { buffer.readableBytes }
 
-    /// Adds bytes read from the connection.
+    /// Adds bytes read from the connection. Bytes already taken are reclaimed here, once per read, not after
+    /// every frame (each reclaim moves the rest of the buffer).
     mutating func append(_ bytes: ByteBuffer) {
         if buffer.readableBytes == 0 {
             buffer = bytes
         } else {
+            if buffer.readerIndex > 0, decoder.shouldReclaimBytes(buffer: buffer) { buffer.discardReadBytes() }
             var bytes = bytes
             buffer.writeBuffer(&bytes)
         }
@@ -31,11 +33,7 @@ struct RPCFrameReader {
     /// - Throws: ``RPCProtocolError`` for bytes that are not a frame (unknown type, over the size limit, malformed).
     mutating func next() throws -> RPCFrame? {
         guard buffer.readableBytes > 0 else { return nil }
-        let frame = try decoder.decode(buffer: &buffer)
-        if buffer.readableBytes > 0, buffer.readerIndex > 0, decoder.shouldReclaimBytes(buffer: buffer) {
-            buffer.discardReadBytes()
-        }
-        return frame
+        return try decoder.decode(buffer: &buffer)
     }
 
     /// At end of stream, once every whole frame was taken: throws when bytes of an unfinished frame remain.

@@ -96,8 +96,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if !decodingFailed {
             // Bytes of an unfinished frame at EOF are a protocol error (truncated frame). Whole frames still
-            // buffered are dropped: no response could reach the peer.
+            // buffered (the channel was not writable) are dropped: no response could reach the peer.
             do {
+                while try frames.next() != nil {}
                 try frames.checkEndOfStream()
             } catch {
                 failDecoding(error)
@@ -139,10 +140,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, !decodingFailed {
             // Frames left from the last read first (their responses batch into one flush), then more reads.
+            let wasReading = isReading
             isReading = true
             takeFrames(context: context)
-            isReading = false
-            flushNow()
+            isReading = wasReading
+            if !wasReading { flushNow() }
             if readHeld, context.channel.isWritable {
                 readHeld = false
                 context.read()
