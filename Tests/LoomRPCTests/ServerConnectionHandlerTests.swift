@@ -79,6 +79,32 @@ struct ServerConnectionHandlerTests {
         #expect(!connection.isClosed)
     }
 
+    @Test("while the channel is not writable no frame is taken and read() is held; writability resumes both, in order")
+    func notWritable() throws {
+        let connection = try EmbeddedServerConnection()
+        let reads = ReadCounter()
+        try connection.channel.pipeline.syncOperations.addHandler(reads, position: .first)
+        try connection.activate()
+        connection.channel.isWritable = false
+        try connection.send(Self.start(1), .message(callID: 1, ByteBuffer()), Self.start(2), .message(callID: 2, ByteBuffer()))
+        #expect(try connection.readFrames().isEmpty, "no call may be answered while the peer is not reading")
+        let readsBefore = reads.count
+        connection.channel.read()
+        #expect(reads.count == readsBefore, "read() must be held")
+
+        connection.channel.isWritable = true
+        connection.channel.pipeline.fireChannelWritabilityChanged()
+        let answered = try connection.readFrames().compactMap { frame -> UInt32? in
+            if case .status(let id, let status, _) = frame, status.code == .unimplemented { return id }
+            return nil
+        }
+        #expect(answered == [1, 2])
+        #expect(reads.count == readsBefore + 1, "the held read() is issued once writable")
+        connection.channel.read()
+        #expect(reads.count == readsBefore + 2)
+        #expect(!connection.isClosed)
+    }
+
     @Test("PING is answered with a PONG echoing its bytes")
     func ping() throws {
         let connection = try EmbeddedServerConnection()
@@ -205,5 +231,16 @@ struct ServerConnectionHandlerTests {
         connection.channel.pipeline.fireUserInboundEventTriggered(ServerConnectionHandler.GracefulShutdownEvent())
         #expect(try connection.readFrames() == [.goAway(.init(lastCallID: 5, reason: .noError, message: "server shutting down"))])
         #expect(connection.isClosed)
+    }
+}
+
+/// Counts the `read()` calls that reach the head of the pipeline.
+private final class ReadCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    private(set) var count = 0
+
+    func read(context: ChannelHandlerContext) {
+        count += 1
+        context.read()
     }
 }
