@@ -156,11 +156,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Keeps reading during the handshake when autoRead is off, then forwards the event.
     public func channelReadComplete(context: ChannelHandlerContext) {
-        if stateMachine.isHandshaking, context.channel.isActive,
-            let autoRead = try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead), !autoRead
-        {
-            context.read()
-        }
+        readIfAutoReadIsOff(context: context)
         context.fireChannelReadComplete()
     }
 
@@ -255,6 +251,17 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             performHandshakeStep(stateMachine.handshakeTimedOut(after: timeout), context: context)
         }
         stepHandshake(context: context)
+        readIfAutoReadIsOff(context: context)
+    }
+
+    /// The handshake needs the peer's flights even when the application reads by hand (autoRead off): the first
+    /// read is asked for here, later ones in ``channelReadComplete(context:)``.
+    private func readIfAutoReadIsOff(context: ChannelHandlerContext) {
+        if stateMachine.isHandshaking, context.channel.isActive,
+            let autoRead = try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead), !autoRead
+        {
+            context.read()
+        }
     }
 
     private func stepHandshake(context: ChannelHandlerContext) {

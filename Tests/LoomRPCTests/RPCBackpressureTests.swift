@@ -1,4 +1,5 @@
 import Foundation
+import LoomTLS
 import NIOCore
 import NIOPosix
 import Testing
@@ -34,9 +35,15 @@ struct RPCBackpressureTests {
         return maximum("/proc/sys/net/ipv4/tcp_rmem") + maximum("/proc/sys/net/ipv4/tcp_wmem")
     }
 
-    @Test("a peer that sends calls but never reads their responses stalls its connection, not the server's memory")
-    func serverStopsTakingCallsFromAPeerThatDoesNotRead() async throws {
-        let server = try await TestServer.start { $0.handlerExecution = .eventLoop }
+    @Test(
+        "a peer that sends calls but never reads their responses stalls its connection, not the server's memory",
+        arguments: [false, true]
+    )
+    func serverStopsTakingCallsFromAPeerThatDoesNotRead(overTLS: Bool) async throws {
+        let server = try await TestServer.start(security: overTLS ? try TestTLS.server() : .insecure) {
+            $0.handlerExecution = .eventLoop
+        }
+        let security = overTLS ? try TestTLS.client(try TestTLS.ca.operatorClient) : .insecure
         let calls = 1000
         let statuses = EventCounter()
         let peer = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -44,10 +51,14 @@ struct RPCBackpressureTests {
             .channelOption(.socketOption(.so_rcvbuf), value: 16 * 1024)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // With TLS, responses are encrypted when flushed: the server must flush within a burst of calls
+                    // for its channel's writability to see them.
+                    try security.configure(channel: channel, isServer: false, targetHost: "localhost", logger: TestServer.quietLogger)
                     try channel.pipeline.syncOperations.addHandler(StatusCounter(statuses: statuses))
                 }
             }
             .connect(host: "127.0.0.1", port: server.port).get()
+        if overTLS { _ = try await peer.tlsHandshakeCompleted().get() }
         var requests = ByteBuffer()
         for id in 1...UInt32(calls) {
             requests.writeRPCFrame(.callStart(.init(callID: id, method: TestMethods.large, timeout: nil, metadata: [:])))

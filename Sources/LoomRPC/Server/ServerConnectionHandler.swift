@@ -58,6 +58,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     /// A `read()` held back while the channel was not writable.
     private var readHeld = false
     private var flushPending = false
+    /// Bytes written since the last flush. TLS encrypts on flush, so unflushed output does not yet count against the
+    /// channel's writability; a read burst flushes early past ``flushThreshold`` to keep its own output bounded.
+    private var unflushedBytes = 0
+    private static let flushThreshold = 64 * 1024
     private var flushScheduled = false
 
     init(
@@ -123,6 +127,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         do {
             while !decodingFailed, context.channel.isWritable, let frame = try frames.next() {
                 receivedFrame(frame)
+                if unflushedBytes >= Self.flushThreshold { flushNow() }
             }
         } catch {
             failDecoding(error)
@@ -189,10 +194,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         isReading = false
-        if flushPending {
-            flushPending = false
-            context.flush()
-        }
+        flushNow()
         context.fireChannelReadComplete()
     }
 
@@ -334,6 +336,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         let promise = eventLoop.makePromise(of: Void.self)
         var buffer = context.channel.allocator.buffer(capacity: RPCFrame.headerSize + message.readableBytes)
         buffer.writeRPCFrame(.message(callID: callID, message))
+        // The flush also sends whatever else was pending.
+        unflushedBytes = 0
+        flushPending = false
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
         return promise.futureResult
     }
@@ -433,6 +438,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: capacity)
         for frame in frames { buffer.writeRPCFrame(frame) }
+        unflushedBytes += buffer.readableBytes
         context.write(wrapOutboundOut(buffer), promise: nil)
         flushPending = true
     }
@@ -459,6 +465,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private func flushNow() {
         guard flushPending, let context else { return }
         flushPending = false
+        unflushedBytes = 0
         context.flush()
     }
 }
