@@ -132,4 +132,23 @@ struct ClientConnectionHandlerTests {
         #expect(error?.code == .unavailable)
         #expect(error?.message.contains("keepalive") == true)
     }
+
+    @Test("a small streamed message waiting for its caller does not keep the whole read buffer alive")
+    func smallStreamedMessagesAreCopiedOut() async throws {
+        let (channel, handler) = try Self.makeChannel()
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        handler.startCall(
+            token: RPCCallToken(), method: TestMethods.count, request: ByteBuffer(), timeout: nil, metadata: [:],
+            sink: .stream(continuation, StreamBacklog(limit: 1 << 20))
+        )
+        var read = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+        read.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "small")))
+        read.writeRPCFrame(.status(callID: 1, .ok, [:]))
+        try channel.writeInbound(read)
+        var iterator = stream.makeAsyncIterator()
+        let message = try #require(try await iterator.next())
+        #expect(String(buffer: message) == "small")
+        #expect(message.storageCapacity < 4096, "holds \(message.storageCapacity) bytes of storage for 5 bytes")
+        #expect(try await iterator.next() == nil)
+    }
 }

@@ -165,18 +165,20 @@ struct RPCBackpressureTests {
         try await silent.close()
     }
 
-    @Test("stream backlog: counts what waits, admits one message when empty whatever its size, refuses past the limit")
+    @Test("stream backlog: a message is refused once the backlog reached the limit; empty messages count too")
     func backlogAccounting() {
-        let backlog = StreamBacklog(limit: 100)
-        #expect(backlog.admit(60))
-        #expect(backlog.admit(40))
-        #expect(!backlog.admit(1), "101 bytes would wait")
-        backlog.taken(60)
-        backlog.taken(40)
+        let backlog = StreamBacklog(limit: 1000)
+        let large = StreamBacklog.cost(of: ByteBuffer(repeating: 1, count: 5000))
+        #expect(backlog.admit(large), "a caller that took everything always gets the next message, whatever its size")
+        #expect(!backlog.admit(1), "the backlog is at the limit")
+        backlog.taken(large)
         backlog.taken(1)
         #expect(backlog.bytes == 0)
-        #expect(backlog.admit(500), "a caller that took everything always gets the next message")
-        #expect(!backlog.admit(1))
+
+        let empty = StreamBacklog.cost(of: ByteBuffer())
+        #expect(empty == StreamBacklog.overhead)
+        let admitted = (0..<100).prefix { _ in backlog.admit(empty) }.count
+        #expect(admitted == (1000 + empty - 1) / empty, "empty messages must not pass the bound for free")
     }
 }
 

@@ -224,15 +224,20 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             case .unary:
                 calls[callID]?.response = message
             case .stream(let continuation, let backlog):
+                // A small message waiting for its caller must not keep a whole read buffer alive: copy it out.
+                var message = message
+                if message.storageCapacity >= 2 * message.readableBytes + 4096 {
+                    message = ByteBuffer(bytes: message.readableBytesView)
+                }
                 // Counted before it is handed over, so the caller taking it can never make the count negative.
-                if backlog.admit(message.readableBytes) {
+                if backlog.admit(StreamBacklog.cost(of: message)) {
                     continuation.yield(message)
                 } else {
                     endLocally(
                         callID: callID,
                         RPCError(
                             code: .resourceExhausted,
-                            message: "the caller fell more than \(backlog.limit) bytes behind this stream; the call was cancelled"))
+                            message: "the caller fell \(backlog.limit) bytes behind this stream; the call was cancelled"))
                 }
             case nil:
                 break

@@ -59,7 +59,7 @@ public struct RPCResponseStream<Message: Sendable>: AsyncSequence, Sendable {
         public mutating func next() async throws -> Message? {
             do {
                 guard let bytes = try await base.next() else { return nil }
-                backlog.taken(bytes.readableBytes)
+                backlog.taken(StreamBacklog.cost(of: bytes))
                 return try decode(bytes)
             } catch let error as RPCError {
                 throw error

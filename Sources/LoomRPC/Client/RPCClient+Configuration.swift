@@ -16,10 +16,11 @@ extension RPCClient {
         /// How long the client waits, after a PING, to hear anything from the server (its PONG or any other frame)
         /// before declaring the connection dead (default 10 s).
         public var keepaliveTimeout: TimeAmount = .seconds(10)
-        /// The most bytes of one server-streamed call that may arrive before its caller takes them (default 4 MiB).
-        /// A caller that falls further behind gets the messages it was sent, then RESOURCE_EXHAUSTED, and the call is
-        /// cancelled on the server; other calls on the connection are not affected. One message is always accepted
-        /// when the caller has taken everything before it.
+        /// How far the caller of a server-streamed call may fall behind, in bytes received and not yet taken
+        /// (default 4 MiB; each message also counts 64 bytes of overhead). A message that arrives while the caller is
+        /// that far behind fails the call: the caller gets the messages already received, then RESOURCE_EXHAUSTED,
+        /// and the call is cancelled on the server. Other calls on the connection are not affected. Keep it well
+        /// above one read of the connection (64 KiB), or a burst can refuse a caller that keeps up.
         public var maxBufferedStreamBytes: Int = 4 * 1024 * 1024
         /// Reconnection backoff after a failed connect.
         public var backoff: Backoff = .init()

@@ -3,9 +3,8 @@ import NIOCore
 /// Splits the bytes a connection reads into frames, one frame at a time.
 ///
 /// Connection handlers take frames from it in a loop and may stop in the middle of a read (the rest stays buffered)
-/// while they must not produce more: a server whose peer does not read its responses, a client whose callers do
-/// not take their streamed messages. ``RPCFrameDecoder`` checks each frame's size from its header, so what is
-/// buffered never exceeds one read plus one frame.
+/// while they must not produce more: a server whose peer does not read its responses. ``RPCFrameDecoder`` checks each
+/// frame's size from its header, so what is buffered never exceeds one read plus one frame.
 struct RPCFrameReader {
     private var decoder: RPCFrameDecoder
     private var buffer = ByteBuffer()
