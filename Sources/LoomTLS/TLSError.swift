@@ -109,6 +109,16 @@ public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
         /// certificate_required (116, TLS 1.3).
         public static let certificateRequired = Alert(rawValue: 116)
 
+        private static let names: [UInt8: String] = [
+            0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 40: "handshake_failure",
+            42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked",
+            45: "certificate_expired", 46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca",
+            49: "access_denied", 50: "decode_error", 51: "decrypt_error", 70: "protocol_version",
+            71: "insufficient_security", 80: "internal_error", 90: "user_canceled", 109: "missing_extension",
+            110: "unsupported_extension", 112: "unrecognized_name", 116: "certificate_required",
+            120: "no_application_protocol",
+        ]
+
         /// Whether the peer refused the certificate this side presented, or the lack of one.
         public var refusesOurCertificate: Bool {
             [42, 43, 44, 45, 46, 48, 49, 116].contains(rawValue)
@@ -116,16 +126,7 @@ public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
 
         /// The RFC name, e.g. `certificate_required (116)`.
         public var description: String {
-            let names: [UInt8: String] = [
-                0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 40: "handshake_failure",
-                42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked",
-                45: "certificate_expired", 46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca",
-                49: "access_denied", 50: "decode_error", 51: "decrypt_error", 70: "protocol_version",
-                71: "insufficient_security", 80: "internal_error", 90: "user_canceled", 109: "missing_extension",
-                110: "unsupported_extension", 112: "unrecognized_name", 116: "certificate_required",
-                120: "no_application_protocol",
-            ]
-            return "\(names[rawValue] ?? "alert") (\(rawValue))"
+            "\(Self.names[rawValue] ?? "alert") (\(rawValue))"
         }
     }
 

@@ -8,35 +8,10 @@ import Testing
 /// The client's connection handler on an `EmbeddedChannel`: it decodes the server's bytes into frames itself.
 @Suite("Client connection handler (EmbeddedChannel)")
 struct ClientConnectionHandlerTests {
-    static func makeChannel() throws -> (EmbeddedChannel, ClientConnectionHandler) {
-        let channel = EmbeddedChannel()
-        let handler = ClientConnectionHandler(
-            configuration: .init(maxMessageSize: 1024, keepaliveInterval: nil, keepaliveTimeout: .seconds(10)),
-            logger: TestServer.quietLogger
-        )
-        try channel.pipeline.syncOperations.addHandler(handler)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
-        return (channel, handler)
-    }
-
-    /// Every frame the client wrote so far.
-    static func writtenFrames(_ channel: EmbeddedChannel) throws -> [RPCFrame] {
-        var all = ByteBuffer()
-        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
-        var decoder = RPCFrameDecoder(maxMessageSize: 1 << 20)
-        var frames: [RPCFrame] = []
-        while let frame = try decoder.decode(buffer: &all) { frames.append(frame) }
-        return frames
-    }
-
     @Test("a response delivered one byte at a time completes the call once its STATUS is whole")
     func responseByteByByte() async throws {
-        let (channel, handler) = try Self.makeChannel()
-        let reply = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
-            handler.startCall(
-                token: RPCCallToken(), method: TestMethods.echo, request: ByteBuffer(string: "ping"), timeout: nil,
-                metadata: [:], sink: .unary(continuation)
-            )
+        let (channel, handler) = try ClientConnectionHandler.embedded()
+        let reply = try await handler.unary(request: "ping") {
             var response = ByteBuffer()
             response.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "pong")))
             response.writeRPCFrame(.status(callID: 1, .ok, [:]))
@@ -45,7 +20,7 @@ struct ClientConnectionHandlerTests {
             }
         }
         #expect(String(buffer: reply) == "pong")
-        let sent = try Self.writtenFrames(channel)
+        let sent = try channel.writtenRPCFrames()
         #expect(sent.count == 2)
         #expect(sent.last == .message(callID: 1, ByteBuffer(string: "ping")))
         _ = try channel.finish()
@@ -53,13 +28,9 @@ struct ClientConnectionHandlerTests {
 
     @Test("undecodable bytes from the server fail the calls in flight with INTERNAL, send GOAWAY and close")
     func undecodableBytesFromTheServer() async throws {
-        let (channel, handler) = try Self.makeChannel()
+        let (channel, handler) = try ClientConnectionHandler.embedded()
         let error = await #expect(throws: RPCError.self) {
-            _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
-                handler.startCall(
-                    token: RPCCallToken(), method: TestMethods.echo, request: ByteBuffer(string: "ping"), timeout: nil,
-                    metadata: [:], sink: .unary(continuation)
-                )
+            _ = try await handler.unary(request: "ping") {
                 // An unknown frame type, then a whole response for the call that must not be acted on.
                 var bytes = ByteBuffer(bytes: [0, 0, 0, 0, 0x42, 0, 0, 0, 0, 1])
                 bytes.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "pong")))
@@ -68,7 +39,7 @@ struct ClientConnectionHandlerTests {
             }
         }
         #expect(error?.code == .internalError)
-        let sent = try Self.writtenFrames(channel)
+        let sent = try channel.writtenRPCFrames()
         guard case .goAway(let goAway) = sent.last else {
             Issue.record("expected GOAWAY, got \(sent)")
             return
@@ -79,13 +50,9 @@ struct ClientConnectionHandlerTests {
 
     @Test("a frame cut short by the connection closing fails the call in flight")
     func truncatedFrameAtEOF() async throws {
-        let (channel, handler) = try Self.makeChannel()
+        let (channel, handler) = try ClientConnectionHandler.embedded()
         let error = await #expect(throws: RPCError.self) {
-            _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
-                handler.startCall(
-                    token: RPCCallToken(), method: TestMethods.echo, request: ByteBuffer(string: "ping"), timeout: nil,
-                    metadata: [:], sink: .unary(continuation)
-                )
+            _ = try await handler.unary(request: "ping") {
                 var bytes = ByteBuffer()
                 bytes.writeRPCFrame(.message(callID: 1, ByteBuffer(string: "pong")))
                 _ = try? channel.writeInbound(bytes.getSlice(at: 0, length: bytes.readableBytes - 2)!)
@@ -98,13 +65,7 @@ struct ClientConnectionHandlerTests {
 
     @Test("keepalive: bytes heard since the PING keep the connection; silence closes it and fails the calls")
     func keepaliveRules() async throws {
-        let channel = EmbeddedChannel()
-        let handler = ClientConnectionHandler(
-            configuration: .init(maxMessageSize: 1024, keepaliveInterval: .seconds(1), keepaliveTimeout: .seconds(1)),
-            logger: TestServer.quietLogger
-        )
-        try channel.pipeline.syncOperations.addHandler(handler)
-        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
+        let (channel, handler) = try ClientConnectionHandler.embedded(keepalive: (interval: .seconds(1), timeout: .seconds(1)))
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         handler.startCall(
             token: RPCCallToken(), method: TestMethods.count, request: ByteBuffer(), timeout: nil, metadata: [:],
@@ -115,7 +76,7 @@ struct ClientConnectionHandlerTests {
 
         // PING at t = 1; a message (no PONG) at t = 1.5 counts as an answer at t = 2.
         channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        #expect(try Self.writtenFrames(channel).contains { if case .ping = $0 { true } else { false } })
+        #expect(try channel.writtenRPCFrames().contains { if case .ping = $0 { true } else { false } })
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(500))
         try channel.writeInbound(message)
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(500))
@@ -135,7 +96,7 @@ struct ClientConnectionHandlerTests {
 
     @Test("a small streamed message waiting for its caller does not keep the whole read buffer alive")
     func smallStreamedMessagesAreCopiedOut() async throws {
-        let (channel, handler) = try Self.makeChannel()
+        let (channel, handler) = try ClientConnectionHandler.embedded()
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         handler.startCall(
             token: RPCCallToken(), method: TestMethods.count, request: ByteBuffer(), timeout: nil, metadata: [:],

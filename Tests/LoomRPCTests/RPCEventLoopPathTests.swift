@@ -64,21 +64,11 @@ struct RPCEventLoopPathTests {
 
     @Test("a call cancelled before it reaches the event loop is failed with CANCELLED and never sent")
     func callCancelledBeforeItStarts() async throws {
-        let channel = EmbeddedChannel()
-        let handler = ClientConnectionHandler(
-            configuration: .init(maxMessageSize: 1 << 20, keepaliveInterval: nil, keepaliveTimeout: .seconds(10)),
-            logger: TestServer.quietLogger
-        )
-        try channel.pipeline.syncOperations.addHandler(handler)
+        let (channel, handler) = try ClientConnectionHandler.embedded(maxMessageSize: 1 << 20)
         let token = RPCCallToken()
         token.markCancelled()
         let error = await #expect(throws: RPCError.self) {
-            _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
-                handler.startCall(
-                    token: token, method: TestMethods.echo, request: ByteBuffer(string: "x"), timeout: nil,
-                    metadata: [:], sink: .unary(continuation)
-                )
-            }
+            _ = try await handler.unary(token: token, request: "x")
         }
         #expect(error?.code == .cancelled)
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
@@ -87,19 +77,10 @@ struct RPCEventLoopPathTests {
 
     @Test("a started call's continuation is resumed once, with CANCELLED, when the call is cancelled on the loop")
     func startedCallCancelledOnTheLoop() async throws {
-        let channel = EmbeddedChannel()
-        let handler = ClientConnectionHandler(
-            configuration: .init(maxMessageSize: 1 << 20, keepaliveInterval: nil, keepaliveTimeout: .seconds(10)),
-            logger: TestServer.quietLogger
-        )
-        try channel.pipeline.syncOperations.addHandler(handler)
+        let (channel, handler) = try ClientConnectionHandler.embedded(maxMessageSize: 1 << 20)
         let token = RPCCallToken()
         let error = await #expect(throws: RPCError.self) {
-            _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
-                handler.startCall(
-                    token: token, method: TestMethods.echo, request: ByteBuffer(string: "x"), timeout: nil,
-                    metadata: [:], sink: .unary(continuation)
-                )
+            _ = try await handler.unary(token: token, request: "x") {
                 handler.cancel(token: token)
                 // A second cancel, and the connection closing, find no call left to complete.
                 handler.cancel(token: token)

@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOEmbedded
 import NIOPosix
 
 @testable import LoomRPC
@@ -223,3 +224,50 @@ struct TestServer {
         )
     }
 }
+
+extension EmbeddedChannel {
+    /// Every frame the handler under test wrote so far.
+    func writtenRPCFrames() throws -> [RPCFrame] {
+        var all = ByteBuffer()
+        while var buffer = try readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
+        var decoder = RPCFrameDecoder(maxMessageSize: 1 << 20)
+        var frames: [RPCFrame] = []
+        while let frame = try decoder.decode(buffer: &all) { frames.append(frame) }
+        return frames
+    }
+}
+
+extension ClientConnectionHandler {
+    /// An `EmbeddedChannel` running a client connection handler (keepalive off unless given), connected.
+    static func embedded(
+        maxMessageSize: Int = 1024,
+        keepalive: (interval: TimeAmount, timeout: TimeAmount)? = nil
+    ) throws -> (EmbeddedChannel, ClientConnectionHandler) {
+        let channel = EmbeddedChannel()
+        let handler = ClientConnectionHandler(
+            configuration: .init(
+                maxMessageSize: maxMessageSize, keepaliveInterval: keepalive?.interval,
+                keepaliveTimeout: keepalive?.timeout ?? .seconds(10)),
+            logger: TestServer.quietLogger
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        return (channel, handler)
+    }
+
+    /// Starts a unary call with `request`, runs `then` (which feeds the channel), and returns the call's outcome.
+    func unary(
+        token: RPCCallToken = RPCCallToken(),
+        request: String,
+        then: () -> Void = {}
+    ) async throws -> ByteBuffer {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ByteBuffer, any Error>) in
+            startCall(
+                token: token, method: TestMethods.echo, request: ByteBuffer(string: request), timeout: nil,
+                metadata: [:], sink: .unary(continuation)
+            )
+            then()
+        }
+    }
+}
+

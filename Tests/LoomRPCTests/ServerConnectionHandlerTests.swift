@@ -39,12 +39,7 @@ struct EmbeddedServerConnection {
 
     /// Every frame written so far.
     func readFrames() throws -> [RPCFrame] {
-        var all = ByteBuffer()
-        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
-        var decoder = RPCFrameDecoder(maxMessageSize: 1 << 20)
-        var frames: [RPCFrame] = []
-        while let frame = try decoder.decode(buffer: &all) { frames.append(frame) }
-        return frames
+        try channel.writtenRPCFrames()
     }
 
     func advanceTime(by amount: TimeAmount) {

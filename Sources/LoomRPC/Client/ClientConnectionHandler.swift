@@ -92,8 +92,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if !decodingFailed {
             // Bytes of an unfinished frame at EOF are a protocol error (truncated frame).
+            takeFrames(context: context)
             do {
-                while !decodingFailed, let frame = try frames.next() { receivedFrame(frame, context: context) }
                 if !decodingFailed { try frames.checkEndOfStream() }
             } catch {
                 failDecoding(error, context: context)

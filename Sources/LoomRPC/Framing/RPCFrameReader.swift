@@ -38,9 +38,6 @@ struct RPCFrameReader {
     /// At end of stream, once every whole frame was taken: throws when bytes of an unfinished frame remain.
     /// - Throws: ``RPCProtocolError/truncatedFrame(bufferedBytes:)`` when a frame was cut short.
     mutating func checkEndOfStream() throws {
-        guard buffer.readableBytes > 0 else { return }
-        let buffered = buffer.readableBytes
-        buffer.moveReaderIndex(forwardBy: buffered)
-        throw RPCProtocolError.truncatedFrame(bufferedBytes: buffered)
+        _ = try decoder.decodeLast(buffer: &buffer, seenEOF: true)
     }
 }
