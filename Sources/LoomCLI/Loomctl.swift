@@ -46,6 +46,7 @@ public struct LoomctlCommand: AsyncParsableCommand {
             MigrationsCommand.self,
             CandidatesCommand.self,
             RunCommand.self,
+            RunsCommand.self,
             DryRunCommand.self,
             AnnounceCommand.self,
         ]

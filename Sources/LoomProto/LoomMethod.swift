@@ -8,11 +8,11 @@ public enum LoomMethod: String, CaseIterable, Sendable {
     case announce = "Announce"
     /// Lists migrations, a page at a time.
     case listMigrations = "ListMigrations"
-    /// Reads one migration with its candidates.
+    /// Reads one migration with its counts (candidates are listed by `ListCandidates`).
     case getMigration = "GetMigration"
     /// Adds or refreshes candidates of a migration.
     case submitCandidates = "SubmitCandidates"
-    /// Lists the candidates of a migration.
+    /// Lists the candidates of a migration, filtered, a page at a time.
     case listCandidates = "ListCandidates"
     /// Starts (or restarts) a run for a candidate.
     case startRun = "StartRun"
@@ -30,6 +30,10 @@ public enum LoomMethod: String, CaseIterable, Sendable {
     case reportStepEvent = "ReportStepEvent"
     /// Streams a run's state after every transition (server streaming).
     case watchRun = "WatchRun"
+    /// Lists the runs of one or every migration, filtered, most recently updated first, a page at a time.
+    case listRuns = "ListRuns"
+    /// Recomputes a migration's counts from its records, reports drift, and repairs on request.
+    case recountMigration = "RecountMigration"
 
     /// The method name as declared in the proto, e.g. `Announce`.
     public var name: String { rawValue }
@@ -69,6 +73,8 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         case .dryRun: DryRunRequest.self
         case .reportStepEvent: ReportStepEventRequest.self
         case .watchRun: WatchRunRequest.self
+        case .listRuns: ListRunsRequest.self
+        case .recountMigration: RecountMigrationRequest.self
         }
     }
 
@@ -85,6 +91,8 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         case .dryRun: DryRunResult.self
         case .reportStepEvent: ReportStepEventResponse.self
         case .watchRun: RunUpdate.self
+        case .listRuns: ListRunsResponse.self
+        case .recountMigration: RecountMigrationResponse.self
         }
     }
 }
@@ -137,4 +145,10 @@ public struct LoomMethodSignature<Request: LoomMessage, Response: LoomMessage>: 
     }
     /// `WatchRun` (server streaming: `Response` is the type of each streamed message).
     public static var watchRun: LoomMethodSignature<WatchRunRequest, RunUpdate> { .init(.watchRun) }
+    /// `ListRuns`.
+    public static var listRuns: LoomMethodSignature<ListRunsRequest, ListRunsResponse> { .init(.listRuns) }
+    /// `RecountMigration`.
+    public static var recountMigration: LoomMethodSignature<RecountMigrationRequest, RecountMigrationResponse> {
+        .init(.recountMigration)
+    }
 }

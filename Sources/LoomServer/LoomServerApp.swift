@@ -81,8 +81,29 @@ struct Parts {
         let migratorTLS = try TLSSettings.migratorClient(configuration).map { try TLSContext.client($0) }
 
         let (store, readiness) = try await StoreFactory.make(configuration, group: group, logger: logger)
-        let signer: (any CallbackTokenSigner)? =
+        let hmacSigner: HMACCallbackTokenSigner? =
             configuration.callbackAuth == .none ? nil : try await CallbackSecret.signer(configuration, store: store, logger: logger)
+        let signer: (any CallbackTokenSigner)? = hmacSigner
+        if let redis = store as? RedisStore {
+            // Data written before counts existed gets them once; in the background, so a
+            // server whose Redis is not up yet still starts (unready) and upgrades when it is.
+            Task {
+                while !Task.isCancelled {
+                    do {
+                        let upgraded = try await redis.upgradeCounts()
+                        if !upgraded.isEmpty {
+                            logger.notice(
+                                "rebuilt the counts and listing indexes of migrations written by an earlier version",
+                                metadata: ["migrations": "\(upgraded.joined(separator: ", "))"])
+                        }
+                        return
+                    } catch {
+                        logger.warning("counts upgrade: store not reachable, retrying in 5 s", metadata: ["error": "\(error)"])
+                        try? await Task.sleep(for: .seconds(5))
+                    }
+                }
+            }
+        }
         if configuration.callbackAuth == .none {
             logger.warning("callback auth is NONE: anyone who can reach the shim can complete, fail or fake any step (legacy migrators only)")
         }
@@ -108,6 +129,9 @@ struct Parts {
             configuration: {
                 var service = LoomCore.Service.Configuration.defaults
                 service.dryRunTimeout = configuration.dryRunTimeout
+                // Page tokens verify on every replica that shares the callback key; without one
+                // (callback auth none) each replica signs its own.
+                service.pageTokenKey = hmacSigner?.derivedKey(label: "page tokens")
                 return service
             }(),
             logger: logger)

@@ -16,6 +16,9 @@ public actor InMemoryStore: MigrationStore, RunStore {
     private var histories: [RunID: [HistoryEntry]] = [:]
     private var historySequence: UInt64 = 0
     private var timers: [[RunID: Timestamp]]
+    /// Maintained with every write, like the Redis adapter's counts hash.
+    private var counts: [String: MigrationCounts] = [:]
+    private var listings: [String: (runs: [RunID], migrationId: String?, expires: ContinuousClock.Instant)] = [:]
 
     /// Creates an empty store.
     /// - Parameters:
@@ -56,20 +59,23 @@ public actor InMemoryStore: MigrationStore, RunStore {
         stored.updatedAt = now
         migrations[migration.id] = stored
         var candidates = candidatesByMigration[migration.id] ?? [:]
+        var migrationCounts = counts[migration.id] ?? MigrationCounts()
         for candidate in newCandidates where candidates[candidate.id] == nil {
             var fresh = candidate
             fresh.status = .notStarted
             candidates[candidate.id] = fresh
+            migrationCounts.candidates[.notStarted, default: 0] += 1
         }
         candidatesByMigration[migration.id] = candidates
-        stored.candidates = sorted(candidates)
+        counts[migration.id] = migrationCounts
+        stored.counts = migrationCounts
         return AnnounceOutcome(migration: stored, created: created)
     }
 
-    /// See ``MigrationStore/migration(id:)``.
-    public func migration(id: String) throws -> Migration {
+    /// See ``MigrationStore/migrationSummary(id:)``.
+    public func migrationSummary(id: String) throws -> Migration {
         var migration = try definition(id)
-        migration.candidates = sorted(candidatesByMigration[id] ?? [:])
+        migration.counts = counts[id] ?? MigrationCounts()
         return migration
     }
 
@@ -81,7 +87,13 @@ public actor InMemoryStore: MigrationStore, RunStore {
     /// See ``MigrationStore/listMigrations(after:limit:)``.
     public func listMigrations(after afterId: String?, limit: Int) -> [Migration] {
         let ids = migrations.keys.filter { afterId == nil || $0 > afterId! }.sorted().prefix(max(0, limit))
-        return ids.compactMap { migrations[$0] }
+        return ids.compactMap { id in
+            migrations[id].map { migration in
+                var migration = migration
+                migration.counts = counts[id] ?? MigrationCounts()
+                return migration
+            }
+        }
     }
 
     /// See ``MigrationStore/submitCandidates(migrationId:candidates:)``.
@@ -97,6 +109,7 @@ public actor InMemoryStore: MigrationStore, RunStore {
                 skipped.append(id)
                 continue
             }
+            if candidates[id] == nil { counts[migrationId, default: MigrationCounts()].candidates[.notStarted, default: 0] += 1 }
             var fresh = candidate
             fresh.status = .notStarted
             candidates[id] = fresh
@@ -106,10 +119,38 @@ public actor InMemoryStore: MigrationStore, RunStore {
         return SubmitCandidatesOutcome(accepted: accepted, skippedIds: skipped.sorted())
     }
 
-    /// See ``MigrationStore/candidates(migrationId:)``.
-    public func candidates(migrationId: String) throws -> [Candidate] {
+    /// See ``MigrationStore/candidatePage(migrationId:filter:after:limit:scanLimit:)``.
+    public func candidatePage(
+        migrationId: String, filter: CandidateFilter, after afterId: String?, limit: Int, scanLimit: Int
+    ) throws -> CandidateScan {
         _ = try definition(migrationId)
-        return sorted(candidatesByMigration[migrationId] ?? [:])
+        let indexed = sorted(candidatesByMigration[migrationId] ?? [:]).filter { candidate in
+            (afterId == nil || candidate.id > afterId!) && (filter.status == nil || candidate.status == filter.status)
+                && (filter.idPrefix.isEmpty || candidate.id.hasPrefix(filter.idPrefix))
+        }
+        var page: [Candidate] = []
+        var examined = 0
+        for candidate in indexed {
+            if page.count == limit || (filter.needsRecords && examined == scanLimit) {
+                return CandidateScan(candidates: page, resumeAfter: page.count == limit ? page.last!.id : indexed[examined - 1].id)
+            }
+            examined += 1
+            if filter.matches(candidate) { page.append(candidate) }
+        }
+        return CandidateScan(candidates: page, resumeAfter: nil)
+    }
+
+    /// See ``MigrationStore/recountMigration(id:repair:)``.
+    public func recountMigration(id: String, repair: Bool) throws -> CountCheck {
+        let migration = try definition(id)
+        let recounted = MigrationCounts.recount(
+            candidates: (candidatesByMigration[id] ?? [:]).values.map(\.status),
+            runs: runs.values.filter { $0.migrationId == id },
+            stepOrder: migration.steps.map(\.name))
+        var stored = counts[id] ?? MigrationCounts()
+        stored.orderSteps(by: migration.steps.map(\.name))
+        if repair { counts[id] = recounted }
+        return CountCheck(stored: stored, recounted: recounted, repaired: repair)
     }
 
     /// See ``MigrationStore/candidate(migrationId:candidateId:)``.
@@ -152,12 +193,16 @@ public actor InMemoryStore: MigrationStore, RunStore {
                     return .candidateRejected(current: candidate?.status)
                 }
             }
-            if candidate != nil {
+            if let candidate {
                 candidatesByMigration[id.migrationId]?[id.candidateId]?.status = change.newStatus
+                counts[id.migrationId, default: MigrationCounts()].candidates[candidate.status, default: 0] -= 1
+                counts[id.migrationId, default: MigrationCounts()].candidates[change.newStatus, default: 0] += 1
             }
         }
         var run = write.run
         run.version = write.expectedVersion + 1
+        count(current, -1)
+        count(run, +1)
         runs[id] = run
         let partition = StorePartitioning.partition(ofMigration: id.migrationId, count: timerPartitionCount)
         timers[partition][id] = run.timerDueAt
@@ -172,6 +217,50 @@ public actor InMemoryStore: MigrationStore, RunStore {
             histories[id] = history
         }
         return .applied(run)
+    }
+
+    /// Adds `delta` to the counts `run` contributes to (its status, and its current step when
+    /// active).
+    private func count(_ run: Run?, _ delta: Int) {
+        guard let run else { return }
+        var migrationCounts = counts[run.migrationId] ?? MigrationCounts()
+        migrationCounts.runs[run.status] = UInt64(Int(migrationCounts.runs[run.status, default: 0]) + delta)
+        if let position = RunPosition(run) {
+            if let index = migrationCounts.steps.firstIndex(where: { $0.stepName == position.stepName }) {
+                migrationCounts.steps[index][position.stepStatus] = UInt64(Int(migrationCounts.steps[index][position.stepStatus]) + delta)
+                if migrationCounts.steps[index].isEmpty { migrationCounts.steps.remove(at: index) }
+            } else {
+                var step = StepCounts(stepName: position.stepName)
+                step[position.stepStatus] = UInt64(max(0, delta))
+                migrationCounts.steps.append(step)
+            }
+        }
+        counts[run.migrationId] = migrationCounts
+    }
+
+    /// See ``RunStore/snapshotRuns(_:listing:ttl:)``.
+    public func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) -> Int {
+        let now = ContinuousClock.now
+        listings = listings.filter { $0.value.expires > now }
+        let selected = runs.values.filter { run in
+            (selection.migrationId == nil || run.migrationId == selection.migrationId)
+                && (selection.status == nil || run.status == selection.status)
+                && (selection.updatedAfter.map { run.updatedAt >= $0 } ?? true)
+                && (selection.updatedBefore.map { run.updatedAt < $0 } ?? true)
+        }
+        .sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
+        .map(\.id)
+        listings[listing] = (selected, selection.migrationId, now + ttl)
+        return selected.count
+    }
+
+    /// See ``RunStore/runSnapshotPage(listing:migrationId:offset:limit:)``.
+    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int) -> [Run]? {
+        guard let snapshot = listings[listing], snapshot.expires > ContinuousClock.now, snapshot.migrationId == migrationId else {
+            return nil
+        }
+        guard offset >= 0, limit > 0, offset < snapshot.runs.count else { return [] }
+        return snapshot.runs[offset..<min(snapshot.runs.count, offset + limit)].compactMap { runs[$0] }
     }
 
     /// See ``RunStore/history(of:limit:)``.

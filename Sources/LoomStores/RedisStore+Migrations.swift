@@ -12,6 +12,7 @@ extension RedisStore {
         var arguments: [RESPArgument] = [
             .string(RedisStoreCodec.encode(definition)), owner == nil ? "0" : "1", .string(owner ?? ""),
             .integer(now.unixMilliseconds), .integer(Int64(RedisStoreCodec.schemaVersion)),
+            .integer(Int64(Self.countsLayout)),
         ]
         for candidate in Self.lastWins(newCandidates) {
             var fresh = candidate
@@ -24,35 +25,33 @@ extension RedisStore {
             // definition is not there (yet), so it never misses a stored migration.
             try await client.send(RedisCommand("ZADD", .string(keys.migrationIndex), 0, .string(id)))
             let reply = try await client.evalScript(
-                RedisStoreScripts.announce, keys: [keys.migration(id), keys.candidates(id), keys.candidateStatuses(id)],
-                arguments: arguments)
+                RedisStoreScripts.announce, keys: candidateKeys(id), arguments: arguments)
             guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("announce", reply) }
             if verdict == "denied" {
                 throw LoomError(
                     code: .permissionDenied,
                     message: "migration \(id) is owned by \(parts.count > 1 ? parts[1].string ?? "" : "another identity")")
             }
-            guard verdict == "ok", parts.count == 5, let created = parts[1].int else { throw malformedReply("announce", reply) }
-            let stored = try Self.migration(
-                id: id, hash: parts[2].stringDictionary, candidates: parts[3].stringDictionary,
-                statuses: parts[4].stringDictionary)
+            guard verdict == "ok", parts.count == 4, let created = parts[1].int else { throw malformedReply("announce", reply) }
+            var stored = try Self.migration(id: id, hash: parts[2].stringDictionary)
+            stored.counts = try Self.counts(parts[3].stringDictionary, of: id)
             return AnnounceOutcome(migration: stored, created: created == 1)
         }
     }
 
-    /// The migration with its candidates, read in one `MULTI`/`EXEC` snapshot.
-    public func migration(id: String) async throws -> Migration {
+    /// The migration's definition and counts, read in one `MULTI`/`EXEC` snapshot.
+    public func migrationSummary(id: String) async throws -> Migration {
         try await redis("migration read") {
             let replies = try await client.transaction([
                 RedisCommand("HGETALL", .string(keys.migration(id))),
-                RedisCommand("HGETALL", .string(keys.candidates(id))),
-                RedisCommand("HGETALL", .string(keys.candidateStatuses(id))),
+                RedisCommand("HGETALL", .string(keys.counts(id))),
             ])
-            guard replies.count == 3 else { throw malformedReply("migration read", .array(replies)) }
+            guard replies.count == 2 else { throw malformedReply("migration read", .array(replies)) }
             let hash = replies[0].stringDictionary
             guard !hash.isEmpty else { throw LoomError.migrationNotFound(id) }
-            return try Self.migration(
-                id: id, hash: hash, candidates: replies[1].stringDictionary, statuses: replies[2].stringDictionary)
+            var migration = try Self.migration(id: id, hash: hash)
+            migration.counts = try Self.counts(replies[1].stringDictionary, of: id)
+            return migration
         }
     }
 
@@ -61,11 +60,11 @@ extension RedisStore {
         try await redis("migration read") {
             let hash = try await client.send(RedisCommand("HGETALL", .string(keys.migration(id)))).stringDictionary
             guard !hash.isEmpty else { throw LoomError.migrationNotFound(id) }
-            return try Self.migration(id: id, hash: hash, candidates: [:], statuses: [:])
+            return try Self.migration(id: id, hash: hash)
         }
     }
 
-    /// Up to `limit` migrations after `afterId`, by id, without candidates.
+    /// Up to `limit` migrations after `afterId`, by id, with their counts, without candidates.
     public func listMigrations(after afterId: String?, limit: Int) async throws -> [Migration] {
         guard limit > 0 else { return [] }
         return try await redis("migration listing") {
@@ -77,12 +76,16 @@ extension RedisStore {
                     RedisCommand("ZRANGEBYLEX", .string(keys.migrationIndex), .string(cursor), "+", "LIMIT", 0, .integer(Int64(want)))
                 ).array?.compactMap(\.string) ?? []
                 guard let last = ids.last else { break }
-                let hashes = try await client.pipeline(ids.map { RedisCommand("HGETALL", .string(keys.migration($0))) })
-                for (id, reply) in zip(ids, hashes) {
-                    if case .error(let text) = reply { throw RedisError.serverReply(text) }
+                let replies = try await client.pipeline(
+                    ids.flatMap { [RedisCommand("HGETALL", .string(keys.migration($0))), RedisCommand("HGETALL", .string(keys.counts($0)))] })
+                for (position, id) in ids.enumerated() {
+                    let reply = replies[2 * position], countsReply = replies[2 * position + 1]
+                    for part in [reply, countsReply] { if case .error(let text) = part { throw RedisError.serverReply(text) } }
                     let hash = reply.stringDictionary
                     if hash.isEmpty { continue }  // indexed, but the announce did not land (yet)
-                    result.append(try Self.migration(id: id, hash: hash, candidates: [:], statuses: [:]))
+                    var migration = try Self.migration(id: id, hash: hash)
+                    migration.counts = try Self.counts(countsReply.stringDictionary, of: id)
+                    result.append(migration)
                 }
                 if ids.count < want { break }
                 cursor = "(" + last
@@ -101,9 +104,7 @@ extension RedisStore {
         }
         return try await redis("candidate submission") {
             let reply = try await client.evalScript(
-                RedisStoreScripts.submitCandidates,
-                keys: [keys.migration(migrationId), keys.candidates(migrationId), keys.candidateStatuses(migrationId)],
-                arguments: arguments)
+                RedisStoreScripts.submitCandidates, keys: candidateKeys(migrationId), arguments: arguments)
             guard let parts = reply.array, let verdict = parts.first?.string else {
                 throw malformedReply("submit candidates", reply)
             }
@@ -113,20 +114,6 @@ extension RedisStore {
             }
             let skipped = (parts[2].array ?? []).compactMap(\.string).sorted()
             return SubmitCandidatesOutcome(accepted: Int(accepted), skippedIds: skipped)
-        }
-    }
-
-    /// The migration's candidates by id, read in one snapshot.
-    public func candidates(migrationId: String) async throws -> [Candidate] {
-        try await redis("candidate read") {
-            let replies = try await client.transaction([
-                RedisCommand("EXISTS", .string(keys.migration(migrationId))),
-                RedisCommand("HGETALL", .string(keys.candidates(migrationId))),
-                RedisCommand("HGETALL", .string(keys.candidateStatuses(migrationId))),
-            ])
-            guard replies.count == 3 else { throw malformedReply("candidate read", .array(replies)) }
-            guard replies[0].int == 1 else { throw LoomError.migrationNotFound(migrationId) }
-            return try Self.candidates(replies[1].stringDictionary, statuses: replies[2].stringDictionary)
         }
     }
 
@@ -166,9 +153,15 @@ extension RedisStore {
         return result
     }
 
-    static func migration(
-        id: String, hash: [String: String], candidates: [String: String], statuses: [String: String]
-    ) throws -> Migration {
+    /// The keys the candidate-writing scripts touch, in their KEYS order.
+    func candidateKeys(_ id: String) -> [String] {
+        [
+            keys.migration(id), keys.candidates(id), keys.candidateStatuses(id), keys.counts(id), keys.candidateIndex(id),
+            keys.candidateStatusIndex(id),
+        ]
+    }
+
+    static func migration(id: String, hash: [String: String]) throws -> Migration {
         try RedisStoreCodec.checkVersion(Int(hash["v"] ?? "") ?? -1, what: "migration \(id)")
         guard let json = hash["def"], let createdAt = hash["createdAt"].flatMap({ Int64($0) }),
             let updatedAt = hash["updatedAt"].flatMap({ Int64($0) })
@@ -176,16 +169,35 @@ extension RedisStore {
         let definition = try RedisStoreCodec.decode(RedisStoreCodec.Definition.self, from: json, what: "migration \(id)")
         return Migration(
             id: id, name: definition.name, description: definition.description, migratorUrl: definition.migratorUrl,
-            requiredInputs: definition.requiredInputs, candidates: try Self.candidates(candidates, statuses: statuses),
-            steps: definition.steps, createdAt: Timestamp(unixMilliseconds: createdAt),
+            requiredInputs: definition.requiredInputs, steps: definition.steps, createdAt: Timestamp(unixMilliseconds: createdAt),
             updatedAt: Timestamp(unixMilliseconds: updatedAt), owner: hash["owner"] ?? "")
     }
 
-    static func candidates(_ hash: [String: String], statuses: [String: String]) throws -> [Candidate] {
-        try hash.keys.sorted().map { id in
-            var candidate = try RedisStoreCodec.decode(Candidate.self, from: hash[id]!, what: "candidate \(id)")
-            candidate.status = statuses[id].flatMap(CandidateStatus.init(rawValue:)) ?? .notStarted
-            return candidate
+    /// The version of the counts and index layout; a migration whose counts hash carries an
+    /// older one (or none: written before counts existed) is rebuilt by ``upgradeCounts()``.
+    static let countsLayout = 2
+
+    /// Parses a counts hash: `c:<candidate status>`, `r:<run status>`,
+    /// `s:<step>:<step status>` → decimal count (unknown fields are ignored).
+    static func counts(_ hash: [String: String], of id: String) throws -> MigrationCounts {
+        var counts = MigrationCounts()
+        var steps: [String: StepCounts] = [:]
+        for (field, text) in hash {
+            guard let value = Int64(text) else { continue }
+            guard value >= 0 else { throw LoomError.internal("stored count \(field) of migration \(id) is negative (\(value)): run RecountMigration with repair") }
+            let count = UInt64(value)
+            if field.hasPrefix("c:"), let status = CandidateStatus(rawValue: String(field.dropFirst(2))) {
+                counts.candidates[status] = count
+            } else if field.hasPrefix("r:"), let status = RunStatus(rawValue: String(field.dropFirst(2))) {
+                counts.runs[status] = count
+            } else if field.hasPrefix("s:"), let colon = field.lastIndex(of: ":"), colon > field.index(field.startIndex, offsetBy: 2),
+                let status = StepStatus(rawValue: String(field[field.index(after: colon)...]))
+            {
+                let name = String(field[field.index(field.startIndex, offsetBy: 2)..<colon])
+                steps[name, default: StepCounts(stepName: name)][status] = count
+            }
         }
+        counts.steps = steps.values.sorted { $0.stepName < $1.stepName }
+        return counts
     }
 }

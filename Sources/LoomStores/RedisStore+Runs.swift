@@ -32,13 +32,22 @@ extension RedisStore {
             .string(id.candidateId), .string(statusMode), .string(write.candidateStatus?.newStatus.rawValue ?? ""),
             .string(allowed), .integer(Int64(historyCap)), .integer(Int64(RedisStoreCodec.schemaVersion)),
         ]
+        let position = RunPosition(run)
+        arguments += [
+            .string(run.status.rawValue), .string(position?.stepName ?? ""), .string(position?.stepStatus.rawValue ?? ""),
+            .integer(run.updatedAt.unixMilliseconds),
+        ]
         for entry in write.history {
             arguments.append(.string(RedisStoreCodec.encode(entry)))
         }
         return try await redis("run transition") {
             let reply = try await client.evalScript(
                 RedisStoreScripts.applyRun,
-                keys: [keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId)],
+                keys: [
+                    keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId),
+                    keys.counts(id.migrationId), keys.candidateStatusIndex(id.migrationId), keys.runIndex(id.migrationId),
+                    keys.runStatusIndex(id.migrationId),
+                ],
                 arguments: arguments)
             guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("apply", reply) }
             switch verdict {

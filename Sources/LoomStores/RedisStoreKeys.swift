@@ -35,8 +35,37 @@ public struct RedisStoreKeys: Sendable, Hashable {
     /// Hash candidate id → status (`not_started`, `running`, `completed`): `loom:{p3}:migration:<id>:status`.
     public func candidateStatuses(_ migrationId: String) -> String { migration(migrationId) + ":status" }
 
-    /// Hash holding a run record and its version: `loom:{p3}:run:<migration>__<candidate>`.
-    public func run(_ id: RunID) -> String { "\(prefix):\(tag(migrationId: id.migrationId)):run:\(id)" }
+    /// Hash field → count of the migration's candidates and runs per status and active runs per
+    /// step: `loom:{p3}:migration:<id>:counts`.
+    public func counts(_ migrationId: String) -> String { migration(migrationId) + ":counts" }
+
+    /// Sorted set (score 0) of every candidate id, for paging in id order: `…:cindex`.
+    public func candidateIndex(_ migrationId: String) -> String { migration(migrationId) + ":cindex" }
+
+    /// Sorted set (score 0) of `<status>:<candidate id>`, for paging one status in id order:
+    /// `…:cstatus`.
+    public func candidateStatusIndex(_ migrationId: String) -> String { migration(migrationId) + ":cstatus" }
+
+    /// Sorted set run id → last update (unix ms) of the migration's runs: `…:runs`.
+    public func runIndex(_ migrationId: String) -> String { migration(migrationId) + ":runs" }
+
+    /// Sorted set run id → status band × 10¹³ + last update (unix ms): `…:runs:bystatus`.
+    public func runStatusIndex(_ migrationId: String) -> String { migration(migrationId) + ":runs:bystatus" }
+
+    /// The sorted set holding a run listing's snapshot: beside the migration's keys when the
+    /// listing is of one migration, untagged when it spans every migration.
+    public func listing(_ id: String, migrationId: String?) -> String {
+        if let migrationId { return "\(prefix):\(tag(migrationId: migrationId)):listing:\(id)" }
+        return "\(prefix):listing:\(id)"
+    }
+
+    /// The prefix of the migration's run keys, `loom:{p3}:run:<migration>__` (scripts that
+    /// walk every run of a migration append the escaped candidate id).
+    public func runKeyPrefix(_ migrationId: String) -> String { "\(prefix):\(tag(migrationId: migrationId)):run:\(migrationId)__" }
+
+    /// Hash holding a run record, its version and its indexed position:
+    /// `loom:{p3}:run:<migration>__<escaped candidate>` (``CandidateID/escapedForKey(_:)``).
+    public func run(_ id: RunID) -> String { runKeyPrefix(id.migrationId) + CandidateID.escapedForKey(id.candidateId) }
 
     /// Capped stream of a run's transitions: `loom:{p3}:run:<run id>:history`.
     public func history(_ id: RunID) -> String { run(id) + ":history" }

@@ -3,11 +3,24 @@ import LoomRedis
 /// The Lua scripts of ``RedisStore``: every read-modify-write is one of these, so it runs
 /// atomically inside Redis. Each touches only keys of one hash tag (one cluster slot).
 enum RedisStoreScripts {
-    /// KEYS: migration, candidates, statuses. ARGV: definition, hasOwner (0/1), owner, now ms,
-    /// schema version, then (candidate id, candidate JSON) pairs to add when absent.
-    /// Returns {'denied', storedOwner} or {'ok', created, migration hash, candidates hash, statuses hash}.
-    static let announce = RedisScript(
+    /// The count and index bookkeeping shared by the scripts that add candidates: a new
+    /// candidate (no status yet) is counted `not_started` and indexed.
+    /// KEYS[3] statuses, KEYS[4] counts, KEYS[5] candidate index, KEYS[6] status index.
+    private static let addCandidate = """
+        local function addCandidate(id)
+          redis.call('HSET', KEYS[3], id, 'not_started')
+          redis.call('HINCRBY', KEYS[4], 'c:not_started', 1)
+          redis.call('ZADD', KEYS[5], 0, id)
+          redis.call('ZADD', KEYS[6], 0, 'not_started:' .. id)
+        end
         """
+
+    /// KEYS: migration, candidates, statuses, counts, candidate index, status index.
+    /// ARGV: definition, hasOwner (0/1), owner, now ms, schema version, counts layout, then
+    /// (candidate id, candidate JSON) pairs to add when absent.
+    /// Returns {'denied', storedOwner} or {'ok', created, migration hash, counts hash}.
+    static let announce = RedisScript(
+        addCandidate + "\n" + """
         local exists = redis.call('EXISTS', KEYS[1]) == 1
         local created = 0
         if exists then
@@ -20,20 +33,20 @@ enum RedisStoreScripts {
           local owner = ''
           if ARGV[2] == '1' then owner = ARGV[3] end
           redis.call('HSET', KEYS[1], 'def', ARGV[1], 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'owner', owner, 'v', ARGV[5])
+          redis.call('HSET', KEYS[4], '_layout', ARGV[6])
           created = 1
         end
-        for i = 6, #ARGV, 2 do
-          if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 then
-            redis.call('HSET', KEYS[3], ARGV[i], 'not_started')
-          end
+        for i = 7, #ARGV, 2 do
+          if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 then addCandidate(ARGV[i]) end
         end
-        return {'ok', created, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3])}
+        return {'ok', created, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[4])}
         """)
 
-    /// KEYS: migration, candidates, statuses. ARGV: (candidate id, candidate JSON) pairs.
+    /// KEYS: migration, candidates, statuses, counts, candidate index, status index.
+    /// ARGV: (candidate id, candidate JSON) pairs.
     /// Returns {'notfound'} or {'ok', accepted, {skipped ids}}.
     static let submitCandidates = RedisScript(
-        """
+        addCandidate + "\n" + """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
         local accepted = 0
         local skipped = {}
@@ -43,21 +56,35 @@ enum RedisStoreScripts {
             skipped[#skipped + 1] = ARGV[i]
           else
             redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-            redis.call('HSET', KEYS[3], ARGV[i], 'not_started')
+            if not status then addCandidate(ARGV[i]) end
             accepted = accepted + 1
           end
         end
         return {'ok', accepted, skipped}
         """)
 
-    /// KEYS: run, timers, history, candidate statuses.
+    /// The status bands of the run status index (score = band × 10¹³ + last update in ms).
+    static let statusBands = """
+        local bands = {running = 1, waiting_retry = 2, completed = 3, cancelled = 4, failed = 5}
+        local function active(rs) return rs == 'running' or rs == 'waiting_retry' end
+        """
+
+    /// KEYS: run, timers, history, candidate statuses, counts, candidate status index, run
+    /// index, run status index.
     /// ARGV: expected version, new version, record, timer due ms ('' for none), run id,
     /// candidate id, status mode ('none' | 'set' | 'require'), new status, allowed statuses
-    /// (comma-separated), history cap, schema version, then history entries.
+    /// (comma-separated), history cap, schema version, run status, current step name ('' when
+    /// none), its step status, last update ms, then history entries.
     /// Returns {'conflict', record or false}, {'candidate', status or false} or {'ok', {entry ids}}.
+    ///
+    /// Besides the record, timer and history, it moves the candidate's status (counted and
+    /// indexed) and the run's position (`rs`, `st`, `ss`, `up` fields; counted per run status
+    /// and, while active, per step; indexed by last update and by status), so counts and
+    /// indexes change in the same atomic step as the run.
     static let applyRun = RedisScript(
-        """
-        local current = redis.call('HGET', KEYS[1], 'version')
+        statusBands + "\n" + """
+        local old = redis.call('HMGET', KEYS[1], 'version', 'rs', 'st', 'ss')
+        local current = old[1]
         if (current == false and ARGV[1] ~= '0') or (current ~= false and current ~= ARGV[1]) then
           return {'conflict', redis.call('HGET', KEYS[1], 'record')}
         end
@@ -72,16 +99,38 @@ enum RedisStoreScripts {
             end
             if not allowed then return {'candidate', status} end
           end
-          if status then redis.call('HSET', KEYS[4], ARGV[6], ARGV[8]) end
+          if status and status ~= ARGV[8] then
+            redis.call('HSET', KEYS[4], ARGV[6], ARGV[8])
+            redis.call('HINCRBY', KEYS[5], 'c:' .. status, -1)
+            redis.call('HINCRBY', KEYS[5], 'c:' .. ARGV[8], 1)
+            redis.call('ZREM', KEYS[6], status .. ':' .. ARGV[6])
+            redis.call('ZADD', KEYS[6], 0, ARGV[8] .. ':' .. ARGV[6])
+          end
         end
-        redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'timer', ARGV[4], 'v', ARGV[11])
+        local function step(rs, st, ss, delta)
+          if active(rs) and st ~= '' then
+            local field = 's:' .. st .. ':' .. ss
+            if redis.call('HINCRBY', KEYS[5], field, delta) == 0 then redis.call('HDEL', KEYS[5], field) end
+          end
+        end
+        if old[2] then
+          redis.call('HINCRBY', KEYS[5], 'r:' .. old[2], -1)
+          step(old[2], old[3] or '', old[4] or '', -1)
+        end
+        redis.call('HINCRBY', KEYS[5], 'r:' .. ARGV[12], 1)
+        step(ARGV[12], ARGV[13], ARGV[14], 1)
+        redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'timer', ARGV[4], 'v', ARGV[11],
+          'rs', ARGV[12], 'st', ARGV[13], 'ss', ARGV[14], 'up', ARGV[15])
+        local up = tonumber(ARGV[15])
+        redis.call('ZADD', KEYS[7], up, ARGV[5])
+        redis.call('ZADD', KEYS[8], bands[ARGV[12]] * 10000000000000 + up, ARGV[5])
         if ARGV[4] == '' then
           redis.call('ZREM', KEYS[2], ARGV[5])
         else
           redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
         end
         local ids = {}
-        for i = 12, #ARGV do
+        for i = 16, #ARGV do
           ids[#ids + 1] = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'e', ARGV[i])
         end
         return {'ok', ids}

@@ -26,9 +26,9 @@ struct EndToEndTests {
             let result = await server.loomctl(["migrations", "list"])
             #expect(result.code == 0)
             let lines = result.output.split(separator: "\n").map(String.init)
-            #expect(lines.first?.hasPrefix("ID  NAME        STEPS  OWNER") == true)
+            #expect(lines.first?.hasPrefix("ID  NAME        STEPS  CANDIDATES  DONE  NEEDS A HUMAN  OWNER") == true)
             #expect(lines.count == 3)
-            #expect(lines[1].hasPrefix("m1  Chart swap  2      spiffe://loom.dev/migrator/example"))
+            #expect(lines[1].hasPrefix("m1  Chart swap  2      2           0 %   1              spiffe://loom.dev/migrator/example"))
             #expect(lines[2].hasPrefix("m2  Other       1"))
             #expect(result.error.contains("loomctl: warning: --insecure"))
         }
@@ -41,8 +41,10 @@ struct EndToEndTests {
             #expect(result.code == 0)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
             #expect(object["migratorUrl"] as? String == "https://migrator")
-            let candidates = try #require(object["candidates"] as? [[String: Any]])
-            #expect(candidates.map { $0["status"] as? String } == ["running", "not_started"])
+            #expect(object["candidates"] == nil)
+            let counts = try #require(object["counts"] as? [String: Any])
+            #expect(counts["candidates"] as? [String: Int] == ["not_started": 1, "running": 1, "completed": 0])
+            #expect((counts["steps"] as? [[String: Any]])?.first?["awaitingReview"] as? Int == 1)
             #expect(!result.output.contains("\u{1B}"))
         }
     }

@@ -22,10 +22,13 @@ final class FakeLoomService: LoomServiceHandler {
         name: "Chart swap",
         migratorURL: "https://migrator",
         requiredInputs: [InputDefinition(name: "repo", label: "Repository")],
-        candidates: [Candidate(id: "ok", kind: "app", status: .running), Candidate(id: "stop", kind: "app", status: .notStarted)],
         steps: [StepDefinition(name: "chart", type: "swap"), StepDefinition(name: "review", type: "manual-review")],
-        owner: "spiffe://loom.dev/migrator/example"
+        owner: "spiffe://loom.dev/migrator/example",
+        counts: MigrationCounts(
+            candidatesNotStarted: 1, candidatesRunning: 1, runsRunning: 1, runsCancelled: 1,
+            steps: [StepCounts(stepName: "review", awaitingReview: 1)])
     )
+    static let candidates = [Candidate(id: "ok", kind: "app", status: .running), Candidate(id: "stop", kind: "app", status: .notStarted)]
 
     static func run(_ candidate: String, status: RunStatus, step: UInt32, stepStatus: StepStatus) -> Run {
         var results = [StepResult(stepName: "chart", status: step > 0 ? .merged : stepStatus, metadata: ["prUrl": "https://git/pr/7"], attempt: 1)]
@@ -75,7 +78,12 @@ final class FakeLoomService: LoomServiceHandler {
 
     func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse {
         try requireMigration(request.migrationID)
-        return ListCandidatesResponse(candidates: Self.migration.candidates)
+        // Pages of one, to exercise --all and the page-token hint.
+        if request.pageSize == 1 && request.pageToken.isEmpty {
+            return ListCandidatesResponse(candidates: [Self.candidates[0]], nextPageToken: "c2")
+        }
+        if request.pageToken == "c2" { return ListCandidatesResponse(candidates: [Self.candidates[1]]) }
+        return ListCandidatesResponse(candidates: Self.candidates)
     }
 
     func startRun(_ request: StartRunRequest, context: RPCHandlerContext) async throws -> Run {
@@ -150,6 +158,33 @@ final class FakeLoomService: LoomServiceHandler {
         default:
             return
         }
+    }
+
+    func listRuns(_ request: ListRunsRequest, context: RPCHandlerContext) async throws -> ListRunsResponse {
+        remember(context)
+        if !request.migrationID.isEmpty { try requireMigration(request.migrationID) }
+        let runs = [
+            Self.run("ok", status: .running, step: 1, stepStatus: .awaitingReview),
+            Self.run("stop", status: .cancelled, step: 1, stepStatus: .cancelled),
+        ]
+        return ListRunsResponse(runs: runs.filter { request.status == .unspecified || $0.status == request.status })
+    }
+
+    func recountMigration(_ request: RecountMigrationRequest, context: RPCHandlerContext) async throws -> RecountMigrationResponse {
+        if request.migrationID == "drifted" {
+            return RecountMigrationResponse(
+                stored: MigrationCounts(runsRunning: 2), recounted: MigrationCounts(runsRunning: 1),
+                drift: ["runs.running: 2 stored, 1 recounted"], repaired: request.repair)
+        }
+        try requireMigration(request.migrationID)
+        let counts = MigrationCounts(
+            candidatesNotStarted: 1,
+            candidatesRunning: 1,
+            runsRunning: 1,
+            runsCancelled: 1,
+            steps: [StepCounts(stepName: "review", awaitingReview: 1)]
+        )
+        return RecountMigrationResponse(stored: counts, recounted: counts, repaired: request.repair)
     }
 }
 

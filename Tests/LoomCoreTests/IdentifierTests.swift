@@ -19,7 +19,10 @@ struct IdentifierTests {
         #expect(id.description == "m_1__c.2")
         #expect(try RunID(parsing: "m_1__c.2") == id)
         #expect(throws: LoomError.self) { try RunID(parsing: "no-separator") }
-        #expect(throws: LoomError.self) { try RunID(parsing: "a__b__c") }
+        // A migration id cannot contain `__`, so a run id splits at its first one; candidate ids may contain it.
+        #expect(try RunID(parsing: "a__b__c") == RunID(migrationId: "a", candidateId: "b__c"))
+        #expect(try RunID(parsing: "m__org/repo") == RunID(migrationId: "m", candidateId: "org/repo"))
+        #expect(throws: LoomError.self) { try RunID(parsing: "m__") }
         #expect(throws: LoomError.self) { try RunID(parsing: "__c") }
     }
 
@@ -28,5 +31,27 @@ struct IdentifierTests {
         let error = LoomError.migrationNotFound(String(repeating: "\"\n", count: 100))
         #expect(!error.message.contains("\n"))
         #expect(error.message.count < 100)
+    }
+
+    @Test("candidate ids name things as fleets do", arguments: ["org/repo", "group/sub/repo", "a:b", "svc@prod", "lib+extras", "k=v~1", "a__b", "x", String(repeating: "r", count: 256)])
+    func candidateIDs(value: String) throws {
+        #expect(CandidateID.isValid(value))
+        let id = try RunID(migrationId: "m", candidateId: value)
+        #expect(try RunID(parsing: id.description) == id)
+    }
+
+    @Test("candidate ids outside the alphabet or too long are refused", arguments: ["", "a b", "a|b", "a\u{0}b", "ü", "a?b", "a#b", "a%b", String(repeating: "r", count: 257)])
+    func badCandidateIDs(value: String) {
+        #expect(!CandidateID.isValid(value))
+        #expect(throws: LoomError.self) { try RunID(migrationId: "m", candidateId: value) }
+    }
+
+    @Test("key escaping leaves plain ids unchanged and escapes everything else, so no two ids share a key")
+    func escaping() {
+        #expect(CandidateID.escapedForKey("billing-api_v1.2") == "billing-api_v1.2")
+        #expect(CandidateID.escapedForKey("org/repo") == "org%2Frepo")
+        #expect(CandidateID.escapedForKey("a:b@c+d=e~f") == "a%3Ab%40c%2Bd%3De%7Ef")
+        // `x:history` must not collide with the history key of candidate `x`.
+        #expect(CandidateID.escapedForKey("x:history") != "x" + ":history")
     }
 }

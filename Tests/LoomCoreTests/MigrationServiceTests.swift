@@ -26,7 +26,7 @@ struct MigrationServiceTests {
         variant("negative timeout") { $0.steps[0].config[StepDefinition.timeoutConfigKey] = "-5" }
         variant("duplicate input") { $0.requiredInputs.append($0.requiredInputs[0]) }
         variant("candidate without kind") { $0.candidates = [Candidate(id: "c", kind: "")] }
-        variant("candidate with bad id") { $0.candidates = [Candidate(id: "c__d", kind: "app")] }
+        variant("candidate with bad id") { $0.candidates = [Candidate(id: "c d", kind: "app")] }
         variant("huge description") { $0.description = String(repeating: "x", count: 5000) }
         return cases
     }()
@@ -53,10 +53,12 @@ struct MigrationServiceTests {
         #expect(stored.steps.map(\.name) == ["only-step"])
         #expect(stored.createdAt == ManualWallClock().now())
         #expect(stored.updatedAt == harness.clock.now())
-        #expect(stored.candidates.map(\.id) == ["billing-api", "new-app"])
-        #expect(stored.candidates[0].status == .running)
-        #expect(stored.candidates[0].kind == "application")
-        #expect(stored.candidates[1].status == .notStarted)
+        let candidates = try await harness.service.allCandidates(of: "app-chart-migration")
+        try #require(candidates.map(\.id) == ["billing-api", "new-app"])
+        #expect(candidates[0].status == .running)
+        #expect(candidates[0].kind == "application")
+        #expect(candidates[1].status == .notStarted)
+        #expect(stored.counts?.candidates == [.notStarted: 1, .running: 1, .completed: 0])
     }
 
     @Test("a re-announce by another migrator identity is refused")
@@ -81,19 +83,25 @@ struct MigrationServiceTests {
         #expect(third.migrations.map(\.id) == ["m5"])
         #expect(third.nextPageToken.isEmpty)
         #expect(try await harness.service.listMigrations().migrations.count == 5)
-        #expect(try await harness.service.listMigrations().migrations.allSatisfy { $0.candidates.isEmpty })
+        #expect(try await harness.service.listMigrations().migrations.allSatisfy { $0.candidates.isEmpty && $0.counts != nil })
         await expectLoomError(.invalidArgument) { _ = try await harness.service.listMigrations(pageToken: "bad token") }
         await expectLoomError(.invalidArgument) { _ = try await harness.service.listMigrations(pageSize: -1) }
+        await expectLoomError(.invalidArgument) { _ = try await harness.service.listMigrations(pageSize: 1001) }
+        // A bare id is not a token: it cannot be forged into a cursor.
+        await expectLoomError(.invalidArgument) { _ = try await harness.service.listMigrations(pageToken: "m2") }
     }
 
-    @Test("get migration returns candidates ordered by id; unknown ids are not found")
+    @Test("get migration returns the definition with counts, never the candidates; unknown ids are not found")
     func getMigration() async throws {
         let harness = LoomHarness(store: try await ScenarioStores.inMemory())
         try await harness.announce(candidates: [Fixtures.candidate("zeta"), Fixtures.candidate("alpha")])
-        #expect(try await harness.service.migration(id: "app-chart-migration").candidates.map(\.id) == ["alpha", "zeta"])
+        let migration = try await harness.service.migration(id: "app-chart-migration")
+        #expect(migration.candidates.isEmpty)
+        #expect(migration.counts?.candidates[.notStarted] == 2)
+        #expect(try await harness.service.allCandidates(of: "app-chart-migration").map(\.id) == ["alpha", "zeta"])
         await expectLoomError(.notFound) { _ = try await harness.service.migration(id: "missing") }
         await expectLoomError(.invalidArgument) { _ = try await harness.service.migration(id: "bad:id") }
-        await expectLoomError(.notFound) { _ = try await harness.service.candidates(migrationId: "missing") }
+        await expectLoomError(.notFound) { _ = try await harness.service.listCandidates(migrationId: "missing") }
     }
 
     @Test("submitted candidates merge: running and completed kept, others refreshed as not_started, none pruned")
@@ -115,7 +123,7 @@ struct MigrationServiceTests {
         )
         #expect(outcome.accepted == 2)
         #expect(outcome.skippedIds == ["billing-api", "done"])
-        let candidates = try await harness.service.candidates(migrationId: "app-chart-migration")
+        let candidates = try await harness.service.allCandidates(of: "app-chart-migration")
         #expect(candidates.map(\.id) == ["billing-api", "done", "fresh", "idle"])
         #expect(candidates.map(\.status) == [.running, .completed, .notStarted, .notStarted])
         #expect(candidates[0].metadata == ["team": "payments"])

@@ -186,7 +186,7 @@ struct RunLifecycleTests {
         let harness = try await LoomHarness.announced()
         await expectLoomError(.notFound) { _ = try await harness.service.startRun(migrationId: "missing", candidateId: "billing-api") }
         await expectLoomError(.notFound) { _ = try await harness.service.startRun(migrationId: "app-chart-migration", candidateId: "nobody") }
-        await expectLoomError(.invalidArgument) { _ = try await harness.service.startRun(migrationId: "app-chart-migration", candidateId: "bad__id") }
+        await expectLoomError(.invalidArgument) { _ = try await harness.service.startRun(migrationId: "app-chart-migration", candidateId: "bad id") }
         await expectLoomError(.invalidArgument) { try await harness.startAndSettle(inputs: [:]) }
         await expectLoomError(.invalidArgument) { try await harness.startAndSettle(inputs: ["repoName": ""]) }
         #expect(try await harness.candidateStatus() == .notStarted)

@@ -186,7 +186,7 @@ struct ServiceEndToEndTests {
             #expect(try await harness.post("/event/app-chart-migration__billing-api", approve, token: review.callbackToken).0 == 202)
             run = try await harness.run()
             #expect(run.status == .completed)
-            let candidate = try await harness.service.candidates(migrationId: "app-chart-migration").first { $0.id == "billing-api" }
+            let candidate = try await harness.service.allCandidates(of: "app-chart-migration").first { $0.id == "billing-api" }
             #expect(candidate?.status == .completed)
         }
     }

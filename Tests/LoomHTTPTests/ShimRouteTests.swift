@@ -10,6 +10,11 @@ struct ShimRouteTests {
         (.POST, "/event/m__c", .event(callbackId: "m__c")),
         (.POST, "/event/m__c/pr-opened", .prOpened(callbackId: "m__c")),
         (.POST, "/event/a%20b", .event(callbackId: "a b")),
+        // Repository-style candidate ids: escaped as Loom sends them, or with raw slashes.
+        (.POST, "/event/m__org%2Frepo", .event(callbackId: "m__org/repo")),
+        (.POST, "/event/m__org/repo", .event(callbackId: "m__org/repo")),
+        (.POST, "/event/m__group/sub/repo/pr-opened", .prOpened(callbackId: "m__group/sub/repo")),
+        (.POST, "/event/m__team:app@prod", .event(callbackId: "m__team:app@prod")),
         (.GET, "/healthz", .health),
         (.GET, "/readyz", .ready),
         (.GET, "/metrics", .metrics),
@@ -20,7 +25,7 @@ struct ShimRouteTests {
 
     @Test("unknown paths do not match", arguments: [
         "/", "", "/event", "/event/", "/event//pr-opened", "/migrations/m", "/migrations//candidates",
-        "/registry/announce/x", "/event/%zz", "/event/%ff", "healthz", "/healthz/", "/migrations/m/candidates/x",
+        "/registry/announce/x", "/event/%zz", "/event/m__org//repo", "/event/m__org/%zz", "/event/%ff", "healthz", "/healthz/", "/migrations/m/candidates/x",
     ])
     func notFound(path: String) {
         #expect(ShimRoute.match(method: .POST, path: Substring(path)) == .notFound)

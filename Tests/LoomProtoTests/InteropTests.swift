@@ -45,6 +45,12 @@ struct InteropTests {
             created_at_unix_ms: -5
             updated_at_unix_ms: 9223372036854775807
             owner: "spiffe://example.org/m"
+            counts {
+              candidates_not_started: 18446744073709551615
+              runs_waiting_retry: 2
+              steps { step_name: "swap" open: 1 failed: 1 }
+              steps { }
+            }
             """#
         let migration = try Migration(decoding: Protoc.encode("loom.v1.Migration", text))
         #expect(migration.id == "app-chart-migration")
@@ -66,6 +72,11 @@ struct InteropTests {
         #expect(migration.createdAtUnixMs == -5)
         #expect(migration.updatedAtUnixMs == .max)
         #expect(migration.owner == "spiffe://example.org/m")
+        #expect(migration.counts == MigrationCounts(
+            candidatesNotStarted: .max,
+            runsWaitingRetry: 2,
+            steps: [StepCounts(stepName: "swap", open: 1, failed: 1), StepCounts()]
+        ))
     }
 
     @Test("protoc decodes a 1,000-candidate migration field by field")

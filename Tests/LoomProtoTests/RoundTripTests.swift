@@ -28,6 +28,54 @@ struct RoundTripTests {
         #expect(try RunUpdate(decoding: RunUpdate(run: Run()).encoded()).entry == nil)
     }
 
+    @Test("migration counts: absent stays nil, present but zero stays present, extremes survive")
+    func migrationCounts() throws {
+        #expect(try Migration(decoding: Migration(id: "m").encoded()).counts == nil)
+        let zero = Migration(id: "m", counts: MigrationCounts())
+        try expectRoundTrip(zero)
+        #expect(try Migration(decoding: zero.encoded()).counts == MigrationCounts())
+        let extreme = MigrationCounts(
+            candidatesNotStarted: .max, candidatesRunning: .max, candidatesCompleted: .max,
+            runsRunning: .max, runsWaitingRetry: .max, runsCompleted: .max, runsCancelled: .max, runsFailed: .max,
+            steps: [StepCounts(stepName: "s", inProgress: .max, open: .max, awaitingReview: .max, failed: .max), StepCounts()]
+        )
+        try expectRoundTrip(extreme)
+        // An all-default element of a repeated field is still an element.
+        #expect(try MigrationCounts(decoding: extreme.encoded()).steps.count == 2)
+        // Step order is kept as sent (the migration's step order, then retired steps).
+        let ordered = MigrationCounts(steps: ["z", "a", "m"].map { StepCounts(stepName: $0, inProgress: 1) })
+        #expect(try MigrationCounts(decoding: ordered.encoded()).steps.map(\.stepName) == ["z", "a", "m"])
+    }
+
+    @Test("recount: both counts present, empty drift, repaired flag")
+    func recountMigration() throws {
+        try expectRoundTrip(RecountMigrationResponse(stored: MigrationCounts(), recounted: MigrationCounts()))
+        let decoded = try RecountMigrationResponse(decoding: RecountMigrationResponse(stored: MigrationCounts(runsRunning: 3)).encoded())
+        #expect(decoded.stored == MigrationCounts(runsRunning: 3))
+        #expect(decoded.recounted == nil)
+        #expect(decoded.drift == [])
+        #expect(decoded.repaired == false)
+        #expect(try RecountMigrationRequest(decoding: RecountMigrationRequest(repair: true).encoded()).repair)
+    }
+
+    @Test("listing requests: defaults mean no filter and the first page; filters round-trip")
+    func listingRequests() throws {
+        let candidates = ListCandidatesRequest()
+        #expect(candidates.migrationID.isEmpty && candidates.pageSize == 0 && candidates.pageToken.isEmpty)
+        #expect(candidates.status == .unspecified && candidates.kind.isEmpty && candidates.idPrefix.isEmpty && candidates.metadata.isEmpty)
+        let runs = ListRunsRequest()
+        #expect(runs.migrationID.isEmpty && runs.status == .unspecified && runs.stepName.isEmpty && runs.stepStatus == .unspecified)
+        #expect(runs.updatedAfterUnixMs == 0 && runs.updatedBeforeUnixMs == 0 && runs.pageSize == 0 && runs.pageToken.isEmpty)
+        // A request with only the migration id is what an older client sends: the same bytes as before.
+        #expect(ListCandidatesRequest(migrationID: "m").encoded() == GetMigrationRequest(migrationID: "m").encoded())
+        try expectRoundTrip(ListCandidatesRequest(migrationID: "m", status: .unrecognized(9), idPrefix: "team:app@", metadata: ["": ""]))
+        try expectRoundTrip(ListRunsRequest(status: .unrecognized(-3), stepStatus: .unrecognized(Int32.max),
+                                            updatedAfterUnixMs: .min, updatedBeforeUnixMs: -1, pageSize: .max))
+        try expectRoundTrip(ListRunsResponse(runs: [Run(), Samples.run], nextPageToken: ""))
+        #expect(try ListRunsResponse(decoding: ListRunsResponse(runs: [Run(), Run()]).encoded()).runs.count == 2)
+        #expect(try ListCandidatesResponse(decoding: ListCandidatesResponse(nextPageToken: "t").encoded()).nextPageToken == "t")
+    }
+
     @Test("maps: empty keys and values, unicode, many entries; equal maps encode identically")
     func maps() throws {
         var metadata = ["": "empty key", "empty value": "", Samples.unicode: Samples.unicode]

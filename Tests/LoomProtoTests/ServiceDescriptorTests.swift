@@ -17,7 +17,7 @@ struct ServiceDescriptorTests {
     @Test("the protobuf-c descriptor lists the proto's methods with their message names")
     func descriptorMatchesProto() {
         #expect(LoomServiceDescriptor.serviceName == "loom.v1.Loom")
-        #expect(Self.declaredMethods.count >= 13)
+        #expect(Self.declaredMethods.count >= 15)
         let methods = LoomServiceDescriptor.methods
         #expect(methods.map(\.name) == Self.declaredMethods.map(\.name))
         #expect(methods.map(\.inputName) == Self.declaredMethods.map(\.request))
@@ -61,6 +61,8 @@ struct ServiceDescriptorTests {
         check(.dryRun)
         check(.reportStepEvent)
         check(.watchRun)
+        check(.listRuns)
+        check(.recountMigration)
         #expect(LoomMethodSignature<WatchRunRequest, RunUpdate>.watchRun.method.isServerStreaming)
     }
 }

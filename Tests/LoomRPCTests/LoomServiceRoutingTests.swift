@@ -68,6 +68,14 @@ final class RecordingLoomService: LoomServiceHandler {
             try await writer.write(RunUpdate(run: Run(migrationID: request.migrationID, currentStep: UInt32(step))))
         }
     }
+    func listRuns(_ request: ListRunsRequest, context: RPCHandlerContext) async throws -> ListRunsResponse {
+        record(.listRuns)
+        return ListRunsResponse(runs: [Run(migrationID: request.migrationID, status: request.status)], nextPageToken: request.pageToken + "+1")
+    }
+    func recountMigration(_ request: RecountMigrationRequest, context: RPCHandlerContext) async throws -> RecountMigrationResponse {
+        record(.recountMigration)
+        return RecountMigrationResponse(stored: MigrationCounts(), recounted: MigrationCounts(runsRunning: 1), repaired: request.repair)
+    }
 }
 
 @Suite("service Loom routing and LoomClient")
@@ -107,8 +115,12 @@ struct LoomServiceRoutingTests {
         for try await update in try await loom.watchRun(WatchRunRequest(migrationID: "m", candidateID: "c")) {
             updates.append(update.run?.currentStep ?? 99)
         }
+        let runs = try await loom.listRuns(ListRunsRequest(migrationID: "m", status: .failed, pageToken: "p"))
+        let recount = try await loom.recountMigration(RecountMigrationRequest(migrationID: "m", repair: true))
         #expect(run.id == "m__c")
         #expect(updates == [0, 1, 2])
+        #expect(runs == ListRunsResponse(runs: [Run(migrationID: "m", status: .failed)], nextPageToken: "p+1"))
+        #expect(recount == RecountMigrationResponse(stored: MigrationCounts(), recounted: MigrationCounts(runsRunning: 1), repaired: true))
         #expect(service.calls.withLockedValue { $0 } == LoomMethod.allCases)
         await loom.close()
         await server.close()

@@ -17,9 +17,10 @@ struct MigrationStoreContractTests {
         #expect(outcome.migration.createdAt == Build.at(1))
         #expect(outcome.migration.updatedAt == Build.at(1))
         #expect(outcome.migration.owner == "spiffe://migrator")
-        #expect(outcome.migration.candidates.map(\.id) == ["a", "b"])
-        #expect(outcome.migration.candidates.allSatisfy { $0.status == .notStarted })
-        let loaded = try await store.migration(id: "m1")
+        #expect(try await store.allCandidates(of: "m1").map(\.id) == ["a", "b"])
+        #expect(try await store.allCandidates(of: "m1").allSatisfy { $0.status == .notStarted })
+        #expect(outcome.migration.counts?.candidates[.notStarted] == 2)
+        let loaded = try await store.migrationSummary(id: "m1")
         #expect(loaded == outcome.migration)
         #expect(try await store.migrationDefinition(id: "m1").candidates.isEmpty)
     }
@@ -35,15 +36,18 @@ struct MigrationStoreContractTests {
             newCandidates: [Candidate(id: "c1", kind: "changed"), Candidate(id: "c3", kind: "app")], owner: nil, at: Build.at(9)
         )
         #expect(!outcome.created)
-        let migration = try await store.migration(id: "m1")
+        let migration = try await store.migrationSummary(id: "m1")
         #expect(migration.name == "renamed")
         #expect(migration.migratorUrl == "http://y")
         #expect(migration.steps.map(\.name) == ["s2"])
         #expect(migration.createdAt == Build.t0)
         #expect(migration.updatedAt == Build.at(9))
-        #expect(migration.candidates.map(\.id) == ["c1", "c2", "c3"])
-        #expect(migration.candidates[0].status == .running)
-        #expect(migration.candidates[0].kind == "app")
+        let candidates = try await store.allCandidates(of: "m1")
+        #expect(candidates.map(\.id) == ["c1", "c2", "c3"])
+        #expect(candidates[0].status == .running)
+        #expect(candidates[0].kind == "app")
+        #expect(migration.counts?.candidates[.running] == 1)
+        #expect(migration.counts?.candidates[.notStarted] == 2)
     }
 
     @Test("an announce by another owner is refused and changes nothing", arguments: StoreFactories.all)
@@ -53,10 +57,10 @@ struct MigrationStoreContractTests {
         await #expect(throws: LoomError.self) {
             _ = try await store.announce(Migration(id: "m1", migratorUrl: "http://evil", steps: [StepDefinition(name: "s")]), newCandidates: [], owner: "b", at: Build.at(1))
         }
-        #expect(try await store.migration(id: "m1").migratorUrl == "http://x")
+        #expect(try await store.migrationSummary(id: "m1").migratorUrl == "http://x")
         // The same owner, or an unknown one (auth disabled), may re-announce.
         _ = try await store.announce(Migration(id: "m1", migratorUrl: "http://z", steps: [StepDefinition(name: "s")]), newCandidates: [], owner: "a", at: Build.at(2))
-        #expect(try await store.migration(id: "m1").owner == "a")
+        #expect(try await store.migrationSummary(id: "m1").owner == "a")
     }
 
     @Test("missing migrations and candidates are not-found errors", arguments: StoreFactories.all)
@@ -64,9 +68,10 @@ struct MigrationStoreContractTests {
         let store = try await factory()
         try await Build.seed(store)
         for call in [
-            { _ = try await store.migration(id: "nope") },
+            { _ = try await store.migrationSummary(id: "nope") },
             { _ = try await store.migrationDefinition(id: "nope") },
-            { _ = try await store.candidates(migrationId: "nope") },
+            { _ = try await store.candidatePage(migrationId: "nope", filter: CandidateFilter(), after: nil, limit: 1, scanLimit: 1) },
+            { _ = try await store.recountMigration(id: "nope", repair: false) },
             { _ = try await store.candidate(migrationId: "nope", candidateId: "c1") },
             { _ = try await store.candidate(migrationId: "m1", candidateId: "nope") },
             { _ = try await store.submitCandidates(migrationId: "nope", candidates: []) },
@@ -104,7 +109,7 @@ struct MigrationStoreContractTests {
         let outcome = try await store.submitCandidates(migrationId: "m1", candidates: incoming)
         #expect(outcome.accepted == 2)
         #expect(outcome.skippedIds == ["c1", "c2"])
-        let candidates = try await store.candidates(migrationId: "m1")
+        let candidates = try await store.allCandidates(of: "m1")
         #expect(candidates.map(\.id) == ["c1", "c2", "c3", "c4", "keep"])
         #expect(candidates.map(\.status) == [.running, .completed, .notStarted, .notStarted, .notStarted])
         #expect(candidates[0].kind == "app")

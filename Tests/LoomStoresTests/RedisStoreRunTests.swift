@@ -141,7 +141,7 @@ struct RedisStoreConcurrencyTests {
             }
             try await group.waitForAll()
         }
-        #expect(try await store.candidates(migrationId: "m").count == 50)
+        #expect(try await store.allCandidates(of: "m").count == 50)
     }
 
     @Test("50 concurrent status updates of one run lose nothing (version-checked retries)")

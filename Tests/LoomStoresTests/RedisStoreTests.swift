@@ -60,7 +60,8 @@ struct RedisStoreMigrationTests {
         let first = try await store.announce(
             RedisFixtures.migration(), newCandidates: [RedisFixtures.candidate("b"), RedisFixtures.candidate("a")], owner: "spiffe://m", at: RedisFixtures.t0)
         #expect(first.created)
-        #expect(first.migration.candidates.map(\.id) == ["a", "b"])
+        #expect(first.migration.candidates.isEmpty)
+        #expect(try await store.allCandidates(of: "upgrade-chart").map(\.id) == ["a", "b"])
         #expect(first.migration.owner == "spiffe://m")
         #expect(first.migration.createdAt == RedisFixtures.t0)
 
@@ -72,9 +73,11 @@ struct RedisStoreMigrationTests {
         #expect(second.migration.name == "Renamed")
         #expect(second.migration.createdAt == RedisFixtures.t0)
         #expect(second.migration.updatedAt == later)
-        #expect(second.migration.candidates.map(\.id) == ["a", "b", "c"])
-        #expect(second.migration.candidates[0].kind == "application")  // existing candidates are never changed by announce
-        #expect(try await store.migration(id: "upgrade-chart") == second.migration)
+        let candidates = try await store.allCandidates(of: "upgrade-chart")
+        #expect(candidates.map(\.id) == ["a", "b", "c"])
+        #expect(candidates[0].kind == "application")  // existing candidates are never changed by announce
+        #expect(second.migration.counts?.candidates[.notStarted] == 3)
+        #expect(try await store.migrationSummary(id: "upgrade-chart") == second.migration)
         #expect(try await store.migrationDefinition(id: "upgrade-chart").candidates.isEmpty)
     }
 
@@ -87,17 +90,17 @@ struct RedisStoreMigrationTests {
             _ = try await h.store.announce(
                 RedisFixtures.migration(name: "Hijack"), newCandidates: [RedisFixtures.candidate("x")], owner: "spiffe://evil", at: RedisFixtures.t0)
         } throws: { ($0 as? LoomError)?.code == .permissionDenied }
-        let stored = try await h.store.migration(id: "upgrade-chart")
+        let stored = try await h.store.migrationSummary(id: "upgrade-chart")
         #expect(stored.name == "Upgrade chart")
-        #expect(stored.candidates.isEmpty)
+        #expect(try await h.store.allCandidates(of: "upgrade-chart").isEmpty)
     }
 
     @Test("missing migrations and candidates are notFound; listing pages by id")
     func readsAndListing() async throws {
         let h = try await RedisStoreHarness.start()
         defer { h.server.stop() }
-        await #expect { _ = try await h.store.migration(id: "nope") } throws: { ($0 as? LoomError)?.code == .notFound }
-        await #expect { _ = try await h.store.candidates(migrationId: "nope") } throws: { ($0 as? LoomError)?.code == .notFound }
+        await #expect { _ = try await h.store.migrationSummary(id: "nope") } throws: { ($0 as? LoomError)?.code == .notFound }
+        await #expect { _ = try await h.store.allCandidates(of: "nope") } throws: { ($0 as? LoomError)?.code == .notFound }
         for id in ["m3", "m1", "m2", "m4"] {
             _ = try await h.store.announce(RedisFixtures.migration(id), newCandidates: [RedisFixtures.candidate("a")], owner: nil, at: RedisFixtures.t0)
         }
@@ -127,7 +130,7 @@ struct RedisStoreMigrationTests {
             migrationId: "upgrade-chart",
             candidates: [RedisFixtures.candidate("a", kind: "new"), RedisFixtures.candidate("b", kind: "one"), RedisFixtures.candidate("b", kind: "two")])
         #expect(outcome == SubmitCandidatesOutcome(accepted: 1, skippedIds: ["a"]))
-        let candidates = try await h.store.candidates(migrationId: "upgrade-chart")
+        let candidates = try await h.store.allCandidates(of: "upgrade-chart")
         #expect(candidates.map(\.kind) == ["application", "two"])
         #expect(candidates.map(\.status) == [.running, .notStarted])
     }
@@ -139,7 +142,7 @@ struct RedisStoreMigrationTests {
         _ = try await h.store.announce(RedisFixtures.migration(), newCandidates: [], owner: nil, at: RedisFixtures.t0)
         try await h.pool.send(RedisCommand("HSET", .string(h.store.keys.migration("upgrade-chart")), "v", "99"))
         await #expect {
-            _ = try await h.store.migration(id: "upgrade-chart")
+            _ = try await h.store.migrationSummary(id: "upgrade-chart")
         } throws: { ($0 as? LoomError)?.code == .internal }
     }
 
@@ -153,7 +156,9 @@ struct RedisStoreMigrationTests {
         _ = try await h.store.apply(write)
         let keys = try await h.pool.send(RedisCommand("KEYS", "*")).array?.compactMap(\.string) ?? []
         let tag = h.store.keys.tag(migrationId: "upgrade-chart")
-        #expect(keys.count == 7)
+        // migration, candidates, statuses, counts, candidate index, status index, run, history,
+        // timers, run index, run status index, and the global migration index.
+        #expect(keys.count == 12)
         #expect(keys.filter { $0 != "loom:migrations" }.allSatisfy { $0.contains(tag) })
     }
 
@@ -162,7 +167,7 @@ struct RedisStoreMigrationTests {
         let h = try await RedisStoreHarness.start()
         h.server.kill()
         await #expect {
-            _ = try await h.store.migration(id: "x")
+            _ = try await h.store.migrationSummary(id: "x")
         } throws: { ($0 as? LoomError)?.code == .storeUnavailable }
         await h.stop()
     }

@@ -43,7 +43,7 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
-    public func migration(id: String) async throws -> Migration { try await store.migration(id: id) }
+    public func migrationSummary(id: String) async throws -> Migration { try await store.migrationSummary(id: id) }
 
     /// Forwards to the wrapped store.
     public func migrationDefinition(id: String) async throws -> Migration { try await store.migrationDefinition(id: id) }
@@ -59,7 +59,26 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
-    public func candidates(migrationId: String) async throws -> [Candidate] { try await store.candidates(migrationId: migrationId) }
+    public func candidatePage(
+        migrationId: String, filter: CandidateFilter, after afterId: String?, limit: Int, scanLimit: Int
+    ) async throws -> CandidateScan {
+        try await store.candidatePage(migrationId: migrationId, filter: filter, after: afterId, limit: limit, scanLimit: scanLimit)
+    }
+
+    /// Forwards to the wrapped store.
+    public func recountMigration(id: String, repair: Bool) async throws -> CountCheck {
+        try await store.recountMigration(id: id, repair: repair)
+    }
+
+    /// Forwards to the wrapped store.
+    public func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) async throws -> Int {
+        try await store.snapshotRuns(selection, listing: listing, ttl: ttl)
+    }
+
+    /// Forwards to the wrapped store.
+    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int) async throws -> [Run]? {
+        try await store.runSnapshotPage(listing: listing, migrationId: migrationId, offset: offset, limit: limit)
+    }
 
     /// Forwards to the wrapped store.
     public func candidate(migrationId: String, candidateId: String) async throws -> Candidate {

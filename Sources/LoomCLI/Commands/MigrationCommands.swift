@@ -6,8 +6,8 @@ public struct MigrationsCommand: AsyncParsableCommand {
     /// `list` and `show`.
     public static let configuration = CommandConfiguration(
         commandName: "migrations",
-        abstract: "List and inspect migrations.",
-        subcommands: [List.self, Show.self]
+        abstract: "List and inspect migrations, check their counts.",
+        subcommands: [List.self, Show.self, Recount.self]
     )
 
     /// Creates the command.
@@ -47,7 +47,8 @@ public struct MigrationsCommand: AsyncParsableCommand {
     /// `migrations show ID`.
     public struct Show: LoomCommand {
         /// Name and abstract.
-        public static let configuration = CommandConfiguration(abstract: "Show a migration: steps, inputs, candidates (GetMigration).")
+        public static let configuration = CommandConfiguration(
+            abstract: "Show a migration: its progress per status, steps with their active runs, inputs (GetMigration).")
         /// Connection and output options.
         @OptionGroup(title: "Connection and output options") public var global: GlobalOptions
         /// The migration id.
@@ -107,28 +108,6 @@ public struct CandidatesCommand: AsyncParsableCommand {
 
     /// Creates the command.
     public init() {}
-
-    /// `candidates list MIGRATION`.
-    public struct List: LoomCommand {
-        /// Name and abstract.
-        public static let configuration = CommandConfiguration(abstract: "List a migration's candidates with their status (ListCandidates).")
-        /// Connection and output options.
-        @OptionGroup(title: "Connection and output options") public var global: GlobalOptions
-        /// The migration id.
-        @Argument(help: "Migration id.") public var migration: String
-
-        /// Creates the command.
-        public init() {}
-
-        /// Lists the candidates.
-        public func execute(_ session: Session) async throws {
-            let response = try await session.client.listCandidates(ListCandidatesRequest(migrationID: migration), options: session.callOptions)
-            session.emit(
-                json: response.candidates.map(JSONOutput.candidate),
-                table: session.tables.candidates(response.candidates)
-            )
-        }
-    }
 
     /// `candidates submit MIGRATION FILE.json`.
     public struct Submit: LoomCommand {

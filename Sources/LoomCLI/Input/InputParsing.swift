@@ -1,20 +1,38 @@
+import Foundation
+
 /// Parsing of command-line values: `--input key=value` pairs and `--server host:port` addresses.
 public enum InputParsing {
     /// Parses repeated `key=value` options into a map. The value may be empty and may contain `=`; the key must be
     /// non-empty, and a key given twice is an error (rather than silently keeping one of the values).
     public static func inputs(_ pairs: [String]) throws(CLIError) -> [String: String] {
+        try keyValues(pairs, option: "--input")
+    }
+
+    /// Parses repeated `key=value` options of `option` into a map (see ``inputs(_:)``).
+    public static func keyValues(_ pairs: [String], option: String) throws(CLIError) -> [String: String] {
         var result: [String: String] = [:]
         for pair in pairs {
             guard let separator = pair.firstIndex(of: "=") else {
-                throw .usage("--input \"\(pair)\" is not key=value")
+                throw .usage("\(option) \"\(pair)\" is not key=value")
             }
             let key = String(pair[..<separator])
             let value = String(pair[pair.index(after: separator)...])
-            guard !key.isEmpty else { throw .usage("--input \"\(pair)\" has an empty key") }
-            guard result[key] == nil else { throw .usage("--input \(key) is given more than once") }
+            guard !key.isEmpty else { throw .usage("\(option) \"\(pair)\" has an empty key") }
+            guard result[key] == nil else { throw .usage("\(option) \(key) is given more than once") }
             result[key] = value
         }
         return result
+    }
+
+    /// Parses a time: unix milliseconds, or RFC 3339 (`2026-12-01T10:00:00Z`, fractional seconds allowed).
+    public static func timestamp(_ text: String, option: String) throws(CLIError) -> Int64 {
+        if let milliseconds = Int64(text), milliseconds > 0 { return milliseconds }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        throw .usage("\(option) \"\(text)\" is not a time (RFC 3339 such as 2026-12-01T10:00:00Z, or unix milliseconds)")
     }
 
     /// A server address: `host:port`, `[ipv6]:port`, or a bare host (port 7443).

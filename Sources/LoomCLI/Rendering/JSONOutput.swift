@@ -53,11 +53,11 @@ public enum JSONOutput {
         var description: String
         var migratorUrl: String
         var requiredInputs: [InputDefinition]
-        var candidates: [Candidate]
         var steps: [StepDefinition]
         var createdAtUnixMs: Int64
         var updatedAtUnixMs: Int64
         var owner: String
+        var counts: Counts?
     }
 
     /// The outcome of one step of a run (the candidate snapshot is on the run, not repeated here).
@@ -184,11 +184,11 @@ extension JSONOutput {
             description: migration.description,
             migratorUrl: migration.migratorURL,
             requiredInputs: migration.requiredInputs.map { InputDefinition(name: $0.name, label: $0.label) },
-            candidates: migration.candidates.map(candidate),
             steps: migration.steps.map(step),
             createdAtUnixMs: migration.createdAtUnixMs,
             updatedAtUnixMs: migration.updatedAtUnixMs,
-            owner: migration.owner
+            owner: migration.owner,
+            counts: migration.counts.map(counts)
         )
     }
 

@@ -13,14 +13,21 @@ public struct TableRenderer: Sendable {
     /// `migrations list`: one row per migration.
     public func migrations(_ migrations: [Migration]) -> [String] {
         guard !migrations.isEmpty else { return ["No migrations."] }
-        var table = TextTable(headers: ["ID", "NAME", "STEPS", "OWNER", "UPDATED"])
+        var table = TextTable(headers: ["ID", "NAME", "STEPS", "CANDIDATES", "DONE", "NEEDS A HUMAN", "OWNER", "UPDATED"])
         for migration in migrations {
-            table.append([migration.id, migration.name, "\(migration.steps.count)", migration.owner, formatTimestamp(migration.updatedAtUnixMs)])
+            let counts = migration.counts ?? MigrationCounts()
+            let candidates = counts.candidatesNotStarted + counts.candidatesRunning + counts.candidatesCompleted
+            let attention = counts.runsWaitingRetry + counts.steps.reduce(0) { $0 + $1.awaitingReview }
+            table.append([
+                migration.id, migration.name, "\(migration.steps.count)", "\(candidates)",
+                Self.percent(counts.candidatesCompleted, of: candidates), attention > 0 ? palette.yellow("\(attention)") : "0",
+                migration.owner, formatTimestamp(migration.updatedAtUnixMs),
+            ])
         }
         return table.render(palette: palette)
     }
 
-    /// `migrations show`: the migration's fields, steps, inputs and candidates.
+    /// `migrations show`: the migration's fields, steps, inputs and progress.
     public func migration(_ migration: Migration) -> [String] {
         var lines = fields([
             ("Migration", migration.id),
@@ -43,8 +50,10 @@ public struct TableRenderer: Sendable {
             for input in migration.requiredInputs { inputs.append([input.name, input.label]) }
             lines += inputs.render(palette: palette)
         }
-        lines.append("")
-        lines += candidates(migration.candidates)
+        if let counts = migration.counts {
+            lines.append("")
+            lines += self.counts(counts)
+        }
         return lines
     }
 

@@ -10,6 +10,7 @@ import LoomProto
 /// | 20 | `run watch`: the run ended failed |
 /// | 21 | `run watch`: the run ended cancelled |
 /// | 22 | `run watch`: the stream ended before the run finished |
+/// | 23 | `migrations recount`: the counts drifted from the records and were not repaired |
 /// | 64 | usage error: bad flags or arguments, unreadable or invalid files, TLS setup failure |
 public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The RPC ended with a non-OK status.
@@ -20,6 +21,8 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
     case runEnded(RunStatus, reason: String)
     /// `run watch`: the server ended the stream before the run finished.
     case streamEndedEarly
+    /// `migrations recount`: this many counts differ from the records (not repaired).
+    case countsDrifted(Int)
 
     /// Exit code for usage errors (BSD `EX_USAGE`).
     public static let usageExitCode: Int32 = 64
@@ -29,6 +32,8 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let runCancelledExitCode: Int32 = 21
     /// Exit code of `run watch` when the stream ended before the run finished.
     public static let streamEndedExitCode: Int32 = 22
+    /// Exit code of `migrations recount` when the counts drifted and were not repaired.
+    public static let countsDriftedExitCode: Int32 = 23
 
     /// Wraps any error a command threw: ``RPCError`` keeps its status; anything else is a usage error.
     public init(_ error: any Error) {
@@ -46,6 +51,7 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
         case .usage: Self.usageExitCode
         case .runEnded(let status, _): status == .cancelled ? Self.runCancelledExitCode : Self.runFailedExitCode
         case .streamEndedEarly: Self.streamEndedExitCode
+        case .countsDrifted: Self.countsDriftedExitCode
         }
     }
 
@@ -56,6 +62,7 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
         case .usage(let message): "error: \(message)"
         case .runEnded(let status, let reason): "run \(status.cliName)" + (reason.isEmpty ? "" : ": \(reason)")
         case .streamEndedEarly: "the watch stream ended before the run finished"
+        case .countsDrifted(let count): "\(count) count\(count == 1 ? "" : "s") drifted from the records (repair with --repair)"
         }
     }
 }

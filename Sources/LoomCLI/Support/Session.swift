@@ -24,6 +24,15 @@ public struct Session: Sendable {
         }
     }
 
+    /// Prints one listing: a bare JSON array (with `--json`) or the table; when more pages
+    /// follow, how to get the next one goes to standard error, so the JSON stays an array.
+    public func emitPage(json: some Encodable, table: @autoclosure () -> [String], nextPageToken: String) {
+        emit(json: json, table: table())
+        if !nextPageToken.isEmpty {
+            console.error("more results: add --page-token \(nextPageToken) (or --all)")
+        }
+    }
+
     /// The table renderer with this session's palette.
     public var tables: TableRenderer { TableRenderer(palette: palette) }
 }

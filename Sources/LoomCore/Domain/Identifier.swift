@@ -48,11 +48,75 @@ public enum Identifier {
     }
 }
 
+/// Rules for candidate ids: names as fleets give them (`org/repo`, `group/sub/repo`,
+/// `team:app`, `svc@prod`, `lib+extras`).
+///
+/// A candidate id is 1–256 characters of `[A-Za-z0-9._-/:@+=~]`. Ids are keys, not grammar:
+/// Loom never splits one. A run id `{migrationId}__{candidateId}` is split at its first `__`,
+/// which a migration id cannot contain, so a candidate id may contain `__` as well. Stores and
+/// URLs escape the characters outside `[A-Za-z0-9._-]` (``escapedForKey(_:)``).
+public enum CandidateID {
+    /// The maximum length of a candidate id, in characters.
+    public static let maxLength = 256
+
+    /// The characters besides ASCII letters and digits that a candidate id may contain.
+    public static let punctuation = "._-/:@+=~"
+
+    /// Whether `value` is a valid candidate id.
+    public static func isValid(_ value: String) -> Bool {
+        let utf8 = value.utf8
+        guard !utf8.isEmpty, utf8.count <= maxLength else { return false }
+        return utf8.allSatisfy(isAllowed)
+    }
+
+    /// Throws ``LoomError/invalidArgument(_:)`` unless `value` is a valid candidate id.
+    public static func validate(_ value: String, field: String = "candidate id") throws(LoomError) {
+        guard isValid(value) else {
+            throw .invalidArgument(
+                "\(field) must be 1-\(maxLength) characters of [A-Za-z0-9\(punctuation)], got \(Identifier.quoted(value))")
+        }
+    }
+
+    /// `value` with every byte outside `[A-Za-z0-9._-]` percent-encoded (`org/repo` →
+    /// `org%2Frepo`): safe inside a Redis key next to `:`-separated parts and inside one URL
+    /// path segment. Ids made only of `[A-Za-z0-9._-]` are unchanged.
+    public static func escapedForKey(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for byte in value.utf8 {
+            if isUnreserved(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            true
+        default: false
+        }
+    }
+
+    static func isAllowed(_ byte: UInt8) -> Bool {
+        if isUnreserved(byte) { return true }
+        switch byte {
+        case UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: "~"): return true
+        default: return false
+        }
+    }
+}
+
 /// The id of a run: `{migrationId}__{candidateId}`.
 ///
 /// Stable per (migration, candidate): a restart after a cancel reuses it; the run's
 /// ``Run/generation`` tells executions apart. It is also the migrator's `callbackId`.
-/// Because identifiers cannot contain `__`, the split is unambiguous.
+/// Because migration ids cannot contain `__`, splitting at the first `__` is unambiguous
+/// (candidate ids may contain it: ``CandidateID``).
 public struct RunID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The migration part.
     public let migrationId: String
@@ -60,10 +124,11 @@ public struct RunID: Hashable, Comparable, Sendable, Codable, CustomStringConver
     public let candidateId: String
 
     /// Creates a run id from validated parts.
-    /// - Throws: ``LoomError/invalidArgument(_:)`` if either part is not a valid ``Identifier``.
+    /// - Throws: ``LoomError/invalidArgument(_:)`` if the migration id is not a valid
+    ///   ``Identifier`` or the candidate id not a valid ``CandidateID``.
     public init(migrationId: String, candidateId: String) throws(LoomError) {
         try Identifier.validate(migrationId, field: "migration id")
-        try Identifier.validate(candidateId, field: "candidate id")
+        try CandidateID.validate(candidateId)
         self.migrationId = migrationId
         self.candidateId = candidateId
     }

@@ -66,7 +66,8 @@ public struct Migration: Hashable, Sendable, Codable {
     public var migratorUrl: String
     /// Values the operator must supply when starting a run.
     public var requiredInputs: [InputDefinition]
-    /// Every known candidate with its current status, ordered by id. Empty in listings.
+    /// Candidates to add, on announce only. Never filled when read: a migration can have
+    /// 100,000 candidates (page through them with ``Service/listCandidates(migrationId:filter:pageSize:pageToken:)``).
     public var candidates: [Candidate]
     /// Ordered steps; runs execute them strictly in this order.
     public var steps: [StepDefinition]
@@ -77,6 +78,9 @@ public struct Migration: Hashable, Sendable, Codable {
     /// Identity of the migrator that announced it first (from its client certificate), or
     /// empty when unknown. Kept across re-announces.
     public var owner: String
+    /// Candidates and runs per status and active runs per step, when read with them
+    /// (``MigrationStore/migrationSummary(id:)``, listings); `nil` otherwise.
+    public var counts: MigrationCounts?
 
     /// Creates a migration.
     public init(
@@ -89,7 +93,8 @@ public struct Migration: Hashable, Sendable, Codable {
         steps: [StepDefinition],
         createdAt: Timestamp = .epoch,
         updatedAt: Timestamp = .epoch,
-        owner: String = ""
+        owner: String = "",
+        counts: MigrationCounts? = nil
     ) {
         self.id = id
         self.name = name
@@ -101,5 +106,6 @@ public struct Migration: Hashable, Sendable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.owner = owner
+        self.counts = counts
     }
 }

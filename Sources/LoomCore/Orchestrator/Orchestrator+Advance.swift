@@ -111,7 +111,8 @@ extension Orchestrator {
             generation: run.generation,
             idempotencyKey: "\(run.id)/\(run.generation)/\(step.name)/\(result.attempt)",
             callbackToken: signer?.issue(claims) ?? "",
-            callbackUrl: base.isEmpty ? "" : "\(base.hasSuffix("/") ? String(base.dropLast()) : base)/event/\(run.id)"
+            callbackUrl: base.isEmpty
+                ? "" : "\(base.hasSuffix("/") ? String(base.dropLast()) : base)/event/\(run.migrationId)__\(CandidateID.escapedForKey(run.candidateId))"
         )
     }
 }

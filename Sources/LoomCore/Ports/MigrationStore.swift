@@ -1,6 +1,6 @@
 /// What an announce wrote: whether the migration was created or updated.
 public struct AnnounceOutcome: Hashable, Sendable {
-    /// The stored migration after the announce, candidates ordered by id.
+    /// The stored migration after the announce, with its counts and without candidates.
     public var migration: Migration
     /// `true` when the migration did not exist before.
     public var created: Bool
@@ -43,7 +43,7 @@ public protocol MigrationStore: Sendable {
     /// Creates or updates a migration in one atomic step.
     ///
     /// - New migration: stores the definition with `createdAt = updatedAt = now`, the `owner`,
-    ///   and the given candidates with status `not_started`.
+    ///   and the given candidates with status `not_started`, counted.
     /// - Existing migration: replaces `name`, `description`, `migratorUrl`, `requiredInputs`
     ///   and `steps`; sets `updatedAt = now`; keeps `createdAt`, `owner` and every stored
     ///   candidate with its status. Of `newCandidates`, only ids not yet stored are added (as
@@ -63,16 +63,17 @@ public protocol MigrationStore: Sendable {
         at now: Timestamp
     ) async throws -> AnnounceOutcome
 
-    /// The migration with its candidates ordered by id.
+    /// The migration's definition with its ``Migration/counts`` (no candidates), read in one
+    /// consistent step.
     /// - Throws: ``LoomError/Code/notFound`` when it does not exist.
-    func migration(id: String) async throws -> Migration
+    func migrationSummary(id: String) async throws -> Migration
 
     /// The migration **without** candidates (cheap: for start, dry run and other per-run use).
     /// - Throws: ``LoomError/Code/notFound`` when it does not exist.
     func migrationDefinition(id: String) async throws -> Migration
 
     /// Up to `limit` migrations with ids greater than `afterId` (or from the first when
-    /// `nil`), ordered by id, **without** candidates.
+    /// `nil`), ordered by id, with their counts and **without** candidates.
     func listMigrations(after afterId: String?, limit: Int) async throws -> [Migration]
 
     /// Merges discovered candidates into a migration in one atomic step.
@@ -84,9 +85,24 @@ public protocol MigrationStore: Sendable {
     /// - Throws: ``LoomError/Code/notFound`` when the migration does not exist.
     func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome
 
-    /// The migration's candidates ordered by id.
+    /// One bounded pass over the migration's candidates in id order, after `afterId`
+    /// (exclusive; from the first when `nil`): at most `limit` matches, examining at most
+    /// `scanLimit` index entries (status and id prefix are answered by indexes and do not
+    /// count against the scan; kind and metadata are checked on the records).
+    ///
+    /// Ids are stable keys, so successive passes neither skip nor repeat a candidate that
+    /// exists throughout, whatever else changes meanwhile.
     /// - Throws: ``LoomError/Code/notFound`` when the migration does not exist.
-    func candidates(migrationId: String) async throws -> [Candidate]
+    func candidatePage(
+        migrationId: String, filter: CandidateFilter, after afterId: String?, limit: Int, scanLimit: Int
+    ) async throws -> CandidateScan
+
+    /// Recomputes the migration's counts from its candidate and run records in one atomic
+    /// step, next to the stored counts; with `repair`, also rewrites the stored counts and
+    /// the listing indexes from the records (the upgrade path for data written before counts
+    /// existed). Cost grows with the candidates and runs of the migration.
+    /// - Throws: ``LoomError/Code/notFound`` when the migration does not exist.
+    func recountMigration(id: String, repair: Bool) async throws -> CountCheck
 
     /// One candidate.
     /// - Throws: ``LoomError/Code/notFound`` when the migration or the candidate does not exist.

@@ -76,6 +76,9 @@ public struct DueTimer: Hashable, Sendable {
 /// - ``claimDueTimers(partition:now:lease:limit:)`` atomically takes entries due at or before
 ///   `now` and pushes them to `now + lease`, so concurrent claimers on other replicas do not
 ///   take them while one works; an abandoned claim simply expires.
+/// - The same operation keeps the migration's counts (``MigrationCounts``) and the run
+///   listing indexes (by last update, by status) in step with the run's status, current step
+///   and that step's status.
 /// - Runs live in the timer partition of their migration
 ///   (``StorePartitioning/partition(ofMigration:count:)``).
 public protocol RunStore: Sendable {
@@ -96,6 +99,16 @@ public protocol RunStore: Sendable {
     /// Claims up to `limit` timers of `partition` due at or before `now`, earliest first,
     /// pushing each to `now + lease` in the same atomic operation.
     func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer]
+
+    /// Snapshots the runs that `selection` selects, most recently updated first, under the
+    /// name `listing`, kept for `ttl`: the pages of one listing read this snapshot, so they
+    /// neither skip nor repeat a run however runs change meanwhile.
+    /// - Returns: The number of runs in the snapshot.
+    func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) async throws -> Int
+
+    /// The runs at positions `offset ..< offset + limit` of snapshot `listing` (taken with the
+    /// same `migrationId`), each as it is now; `nil` when the snapshot expired or never existed.
+    func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int) async throws -> [Run]?
 
     /// Puts the run's timer back to its ``Run/timerDueAt`` (or removes it when `nil`) if the
     /// stored run still has `version`; otherwise does nothing (a newer transition already set

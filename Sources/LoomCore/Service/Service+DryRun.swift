@@ -13,7 +13,7 @@ extension Service {
         let migration = try await store.migrationDefinition(id: migrationId)
         var candidate: Candidate
         if !candidateId.isEmpty {
-            try Identifier.validate(candidateId, field: "candidate id")
+            try CandidateID.validate(candidateId)
             candidate = try await store.candidate(migrationId: migrationId, candidateId: candidateId)
         } else if let supplied {
             try Validation.candidate(supplied)

@@ -25,6 +25,7 @@ public final class Service: Sendable {
     public let orchestrator: Orchestrator
     let configuration: Configuration
     let logger: Logger
+    let pageTokens: PageTokenCodec
     let candidatesSubmitted = Counter(label: "loom.candidates.submitted")
     let dryRunsOK = Counter(label: "loom.dry_runs.total", dimensions: [("status", "ok")])
     let dryRunsFailed = Counter(label: "loom.dry_runs.total", dimensions: [("status", "error")])
@@ -40,8 +41,20 @@ public final class Service: Sendable {
         public var maxPageSize: Int
         /// Bound for one dry-run call to a migrator.
         public var dryRunTimeout: Duration
+        /// The key that signs page tokens (at least 32 bytes). Replicas that share a store
+        /// must share it, or a page token works only on the replica that issued it; `nil`
+        /// draws a random key at start.
+        public var pageTokenKey: [UInt8]?
 
-        /// 100 per page (at most 1000), 30 s dry-run timeout.
+        /// Creates a configuration.
+        public init(defaultPageSize: Int, maxPageSize: Int, dryRunTimeout: Duration, pageTokenKey: [UInt8]? = nil) {
+            self.defaultPageSize = defaultPageSize
+            self.maxPageSize = maxPageSize
+            self.dryRunTimeout = dryRunTimeout
+            self.pageTokenKey = pageTokenKey
+        }
+
+        /// 100 per page (at most 1000), 30 s dry-run timeout, a random page-token key.
         public static var defaults: Configuration {
             Configuration(defaultPageSize: 100, maxPageSize: 1000, dryRunTimeout: .seconds(30))
         }
@@ -57,6 +70,11 @@ public final class Service: Sendable {
         self.orchestrator = orchestrator
         self.configuration = configuration
         self.logger = logger
+        var generator = SystemRandomNumberGenerator()
+        // A configured key shorter than 32 bytes is not used (the server passes a 32-byte HMAC).
+        let key = configuration.pageTokenKey.flatMap { $0.count >= 32 ? $0 : nil }
+            ?? (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        self.pageTokens = PageTokenCodec(key: key)
     }
 
     // MARK: Migrations
@@ -83,33 +101,31 @@ public final class Service: Sendable {
         return outcome.migration
     }
 
-    /// A page of migrations ordered by id, without candidates.
+    /// A page of migrations ordered by id, with their counts, without candidates.
     /// - Parameters:
-    ///   - pageSize: 0 for the default (100); capped at 1000.
+    ///   - pageSize: 0 for the default (100); at most 1000.
     ///   - pageToken: Empty for the first page, else a previous ``MigrationPage/nextPageToken``.
     public func listMigrations(pageSize: Int = 0, pageToken: String = "") async throws -> MigrationPage {
-        guard pageSize >= 0 else { throw LoomError.invalidArgument("page size must not be negative") }
-        let size = pageSize == 0 ? configuration.defaultPageSize : min(pageSize, configuration.maxPageSize)
-        let after: String?
-        if pageToken.isEmpty {
-            after = nil
-        } else {
-            guard Identifier.isValid(pageToken) else { throw LoomError.invalidArgument("invalid page token") }
-            after = pageToken
+        let size = try pageLimit(pageSize)
+        var after: String?
+        if !pageToken.isEmpty {
+            let fields = try openToken(pageToken, kind: "migrations", migrationId: "", binding: "")
+            guard let cursor = fields["after"], Identifier.isValid(cursor) else { throw Self.badToken }
+            after = cursor
         }
         var migrations = try await store.listMigrations(after: after, limit: size + 1)
         var next = ""
         if migrations.count > size {
             migrations.removeLast(migrations.count - size)
-            next = migrations.last?.id ?? ""
+            next = migrations.last.map {
+                pageTokens.seal(kind: "migrations", fields: [("m", ""), ("f", ""), ("after", $0.id)], expiresAt: 0)
+            } ?? ""
+        }
+        for index in migrations.indices {
+            let order = migrations[index].steps.map(\.name)
+            migrations[index].counts?.orderSteps(by: order)
         }
         return MigrationPage(migrations: migrations, nextPageToken: next)
-    }
-
-    /// One migration with its candidates ordered by id.
-    public func migration(id: String) async throws -> Migration {
-        try Identifier.validate(id, field: "migration id")
-        return try await store.migration(id: id)
     }
 
     // MARK: Candidates
@@ -127,12 +143,6 @@ public final class Service: Sendable {
         )
         candidatesSubmitted.increment(by: outcome.accepted)
         return outcome
-    }
-
-    /// The migration's candidates ordered by id.
-    public func candidates(migrationId: String) async throws -> [Candidate] {
-        try Identifier.validate(migrationId, field: "migration id")
-        return try await store.candidates(migrationId: migrationId)
     }
 
     /// Keeps the last of each id, in first-seen order.

@@ -53,7 +53,7 @@ enum Validation {
     }
 
     static func candidate(_ candidate: Candidate) throws(LoomError) {
-        try Identifier.validate(candidate.id, field: "candidate id")
+        try CandidateID.validate(candidate.id)
         try text(candidate.kind, field: "candidate \(candidate.id) kind", max: maxNameLength, required: true)
         try map(candidate.metadata, field: "candidate \(candidate.id) metadata")
         if candidate.files.count > maxFileGroups {
@@ -112,9 +112,31 @@ enum Validation {
         for candidate in migration.candidates { try Validation.candidate(candidate) }
     }
 
+    static func candidateFilter(_ filter: CandidateFilter) throws(LoomError) {
+        if let kind = filter.kind { try text(kind, field: "kind", max: maxNameLength) }
+        if !filter.idPrefix.isEmpty, filter.idPrefix.utf8.count > CandidateID.maxLength || !filter.idPrefix.utf8.allSatisfy(CandidateID.isAllowed) {
+            throw .invalidArgument("id_prefix must be at most \(CandidateID.maxLength) characters of [A-Za-z0-9\(CandidateID.punctuation)]")
+        }
+        if filter.metadata.count > 16 { throw .invalidArgument("metadata filter has more than 16 entries") }
+        try map(filter.metadata, field: "metadata filter")
+    }
+
+    static func runFilter(_ filter: RunFilter) throws(LoomError) {
+        if let id = filter.selection.migrationId { try Identifier.validate(id, field: "migration id") }
+        if let step = filter.stepName { try Identifier.validate(step, field: "step_name") }
+        if let after = filter.selection.updatedAfter, let before = filter.selection.updatedBefore, after >= before {
+            throw .invalidArgument("updated_after must be earlier than updated_before")
+        }
+        for bound in [filter.selection.updatedAfter, filter.selection.updatedBefore] {
+            if let bound, bound.unixMilliseconds < 0 || bound.unixMilliseconds > 253_402_300_799_999 {
+                throw .invalidArgument("update time bounds must be between 1970 and 9999")
+            }
+        }
+    }
+
     static func event(_ event: StepEvent) throws(LoomError) {
         try Identifier.validate(event.stepName, field: "stepName")
-        try Identifier.validate(event.candidateId, field: "candidateId")
+        try CandidateID.validate(event.candidateId, field: "candidateId")
         try text(event.phase, field: "phase", max: maxNameLength)
         try text(event.failureReason, field: "failureReason")
         try map(event.metadata, field: "metadata")

@@ -60,7 +60,7 @@ public struct ServiceShimBackend: CallbackShimBackend {
 
     private func requireOwner(migrationId: String, caller: ShimCaller) async throws {
         guard let identity = caller.peerIdentity else { throw ShimError.unauthorized("client certificate required") }
-        let migration = try await self.service.migration(id: migrationId)
+        let migration = try await self.service.migrationDefinition(id: migrationId)
         guard !migration.owner.isEmpty, migration.owner == identity else {
             throw ShimError.forbidden("\(identity) is not the migrator of this migration")
         }

@@ -66,23 +66,21 @@ public enum ShimRoute: Sendable, Hashable {
             case "metrics": route = .metrics
             default: route = nil
             }
-        case 2:
+        case 2 where parts.first == "registry":
+            route = parts.last == "announce" ? .announce : nil
+        case 3 where parts.first == "migrations":
             let p = Array(parts)
-            if p[0] == "registry", p[1] == "announce" {
-                route = .announce
-            } else if p[0] == "event", let id = decode(p[1]) {
-                route = .event(callbackId: id)
+            route = p[2] == "candidates" ? decode(p[1]).map { .submitCandidates(migrationId: $0) } : nil
+        case 2... where parts.first == "event":
+            // The callback id is a run id, `{migration}__{candidate}`; candidate ids may contain `/`
+            // (`org/repo`). Loom sends it escaped (`%2F`), but a migrator that builds the URL from
+            // the raw id sends the slashes as they are: every segment after `event` belongs to the
+            // id, except a final `pr-opened`.
+            let p = Array(parts.dropFirst())
+            if p.count >= 2, p.last == "pr-opened" {
+                route = decode(p.dropLast()).map { .prOpened(callbackId: $0) }
             } else {
-                route = nil
-            }
-        case 3:
-            let p = Array(parts)
-            if p[0] == "migrations", p[2] == "candidates", let id = decode(p[1]) {
-                route = .submitCandidates(migrationId: id)
-            } else if p[0] == "event", p[2] == "pr-opened", let id = decode(p[1]) {
-                route = .prOpened(callbackId: id)
-            } else {
-                route = nil
+                route = decode(p[...]).map { .event(callbackId: $0) }
             }
         default:
             route = nil
@@ -90,6 +88,16 @@ public enum ShimRoute: Sendable, Hashable {
         guard let route else { return .notFound }
         guard route.method == method else { return .methodNotAllowed(allow: route.method, template: route.template) }
         return .matched(route)
+    }
+
+    /// Percent-decodes consecutive path segments joined by `/`; `nil` when any is empty or does not decode.
+    static func decode(_ segments: ArraySlice<Substring>) -> String? {
+        var decoded: [String] = []
+        for segment in segments {
+            guard let text = decode(segment) else { return nil }
+            decoded.append(text)
+        }
+        return decoded.isEmpty ? nil : decoded.joined(separator: "/")
     }
 
     /// Percent-decodes one path segment; `nil` for an empty segment, a bad escape or invalid UTF-8.

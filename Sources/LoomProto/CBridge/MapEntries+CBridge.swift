@@ -25,6 +25,10 @@ extension Loom__V1__StepEvent__MetadataEntry: CStringMapEntry {
     static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__step_event__metadata_entry__init(entry) }
 }
 
+extension Loom__V1__ListCandidatesRequest__MetadataEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__list_candidates_request__metadata_entry__init(entry) }
+}
+
 extension Loom__V1__StartRunRequest__InputsEntry: CStringMapEntry {
     static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__start_run_request__inputs_entry__init(entry) }
 }

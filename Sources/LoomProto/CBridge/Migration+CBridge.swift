@@ -214,7 +214,8 @@ extension Migration {
             steps: liftRepeated(m.n_steps, m.steps, StepDefinition.init(lifting:)),
             createdAtUnixMs: m.created_at_unix_ms,
             updatedAtUnixMs: m.updated_at_unix_ms,
-            owner: liftString(m.owner, field: "loom.v1.Migration.owner")
+            owner: liftString(m.owner, field: "loom.v1.Migration.owner"),
+            counts: liftOptional(m.counts, MigrationCounts.init(lifting:))
         )
     }
 
@@ -230,6 +231,93 @@ extension Migration {
         c.pointee.created_at_unix_ms = createdAtUnixMs
         c.pointee.updated_at_unix_ms = updatedAtUnixMs
         c.pointee.owner = arena.string(owner)
+        c.pointee.counts = counts?.lower(into: arena)
+        return c
+    }
+}
+
+extension MigrationCounts: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.MigrationCounts`.
+    public static var protoName: String { "loom.v1.MigrationCounts" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<MigrationCounts>(
+        descriptor: loom__v1__migration_counts__descriptor,
+        unpack: loom__v1__migration_counts__unpack,
+        freeUnpacked: loom__v1__migration_counts__free_unpacked,
+        packedSize: loom__v1__migration_counts__get_packed_size,
+        pack: loom__v1__migration_counts__pack,
+        lift: MigrationCounts.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension MigrationCounts {
+    init(lifting c: UnsafePointer<Loom__V1__MigrationCounts>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            candidatesNotStarted: m.candidates_not_started,
+            candidatesRunning: m.candidates_running,
+            candidatesCompleted: m.candidates_completed,
+            runsRunning: m.runs_running,
+            runsWaitingRetry: m.runs_waiting_retry,
+            runsCompleted: m.runs_completed,
+            runsCancelled: m.runs_cancelled,
+            runsFailed: m.runs_failed,
+            steps: liftRepeated(m.n_steps, m.steps, StepCounts.init(lifting:))
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__MigrationCounts> {
+        let c = arena.message(loom__v1__migration_counts__init)
+        c.pointee.candidates_not_started = candidatesNotStarted
+        c.pointee.candidates_running = candidatesRunning
+        c.pointee.candidates_completed = candidatesCompleted
+        c.pointee.runs_running = runsRunning
+        c.pointee.runs_waiting_retry = runsWaitingRetry
+        c.pointee.runs_completed = runsCompleted
+        c.pointee.runs_cancelled = runsCancelled
+        c.pointee.runs_failed = runsFailed
+        (c.pointee.n_steps, c.pointee.steps) = arena.repeated(steps) { $0.lower(into: arena) }
+        return c
+    }
+}
+
+extension StepCounts: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.StepCounts`.
+    public static var protoName: String { "loom.v1.StepCounts" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<StepCounts>(
+        descriptor: loom__v1__step_counts__descriptor,
+        unpack: loom__v1__step_counts__unpack,
+        freeUnpacked: loom__v1__step_counts__free_unpacked,
+        packedSize: loom__v1__step_counts__get_packed_size,
+        pack: loom__v1__step_counts__pack,
+        lift: StepCounts.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension StepCounts {
+    init(lifting c: UnsafePointer<Loom__V1__StepCounts>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            stepName: liftString(m.step_name, field: "loom.v1.StepCounts.step_name"),
+            inProgress: m.in_progress,
+            open: m.open,
+            awaitingReview: m.awaiting_review,
+            failed: m.failed
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__StepCounts> {
+        let c = arena.message(loom__v1__step_counts__init)
+        c.pointee.step_name = arena.string(stepName)
+        c.pointee.in_progress = inProgress
+        c.pointee.open = open
+        c.pointee.awaiting_review = awaitingReview
+        c.pointee.failed = failed
         return c
     }
 }

@@ -251,13 +251,25 @@ extension ListCandidatesRequest {
     init(lifting c: UnsafePointer<Loom__V1__ListCandidatesRequest>) throws(FieldError) {
         let m = c.pointee
         try self.init(
-            migrationID: liftString(m.migration_id, field: "loom.v1.ListCandidatesRequest.migration_id")
+            migrationID: liftString(m.migration_id, field: "loom.v1.ListCandidatesRequest.migration_id"),
+            pageSize: m.page_size,
+            pageToken: liftString(m.page_token, field: "loom.v1.ListCandidatesRequest.page_token"),
+            status: CandidateStatus(cValue: m.status),
+            kind: liftString(m.kind, field: "loom.v1.ListCandidatesRequest.kind"),
+            idPrefix: liftString(m.id_prefix, field: "loom.v1.ListCandidatesRequest.id_prefix"),
+            metadata: liftMap(m.n_metadata, m.metadata, field: "loom.v1.ListCandidatesRequest.metadata")
         )
     }
 
     func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__ListCandidatesRequest> {
         let c = arena.message(loom__v1__list_candidates_request__init)
         c.pointee.migration_id = arena.string(migrationID)
+        c.pointee.page_size = pageSize
+        c.pointee.page_token = arena.string(pageToken)
+        c.pointee.status = status.cValue
+        c.pointee.kind = arena.string(kind)
+        c.pointee.id_prefix = arena.string(idPrefix)
+        (c.pointee.n_metadata, c.pointee.metadata) = arena.map(metadata, as: Loom__V1__ListCandidatesRequest__MetadataEntry.self)
         return c
     }
 }
@@ -282,13 +294,85 @@ extension ListCandidatesResponse {
     init(lifting c: UnsafePointer<Loom__V1__ListCandidatesResponse>) throws(FieldError) {
         let m = c.pointee
         try self.init(
-            candidates: liftRepeated(m.n_candidates, m.candidates, Candidate.init(lifting:))
+            candidates: liftRepeated(m.n_candidates, m.candidates, Candidate.init(lifting:)),
+            nextPageToken: liftString(m.next_page_token, field: "loom.v1.ListCandidatesResponse.next_page_token")
         )
     }
 
     func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__ListCandidatesResponse> {
         let c = arena.message(loom__v1__list_candidates_response__init)
         (c.pointee.n_candidates, c.pointee.candidates) = arena.repeated(candidates) { $0.lower(into: arena) }
+        c.pointee.next_page_token = arena.string(nextPageToken)
+        return c
+    }
+}
+
+extension RecountMigrationRequest: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.RecountMigrationRequest`.
+    public static var protoName: String { "loom.v1.RecountMigrationRequest" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<RecountMigrationRequest>(
+        descriptor: loom__v1__recount_migration_request__descriptor,
+        unpack: loom__v1__recount_migration_request__unpack,
+        freeUnpacked: loom__v1__recount_migration_request__free_unpacked,
+        packedSize: loom__v1__recount_migration_request__get_packed_size,
+        pack: loom__v1__recount_migration_request__pack,
+        lift: RecountMigrationRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension RecountMigrationRequest {
+    init(lifting c: UnsafePointer<Loom__V1__RecountMigrationRequest>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            migrationID: liftString(m.migration_id, field: "loom.v1.RecountMigrationRequest.migration_id"),
+            repair: m.repair != 0
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__RecountMigrationRequest> {
+        let c = arena.message(loom__v1__recount_migration_request__init)
+        c.pointee.migration_id = arena.string(migrationID)
+        c.pointee.repair = repair ? 1 : 0
+        return c
+    }
+}
+
+extension RecountMigrationResponse: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.RecountMigrationResponse`.
+    public static var protoName: String { "loom.v1.RecountMigrationResponse" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<RecountMigrationResponse>(
+        descriptor: loom__v1__recount_migration_response__descriptor,
+        unpack: loom__v1__recount_migration_response__unpack,
+        freeUnpacked: loom__v1__recount_migration_response__free_unpacked,
+        packedSize: loom__v1__recount_migration_response__get_packed_size,
+        pack: loom__v1__recount_migration_response__pack,
+        lift: RecountMigrationResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension RecountMigrationResponse {
+    init(lifting c: UnsafePointer<Loom__V1__RecountMigrationResponse>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            stored: liftOptional(m.stored, MigrationCounts.init(lifting:)),
+            recounted: liftOptional(m.recounted, MigrationCounts.init(lifting:)),
+            drift: liftStrings(m.n_drift, m.drift, field: "loom.v1.RecountMigrationResponse.drift"),
+            repaired: m.repaired != 0
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__RecountMigrationResponse> {
+        let c = arena.message(loom__v1__recount_migration_response__init)
+        c.pointee.stored = stored?.lower(into: arena)
+        c.pointee.recounted = recounted?.lower(into: arena)
+        (c.pointee.n_drift, c.pointee.drift) = arena.strings(drift)
+        c.pointee.repaired = repaired ? 1 : 0
         return c
     }
 }

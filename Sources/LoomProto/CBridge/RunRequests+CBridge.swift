@@ -6,6 +6,84 @@
 import CLoomProto
 import CProtobufC
 
+extension ListRunsRequest: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.ListRunsRequest`.
+    public static var protoName: String { "loom.v1.ListRunsRequest" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<ListRunsRequest>(
+        descriptor: loom__v1__list_runs_request__descriptor,
+        unpack: loom__v1__list_runs_request__unpack,
+        freeUnpacked: loom__v1__list_runs_request__free_unpacked,
+        packedSize: loom__v1__list_runs_request__get_packed_size,
+        pack: loom__v1__list_runs_request__pack,
+        lift: ListRunsRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension ListRunsRequest {
+    init(lifting c: UnsafePointer<Loom__V1__ListRunsRequest>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            migrationID: liftString(m.migration_id, field: "loom.v1.ListRunsRequest.migration_id"),
+            status: RunStatus(cValue: m.status),
+            stepName: liftString(m.step_name, field: "loom.v1.ListRunsRequest.step_name"),
+            stepStatus: StepStatus(cValue: m.step_status),
+            updatedAfterUnixMs: m.updated_after_unix_ms,
+            updatedBeforeUnixMs: m.updated_before_unix_ms,
+            pageSize: m.page_size,
+            pageToken: liftString(m.page_token, field: "loom.v1.ListRunsRequest.page_token")
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__ListRunsRequest> {
+        let c = arena.message(loom__v1__list_runs_request__init)
+        c.pointee.migration_id = arena.string(migrationID)
+        c.pointee.status = status.cValue
+        c.pointee.step_name = arena.string(stepName)
+        c.pointee.step_status = stepStatus.cValue
+        c.pointee.updated_after_unix_ms = updatedAfterUnixMs
+        c.pointee.updated_before_unix_ms = updatedBeforeUnixMs
+        c.pointee.page_size = pageSize
+        c.pointee.page_token = arena.string(pageToken)
+        return c
+    }
+}
+
+extension ListRunsResponse: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.ListRunsResponse`.
+    public static var protoName: String { "loom.v1.ListRunsResponse" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<ListRunsResponse>(
+        descriptor: loom__v1__list_runs_response__descriptor,
+        unpack: loom__v1__list_runs_response__unpack,
+        freeUnpacked: loom__v1__list_runs_response__free_unpacked,
+        packedSize: loom__v1__list_runs_response__get_packed_size,
+        pack: loom__v1__list_runs_response__pack,
+        lift: ListRunsResponse.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension ListRunsResponse {
+    init(lifting c: UnsafePointer<Loom__V1__ListRunsResponse>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            runs: liftRepeated(m.n_runs, m.runs, Run.init(lifting:)),
+            nextPageToken: liftString(m.next_page_token, field: "loom.v1.ListRunsResponse.next_page_token")
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__ListRunsResponse> {
+        let c = arena.message(loom__v1__list_runs_response__init)
+        (c.pointee.n_runs, c.pointee.runs) = arena.repeated(runs) { $0.lower(into: arena) }
+        c.pointee.next_page_token = arena.string(nextPageToken)
+        return c
+    }
+}
+
 extension StartRunRequest: LoomMessage {
     /// The fully qualified protobuf name, `loom.v1.StartRunRequest`.
     public static var protoName: String { "loom.v1.StartRunRequest" }

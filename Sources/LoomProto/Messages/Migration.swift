@@ -143,7 +143,9 @@ public struct Migration: Sendable, Hashable {
     public var migratorURL: String
     /// Values the operator must supply when starting a run.
     public var requiredInputs: [InputDefinition]
-    /// Every known candidate with its current status, ordered by id.
+    /// On Announce: candidates to add (at most 10,000 per request). Never filled
+    /// in responses: a migration can have 100,000 candidates; page through them
+    /// with ListCandidates and read their counts in `counts`.
     public var candidates: [Candidate]
     /// Ordered steps; runs execute them strictly in this order.
     public var steps: [StepDefinition]
@@ -153,6 +155,9 @@ public struct Migration: Sendable, Hashable {
     public var updatedAtUnixMs: Int64
     /// Identity of the migrator that announced it (from its client certificate), if known.
     public var owner: String
+    /// How far the migration is: candidates and runs per status, active runs per
+    /// step. Filled by GetMigration and ListMigrations; ignored on input.
+    public var counts: MigrationCounts?
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
@@ -165,7 +170,8 @@ public struct Migration: Sendable, Hashable {
         steps: [StepDefinition] = [],
         createdAtUnixMs: Int64 = 0,
         updatedAtUnixMs: Int64 = 0,
-        owner: String = ""
+        owner: String = "",
+        counts: MigrationCounts? = nil
     ) {
         self.id = id
         self.name = name
@@ -177,5 +183,88 @@ public struct Migration: Sendable, Hashable {
         self.createdAtUnixMs = createdAtUnixMs
         self.updatedAtUnixMs = updatedAtUnixMs
         self.owner = owner
+        self.counts = counts
+    }
+}
+
+/// Counts of one migration's candidates and runs. The store keeps them in the
+/// same atomic operation as every transition, so they are exact after any crash
+/// (RecountMigration recomputes them from the records and reports any drift).
+///
+/// The Swift form of `loom.v1.MigrationCounts`.
+public struct MigrationCounts: Sendable, Hashable {
+    /// Candidates whose status is not_started.
+    public var candidatesNotStarted: UInt64
+    /// Candidates whose status is running.
+    public var candidatesRunning: UInt64
+    /// Candidates whose status is completed.
+    public var candidatesCompleted: UInt64
+    /// Runs whose status is running. Runs per run status: each candidate's latest run
+    /// counts once.
+    public var runsRunning: UInt64
+    /// Runs whose status is waiting_retry (each candidate's latest run counts once).
+    public var runsWaitingRetry: UInt64
+    /// Runs whose status is completed (each candidate's latest run counts once).
+    public var runsCompleted: UInt64
+    /// Runs whose status is cancelled (each candidate's latest run counts once).
+    public var runsCancelled: UInt64
+    /// Runs whose status is failed (each candidate's latest run counts once).
+    public var runsFailed: UInt64
+    /// Active runs (running or waiting_retry) per current step, by the status of
+    /// that step; in the migration's step order, then steps no longer announced.
+    public var steps: [StepCounts]
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        candidatesNotStarted: UInt64 = 0,
+        candidatesRunning: UInt64 = 0,
+        candidatesCompleted: UInt64 = 0,
+        runsRunning: UInt64 = 0,
+        runsWaitingRetry: UInt64 = 0,
+        runsCompleted: UInt64 = 0,
+        runsCancelled: UInt64 = 0,
+        runsFailed: UInt64 = 0,
+        steps: [StepCounts] = []
+    ) {
+        self.candidatesNotStarted = candidatesNotStarted
+        self.candidatesRunning = candidatesRunning
+        self.candidatesCompleted = candidatesCompleted
+        self.runsRunning = runsRunning
+        self.runsWaitingRetry = runsWaitingRetry
+        self.runsCompleted = runsCompleted
+        self.runsCancelled = runsCancelled
+        self.runsFailed = runsFailed
+        self.steps = steps
+    }
+}
+
+/// Active runs whose current step is `step_name`, by that step's status.
+///
+/// The Swift form of `loom.v1.StepCounts`.
+public struct StepCounts: Sendable, Hashable {
+    /// The step these counts are for.
+    public var stepName: String
+    /// Active runs whose current step is in_progress.
+    public var inProgress: UInt64
+    /// Active runs whose current step is open (its pull request is open).
+    public var open: UInt64
+    /// Active runs whose current step is awaiting_review.
+    public var awaitingReview: UInt64
+    /// Active runs whose current step failed (waiting for a retry or a cancel).
+    public var failed: UInt64
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        stepName: String = "",
+        inProgress: UInt64 = 0,
+        open: UInt64 = 0,
+        awaitingReview: UInt64 = 0,
+        failed: UInt64 = 0
+    ) {
+        self.stepName = stepName
+        self.inProgress = inProgress
+        self.open = open
+        self.awaitingReview = awaitingReview
+        self.failed = failed
     }
 }

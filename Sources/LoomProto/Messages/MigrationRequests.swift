@@ -59,7 +59,7 @@ public struct ListMigrationsRequest: Sendable, Hashable {
 ///
 /// The Swift form of `loom.v1.ListMigrationsResponse`.
 public struct ListMigrationsResponse: Sendable, Hashable {
-    /// Ordered by id. Candidates are omitted here (use GetMigration/ListCandidates).
+    /// Ordered by id, with counts. Candidates are omitted (use ListCandidates).
     public var migrations: [Migration]
     /// Empty when there are no more pages.
     public var nextPageToken: String
@@ -133,12 +133,37 @@ public struct SubmitCandidatesResponse: Sendable, Hashable {
 public struct ListCandidatesRequest: Sendable, Hashable {
     /// The migration's id.
     public var migrationID: String
+    /// Maximum candidates to return; 0 = server default (100), at most 1000.
+    public var pageSize: UInt32
+    /// Opaque token from a previous response (with the same filters); empty for
+    /// the first page.
+    public var pageToken: String
+    /// Filters; all given ones must match. UNSPECIFIED = any status.
+    public var status: CandidateStatus
+    /// Exact kind; empty = any.
+    public var kind: String
+    /// Candidate ids starting with this text; empty = any.
+    public var idPrefix: String
+    /// Every entry must equal the candidate's metadata value for that key.
+    public var metadata: [String: String]
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
-        migrationID: String = ""
+        migrationID: String = "",
+        pageSize: UInt32 = 0,
+        pageToken: String = "",
+        status: CandidateStatus = .unspecified,
+        kind: String = "",
+        idPrefix: String = "",
+        metadata: [String: String] = [:]
     ) {
         self.migrationID = migrationID
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+        self.status = status
+        self.kind = kind
+        self.idPrefix = idPrefix
+        self.metadata = metadata
     }
 }
 
@@ -146,13 +171,66 @@ public struct ListCandidatesRequest: Sendable, Hashable {
 ///
 /// The Swift form of `loom.v1.ListCandidatesResponse`.
 public struct ListCandidatesResponse: Sendable, Hashable {
-    /// Ordered by id.
+    /// Ordered by id. A page may hold fewer than page_size candidates (even none)
+    /// when filters on kind or metadata skip many: go on while next_page_token is
+    /// non-empty.
     public var candidates: [Candidate]
+    /// Empty when there are no more pages.
+    public var nextPageToken: String
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
-        candidates: [Candidate] = []
+        candidates: [Candidate] = [],
+        nextPageToken: String = ""
     ) {
         self.candidates = candidates
+        self.nextPageToken = nextPageToken
+    }
+}
+
+/// The request of `Loom.RecountMigration`.
+///
+/// The Swift form of `loom.v1.RecountMigrationRequest`.
+public struct RecountMigrationRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// Also overwrite the stored counts and indexes with the recount.
+    public var repair: Bool
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        repair: Bool = false
+    ) {
+        self.migrationID = migrationID
+        self.repair = repair
+    }
+}
+
+/// The response of `Loom.RecountMigration`.
+///
+/// The Swift form of `loom.v1.RecountMigrationResponse`.
+public struct RecountMigrationResponse: Sendable, Hashable {
+    /// The counts the store maintained, read in the same atomic step as the recount.
+    public var stored: MigrationCounts?
+    /// The counts recomputed from the candidate and run records.
+    public var recounted: MigrationCounts?
+    /// One line per count that differs, e.g. "runs_running: stored 3, recounted 2";
+    /// empty when there is no drift.
+    public var drift: [String]
+    /// Whether the stored counts and indexes were rewritten (repair was asked).
+    public var repaired: Bool
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        stored: MigrationCounts? = nil,
+        recounted: MigrationCounts? = nil,
+        drift: [String] = [],
+        repaired: Bool = false
+    ) {
+        self.stored = stored
+        self.recounted = recounted
+        self.drift = drift
+        self.repaired = repaired
     }
 }

@@ -5,6 +5,73 @@
 // Kept in step with Protos/loom/v1/loom.proto by hand; ContractTests fail when a message,
 // field or enum value of the proto is missing here or out of order.
 
+/// The request of `Loom.ListRuns`.
+///
+/// The Swift form of `loom.v1.ListRunsRequest`.
+public struct ListRunsRequest: Sendable, Hashable {
+    /// One migration, or every migration when empty.
+    public var migrationID: String
+    /// Filters; all given ones must match. UNSPECIFIED = any status.
+    public var status: RunStatus
+    /// The run's current step; empty = any.
+    public var stepName: String
+    /// The status of the run's current step; UNSPECIFIED = any.
+    public var stepStatus: StepStatus
+    /// Runs last updated at or after this time; 0 = unbounded.
+    public var updatedAfterUnixMs: Int64
+    /// Runs last updated strictly before this time; 0 = unbounded.
+    public var updatedBeforeUnixMs: Int64
+    /// Maximum runs to return; 0 = server default (100), at most 1000.
+    public var pageSize: UInt32
+    /// Opaque token from a previous response (with the same filters); empty for
+    /// the first page. A listing is a snapshot taken by its first page: its pages
+    /// neither skip nor repeat a run while runs change; tokens expire after 15
+    /// minutes.
+    public var pageToken: String
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        status: RunStatus = .unspecified,
+        stepName: String = "",
+        stepStatus: StepStatus = .unspecified,
+        updatedAfterUnixMs: Int64 = 0,
+        updatedBeforeUnixMs: Int64 = 0,
+        pageSize: UInt32 = 0,
+        pageToken: String = ""
+    ) {
+        self.migrationID = migrationID
+        self.status = status
+        self.stepName = stepName
+        self.stepStatus = stepStatus
+        self.updatedAfterUnixMs = updatedAfterUnixMs
+        self.updatedBeforeUnixMs = updatedBeforeUnixMs
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+    }
+}
+
+/// The response of `Loom.ListRuns`.
+///
+/// The Swift form of `loom.v1.ListRunsResponse`.
+public struct ListRunsResponse: Sendable, Hashable {
+    /// Most recently updated first (as of the listing's first page); each run as
+    /// it is now. A page may hold fewer than page_size runs when step filters skip
+    /// many: go on while next_page_token is non-empty.
+    public var runs: [Run]
+    /// Empty when there are no more pages.
+    public var nextPageToken: String
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        runs: [Run] = [],
+        nextPageToken: String = ""
+    ) {
+        self.runs = runs
+        self.nextPageToken = nextPageToken
+    }
+}
+
 /// The request of `Loom.StartRun`.
 ///
 /// The Swift form of `loom.v1.StartRunRequest`.

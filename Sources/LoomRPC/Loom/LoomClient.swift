@@ -73,7 +73,7 @@ public struct LoomClient: Sendable {
         try await call(.listMigrations, request, options: options)
     }
 
-    /// `GetMigration`: reads one migration with its candidates.
+    /// `GetMigration`: reads one migration with its counts (candidates are listed by `ListCandidates`).
     nonisolated(nonsending)
     public func getMigration(_ request: GetMigrationRequest, options: RPCCallOptions = .defaults) async throws -> Migration {
         try await call(.getMigration, request, options: options)
@@ -88,7 +88,7 @@ public struct LoomClient: Sendable {
         try await call(.submitCandidates, request, options: options)
     }
 
-    /// `ListCandidates`: lists the candidates of a migration.
+    /// `ListCandidates`: lists the candidates of a migration, filtered, a page at a time.
     nonisolated(nonsending)
     public func listCandidates(_ request: ListCandidatesRequest, options: RPCCallOptions = .defaults) async throws -> ListCandidatesResponse {
         try await call(.listCandidates, request, options: options)
@@ -149,6 +149,21 @@ public struct LoomClient: Sendable {
             deserializer: LoomMessageCoder<RunUpdate>(),
             options: options
         )
+    }
+
+    /// `ListRuns`: lists the runs of one or every migration, filtered, most recently updated first, a page at a time.
+    nonisolated(nonsending)
+    public func listRuns(_ request: ListRunsRequest, options: RPCCallOptions = .defaults) async throws -> ListRunsResponse {
+        try await call(.listRuns, request, options: options)
+    }
+
+    /// `RecountMigration`: recomputes a migration's counts from its records, reports drift, and repairs on request.
+    nonisolated(nonsending)
+    public func recountMigration(
+        _ request: RecountMigrationRequest,
+        options: RPCCallOptions = .defaults
+    ) async throws -> RecountMigrationResponse {
+        try await call(.recountMigration, request, options: options)
     }
 
     /// Closes the connection; later calls fail with UNAVAILABLE.

@@ -11,11 +11,11 @@ public protocol LoomServiceHandler: Sendable {
     func announce(_ request: AnnounceRequest, context: RPCHandlerContext) async throws -> AnnounceResponse
     /// `ListMigrations`: lists migrations, a page at a time.
     func listMigrations(_ request: ListMigrationsRequest, context: RPCHandlerContext) async throws -> ListMigrationsResponse
-    /// `GetMigration`: reads one migration with its candidates.
+    /// `GetMigration`: reads one migration with its counts (candidates are listed by `ListCandidates`).
     func getMigration(_ request: GetMigrationRequest, context: RPCHandlerContext) async throws -> Migration
     /// `SubmitCandidates`: adds or refreshes candidates of a migration.
     func submitCandidates(_ request: SubmitCandidatesRequest, context: RPCHandlerContext) async throws -> SubmitCandidatesResponse
-    /// `ListCandidates`: lists the candidates of a migration.
+    /// `ListCandidates`: lists the candidates of a migration, filtered, a page at a time.
     func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse
     /// `StartRun`: starts (or restarts) a run for a candidate.
     func startRun(_ request: StartRunRequest, context: RPCHandlerContext) async throws -> Run
@@ -34,6 +34,10 @@ public protocol LoomServiceHandler: Sendable {
     /// `WatchRun` (server streaming): writes the run after every transition until the run ends or the call is
     /// cancelled; returning ends the call with OK.
     func watchRun(_ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<RunUpdate>) async throws
+    /// `ListRuns`: lists the runs of one or every migration, filtered, most recently updated first, a page at a time.
+    func listRuns(_ request: ListRunsRequest, context: RPCHandlerContext) async throws -> ListRunsResponse
+    /// `RecountMigration`: recomputes a migration's counts from its records, reports drift, and repairs on request.
+    func recountMigration(_ request: RecountMigrationRequest, context: RPCHandlerContext) async throws -> RecountMigrationResponse
 }
 
 extension RPCRouter {
@@ -70,6 +74,8 @@ extension RPCRouter {
                 ) { request, context, writer in
                     try await service.watchRun(request, context: context, writer: writer)
                 }
+            case .listRuns: register(.listRuns) { try await service.listRuns($0, context: $1) }
+            case .recountMigration: register(.recountMigration) { try await service.recountMigration($0, context: $1) }
             }
         }
     }

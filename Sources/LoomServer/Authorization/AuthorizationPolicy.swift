@@ -14,10 +14,13 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable, Comparable 
 
     /// The methods of `service Loom` each role may call when the policy file does not override them.
     public var defaultMethods: Set<String> {
-        let read: Set<String> = ["ListMigrations", "GetMigration", "ListCandidates", "GetRun", "GetRunHistory", "WatchRun"]
+        let read: Set<String> = [
+            "ListMigrations", "GetMigration", "ListCandidates", "ListRuns", "GetRun", "GetRunHistory", "WatchRun",
+        ]
         switch self {
         case .viewer: return read
-        case .operator: return read.union(["StartRun", "CancelRun", "RetryStep", "DryRun", "ReportStepEvent"])
+        case .operator:
+            return read.union(["StartRun", "CancelRun", "RetryStep", "DryRun", "ReportStepEvent", "RecountMigration"])
         case .migrator: return ["Announce", "SubmitCandidates", "ReportStepEvent", "GetMigration", "ListCandidates", "GetRun"]
         }
     }

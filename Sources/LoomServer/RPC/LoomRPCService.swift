@@ -49,7 +49,26 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse {
-        ListCandidatesResponse(candidates: try await service.candidates(migrationId: request.migrationID).map(LoomProto.Candidate.init))
+        let filter = LoomCore.CandidateFilter(
+            status: try LoomCore.CandidateStatus(filter: request.status), kind: request.kind.isEmpty ? nil : request.kind,
+            idPrefix: request.idPrefix, metadata: request.metadata)
+        let page = try await service.listCandidates(
+            migrationId: request.migrationID, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        return ListCandidatesResponse(candidates: page.candidates.map(LoomProto.Candidate.init), nextPageToken: page.nextPageToken)
+    }
+
+    public func listRuns(_ request: ListRunsRequest, context: RPCHandlerContext) async throws -> ListRunsResponse {
+        let page = try await service.listRuns(
+            filter: try LoomCore.RunFilter(request), pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        return ListRunsResponse(runs: page.runs.map(LoomProto.Run.init), nextPageToken: page.nextPageToken)
+    }
+
+    public func recountMigration(
+        _ request: RecountMigrationRequest, context: RPCHandlerContext
+    ) async throws -> RecountMigrationResponse {
+        let check = try await service.recountMigration(id: request.migrationID, repair: request.repair)
+        return RecountMigrationResponse(
+            stored: .init(check.stored), recounted: .init(check.recounted), drift: check.drift, repaired: check.repaired)
     }
 
     public func startRun(_ request: StartRunRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {

@@ -53,7 +53,21 @@ extension LoomProto.Migration {
             candidates: value.candidates.map(LoomProto.Candidate.init),
             steps: value.steps.map(LoomProto.StepDefinition.init),
             createdAtUnixMs: value.createdAt.unixMilliseconds, updatedAtUnixMs: value.updatedAt.unixMilliseconds,
-            owner: value.owner)
+            owner: value.owner, counts: value.counts.map(LoomProto.MigrationCounts.init))
+    }
+}
+
+extension LoomProto.MigrationCounts {
+    init(_ value: LoomCore.MigrationCounts) {
+        self.init(
+            candidatesNotStarted: value.candidates[.notStarted, default: 0], candidatesRunning: value.candidates[.running, default: 0],
+            candidatesCompleted: value.candidates[.completed, default: 0], runsRunning: value.runs[.running, default: 0],
+            runsWaitingRetry: value.runs[.waitingRetry, default: 0], runsCompleted: value.runs[.completed, default: 0],
+            runsCancelled: value.runs[.cancelled, default: 0], runsFailed: value.runs[.failed, default: 0],
+            steps: value.steps.map {
+                LoomProto.StepCounts(
+                    stepName: $0.stepName, inProgress: $0.inProgress, open: $0.open, awaitingReview: $0.awaitingReview, failed: $0.failed)
+            })
     }
 }
 
@@ -162,6 +176,64 @@ extension LoomProto.DryRunResult {
 }
 
 // MARK: - Wire -> domain
+
+extension LoomCore.CandidateStatus {
+    /// The status a filter names; `nil` for UNSPECIFIED (any status).
+    init?(filter value: LoomProto.CandidateStatus) throws(LoomError) {
+        switch value {
+        case .unspecified: return nil
+        case .notStarted: self = .notStarted
+        case .running: self = .running
+        case .completed: self = .completed
+        case .unrecognized(let raw): throw .invalidArgument("status: unknown candidate status \(raw)")
+        }
+    }
+}
+
+extension LoomCore.RunStatus {
+    /// The status a filter names; `nil` for UNSPECIFIED (any status).
+    init?(filter value: LoomProto.RunStatus) throws(LoomError) {
+        switch value {
+        case .unspecified: return nil
+        case .running: self = .running
+        case .waitingRetry: self = .waitingRetry
+        case .completed: self = .completed
+        case .cancelled: self = .cancelled
+        case .failed: self = .failed
+        case .unrecognized(let raw): throw .invalidArgument("status: unknown run status \(raw)")
+        }
+    }
+}
+
+extension LoomCore.StepStatus {
+    /// The status a filter names; `nil` for UNSPECIFIED (any status).
+    init?(filter value: LoomProto.StepStatus) throws(LoomError) {
+        switch value {
+        case .unspecified: return nil
+        case .inProgress: self = .inProgress
+        case .awaitingReview: self = .awaitingReview
+        case .open: self = .open
+        case .completed: self = .completed
+        case .merged: self = .merged
+        case .failed: self = .failed
+        case .cancelled: self = .cancelled
+        case .unrecognized(let raw): throw .invalidArgument("step_status: unknown step status \(raw)")
+        }
+    }
+}
+
+extension LoomCore.RunFilter {
+    init(_ request: LoomProto.ListRunsRequest) throws(LoomError) {
+        self.init(
+            selection: LoomCore.RunSelection(
+                migrationId: request.migrationID.isEmpty ? nil : request.migrationID,
+                status: try LoomCore.RunStatus(filter: request.status),
+                updatedAfter: request.updatedAfterUnixMs == 0 ? nil : Timestamp(unixMilliseconds: request.updatedAfterUnixMs),
+                updatedBefore: request.updatedBeforeUnixMs == 0 ? nil : Timestamp(unixMilliseconds: request.updatedBeforeUnixMs)),
+            stepName: request.stepName.isEmpty ? nil : request.stepName,
+            stepStatus: try LoomCore.StepStatus(filter: request.stepStatus))
+    }
+}
 
 extension LoomCore.StepDefinition {
     init(_ value: LoomProto.StepDefinition) {

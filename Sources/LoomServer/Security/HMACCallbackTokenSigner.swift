@@ -27,6 +27,12 @@ public struct HMACCallbackTokenSigner: CallbackTokenSigner {
         self.key = key
     }
 
+    /// A key for another purpose derived from this one (HMAC of `label`), so that every
+    /// replica sharing the callback key shares it too without another secret to distribute.
+    public func derivedKey(label: String) -> [UInt8] {
+        TLSCrypto.hmacSHA256(key: key, message: Array("loom derived key: \(label)".utf8))
+    }
+
     public func issue(_ claims: CallbackClaims) -> String {
         let payload = Array("\(claims.runID)|\(claims.generation)|\(claims.stepName)|\(claims.attempt)".utf8)
         let mac = TLSCrypto.hmacSHA256(key: key, message: Array("v1.".utf8) + payload)

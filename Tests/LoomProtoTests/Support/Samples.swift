@@ -31,6 +31,20 @@ enum Samples {
 
     static let inputDefinition = InputDefinition(name: "repoName", label: "Repository ✓")
 
+    static let stepCounts = StepCounts(stepName: "swap-chart", inProgress: 3, open: 2, awaitingReview: 1, failed: UInt64.max)
+
+    static let migrationCounts = MigrationCounts(
+        candidatesNotStarted: 99_990,
+        candidatesRunning: 7,
+        candidatesCompleted: 3,
+        runsRunning: 6,
+        runsWaitingRetry: 1,
+        runsCompleted: 3,
+        runsCancelled: 2,
+        runsFailed: UInt64.max,
+        steps: [stepCounts, StepCounts(stepName: "review", awaitingReview: 4), StepCounts(stepName: "retired-step", failed: 1)]
+    )
+
     /// A realistic migration with `candidates` candidates.
     static func migration(candidates count: Int = 3) -> Migration {
         Migration(
@@ -43,7 +57,8 @@ enum Samples {
             steps: [stepDefinition, StepDefinition(name: "review", migratorApp: "chart-migrator", type: "manual-review")],
             createdAtUnixMs: 1_764_400_000_000,
             updatedAtUnixMs: Int64.max,
-            owner: "spiffe://example.org/migrator/charts"
+            owner: "spiffe://example.org/migrator/charts",
+            counts: migrationCounts
         )
     }
 
@@ -119,6 +134,8 @@ enum Samples {
         fileGroup,
         candidate(),
         migration(),
+        migrationCounts,
+        stepCounts,
         stepResult,
         run,
         historyEntry,
@@ -133,8 +150,34 @@ enum Samples {
         GetMigrationRequest(migrationID: "app-chart-migration"),
         SubmitCandidatesRequest(migrationID: "app-chart-migration", candidates: [candidate(1), candidate(2)]),
         SubmitCandidatesResponse(accepted: 2, skippedIDs: ["a", unicode, "c"]),
-        ListCandidatesRequest(migrationID: "app-chart-migration"),
-        ListCandidatesResponse(candidates: [candidate(1)]),
+        ListCandidatesRequest(
+            migrationID: "app-chart-migration",
+            pageSize: 1000,
+            pageToken: "next:billing-api-1",
+            status: .notStarted,
+            kind: "application",
+            idPrefix: "org/billing-",
+            metadata: ["team": "payments", unicode: unicode, "empty": ""]
+        ),
+        ListCandidatesResponse(candidates: [candidate(1)], nextPageToken: "next:billing-api-1"),
+        ListRunsRequest(
+            migrationID: "app-chart-migration",
+            status: .waitingRetry,
+            stepName: "swap-chart",
+            stepStatus: .failed,
+            updatedAfterUnixMs: 1_764_400_000_000,
+            updatedBeforeUnixMs: Int64.max,
+            pageSize: 50,
+            pageToken: "snapshot:1764400000000:50"
+        ),
+        ListRunsResponse(runs: [run, Run(id: "m__c", status: .completed)], nextPageToken: "snapshot:1764400000000:52"),
+        RecountMigrationRequest(migrationID: "app-chart-migration", repair: true),
+        RecountMigrationResponse(
+            stored: migrationCounts,
+            recounted: MigrationCounts(candidatesRunning: 6, runsRunning: 5, steps: [stepCounts]),
+            drift: ["runs_running: stored 6, recounted 5", unicode],
+            repaired: true
+        ),
         StartRunRequest(migrationID: "m", candidateID: "c", inputs: ["repoName": "billing"]),
         CancelRunRequest(migrationID: "m", candidateID: "c", reason: unicode),
         RetryStepRequest(migrationID: "m", candidateID: "c", stepName: "swap-chart"),

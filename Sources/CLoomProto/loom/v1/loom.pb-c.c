@@ -289,6 +289,96 @@ void   loom__v1__migration__free_unpacked
   assert(message->base.descriptor == &loom__v1__migration__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   loom__v1__migration_counts__init
+                     (Loom__V1__MigrationCounts         *message)
+{
+  static const Loom__V1__MigrationCounts init_value = LOOM__V1__MIGRATION_COUNTS__INIT;
+  *message = init_value;
+}
+size_t loom__v1__migration_counts__get_packed_size
+                     (const Loom__V1__MigrationCounts *message)
+{
+  assert(message->base.descriptor == &loom__v1__migration_counts__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__migration_counts__pack
+                     (const Loom__V1__MigrationCounts *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__migration_counts__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__migration_counts__pack_to_buffer
+                     (const Loom__V1__MigrationCounts *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__migration_counts__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__MigrationCounts *
+       loom__v1__migration_counts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__MigrationCounts *)
+     protobuf_c_message_unpack (&loom__v1__migration_counts__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__migration_counts__free_unpacked
+                     (Loom__V1__MigrationCounts *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__migration_counts__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__step_counts__init
+                     (Loom__V1__StepCounts         *message)
+{
+  static const Loom__V1__StepCounts init_value = LOOM__V1__STEP_COUNTS__INIT;
+  *message = init_value;
+}
+size_t loom__v1__step_counts__get_packed_size
+                     (const Loom__V1__StepCounts *message)
+{
+  assert(message->base.descriptor == &loom__v1__step_counts__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__step_counts__pack
+                     (const Loom__V1__StepCounts *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__step_counts__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__step_counts__pack_to_buffer
+                     (const Loom__V1__StepCounts *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__step_counts__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__StepCounts *
+       loom__v1__step_counts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__StepCounts *)
+     protobuf_c_message_unpack (&loom__v1__step_counts__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__step_counts__free_unpacked
+                     (Loom__V1__StepCounts *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__step_counts__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   loom__v1__step_result__metadata_entry__init
                      (Loom__V1__StepResult__MetadataEntry         *message)
 {
@@ -937,6 +1027,12 @@ void   loom__v1__submit_candidates_response__free_unpacked
   assert(message->base.descriptor == &loom__v1__submit_candidates_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   loom__v1__list_candidates_request__metadata_entry__init
+                     (Loom__V1__ListCandidatesRequest__MetadataEntry         *message)
+{
+  static const Loom__V1__ListCandidatesRequest__MetadataEntry init_value = LOOM__V1__LIST_CANDIDATES_REQUEST__METADATA_ENTRY__INIT;
+  *message = init_value;
+}
 void   loom__v1__list_candidates_request__init
                      (Loom__V1__ListCandidatesRequest         *message)
 {
@@ -1025,6 +1121,186 @@ void   loom__v1__list_candidates_response__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &loom__v1__list_candidates_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__list_runs_request__init
+                     (Loom__V1__ListRunsRequest         *message)
+{
+  static const Loom__V1__ListRunsRequest init_value = LOOM__V1__LIST_RUNS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__list_runs_request__get_packed_size
+                     (const Loom__V1__ListRunsRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__list_runs_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__list_runs_request__pack
+                     (const Loom__V1__ListRunsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__list_runs_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__list_runs_request__pack_to_buffer
+                     (const Loom__V1__ListRunsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__list_runs_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__ListRunsRequest *
+       loom__v1__list_runs_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__ListRunsRequest *)
+     protobuf_c_message_unpack (&loom__v1__list_runs_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__list_runs_request__free_unpacked
+                     (Loom__V1__ListRunsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__list_runs_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__list_runs_response__init
+                     (Loom__V1__ListRunsResponse         *message)
+{
+  static const Loom__V1__ListRunsResponse init_value = LOOM__V1__LIST_RUNS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__list_runs_response__get_packed_size
+                     (const Loom__V1__ListRunsResponse *message)
+{
+  assert(message->base.descriptor == &loom__v1__list_runs_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__list_runs_response__pack
+                     (const Loom__V1__ListRunsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__list_runs_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__list_runs_response__pack_to_buffer
+                     (const Loom__V1__ListRunsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__list_runs_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__ListRunsResponse *
+       loom__v1__list_runs_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__ListRunsResponse *)
+     protobuf_c_message_unpack (&loom__v1__list_runs_response__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__list_runs_response__free_unpacked
+                     (Loom__V1__ListRunsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__list_runs_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__recount_migration_request__init
+                     (Loom__V1__RecountMigrationRequest         *message)
+{
+  static const Loom__V1__RecountMigrationRequest init_value = LOOM__V1__RECOUNT_MIGRATION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__recount_migration_request__get_packed_size
+                     (const Loom__V1__RecountMigrationRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__recount_migration_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__recount_migration_request__pack
+                     (const Loom__V1__RecountMigrationRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__recount_migration_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__recount_migration_request__pack_to_buffer
+                     (const Loom__V1__RecountMigrationRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__recount_migration_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__RecountMigrationRequest *
+       loom__v1__recount_migration_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__RecountMigrationRequest *)
+     protobuf_c_message_unpack (&loom__v1__recount_migration_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__recount_migration_request__free_unpacked
+                     (Loom__V1__RecountMigrationRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__recount_migration_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__recount_migration_response__init
+                     (Loom__V1__RecountMigrationResponse         *message)
+{
+  static const Loom__V1__RecountMigrationResponse init_value = LOOM__V1__RECOUNT_MIGRATION_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__recount_migration_response__get_packed_size
+                     (const Loom__V1__RecountMigrationResponse *message)
+{
+  assert(message->base.descriptor == &loom__v1__recount_migration_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__recount_migration_response__pack
+                     (const Loom__V1__RecountMigrationResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__recount_migration_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__recount_migration_response__pack_to_buffer
+                     (const Loom__V1__RecountMigrationResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__recount_migration_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__RecountMigrationResponse *
+       loom__v1__recount_migration_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__RecountMigrationResponse *)
+     protobuf_c_message_unpack (&loom__v1__recount_migration_response__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__recount_migration_response__free_unpacked
+                     (Loom__V1__RecountMigrationResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__recount_migration_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   loom__v1__start_run_request__inputs_entry__init
@@ -1982,7 +2258,7 @@ const ProtobufCMessageDescriptor loom__v1__candidate__descriptor =
   (ProtobufCMessageInit) loom__v1__candidate__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__migration__field_descriptors[10] =
+static const ProtobufCFieldDescriptor loom__v1__migration__field_descriptors[11] =
 {
   {
     "id",
@@ -2104,9 +2380,22 @@ static const ProtobufCFieldDescriptor loom__v1__migration__field_descriptors[10]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "counts",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Migration, counts),
+    &loom__v1__migration_counts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__migration__field_indices_by_name[] = {
   5,   /* field[5] = candidates */
+  10,   /* field[10] = counts */
   7,   /* field[7] = created_at_unix_ms */
   2,   /* field[2] = description */
   0,   /* field[0] = id */
@@ -2120,7 +2409,7 @@ static const unsigned loom__v1__migration__field_indices_by_name[] = {
 static const ProtobufCIntRange loom__v1__migration__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor loom__v1__migration__descriptor =
 {
@@ -2130,11 +2419,243 @@ const ProtobufCMessageDescriptor loom__v1__migration__descriptor =
   "Loom__V1__Migration",
   "loom.v1",
   sizeof(Loom__V1__Migration),
-  10,
+  11,
   loom__v1__migration__field_descriptors,
   loom__v1__migration__field_indices_by_name,
   1,  loom__v1__migration__number_ranges,
   (ProtobufCMessageInit) loom__v1__migration__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__migration_counts__field_descriptors[9] =
+{
+  {
+    "candidates_not_started",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, candidates_not_started),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidates_running",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, candidates_running),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidates_completed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, candidates_completed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "runs_running",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, runs_running),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "runs_waiting_retry",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, runs_waiting_retry),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "runs_completed",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, runs_completed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "runs_cancelled",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, runs_cancelled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "runs_failed",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationCounts, runs_failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "steps",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__MigrationCounts, n_steps),
+    offsetof(Loom__V1__MigrationCounts, steps),
+    &loom__v1__step_counts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__migration_counts__field_indices_by_name[] = {
+  2,   /* field[2] = candidates_completed */
+  0,   /* field[0] = candidates_not_started */
+  1,   /* field[1] = candidates_running */
+  6,   /* field[6] = runs_cancelled */
+  5,   /* field[5] = runs_completed */
+  7,   /* field[7] = runs_failed */
+  3,   /* field[3] = runs_running */
+  4,   /* field[4] = runs_waiting_retry */
+  8,   /* field[8] = steps */
+};
+static const ProtobufCIntRange loom__v1__migration_counts__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor loom__v1__migration_counts__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.MigrationCounts",
+  "MigrationCounts",
+  "Loom__V1__MigrationCounts",
+  "loom.v1",
+  sizeof(Loom__V1__MigrationCounts),
+  9,
+  loom__v1__migration_counts__field_descriptors,
+  loom__v1__migration_counts__field_indices_by_name,
+  1,  loom__v1__migration_counts__number_ranges,
+  (ProtobufCMessageInit) loom__v1__migration_counts__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__step_counts__field_descriptors[5] =
+{
+  {
+    "step_name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__StepCounts, step_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "in_progress",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__StepCounts, in_progress),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "open",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__StepCounts, open),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "awaiting_review",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__StepCounts, awaiting_review),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__StepCounts, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__step_counts__field_indices_by_name[] = {
+  3,   /* field[3] = awaiting_review */
+  4,   /* field[4] = failed */
+  1,   /* field[1] = in_progress */
+  2,   /* field[2] = open */
+  0,   /* field[0] = step_name */
+};
+static const ProtobufCIntRange loom__v1__step_counts__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor loom__v1__step_counts__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.StepCounts",
+  "StepCounts",
+  "Loom__V1__StepCounts",
+  "loom.v1",
+  sizeof(Loom__V1__StepCounts),
+  5,
+  loom__v1__step_counts__field_descriptors,
+  loom__v1__step_counts__field_indices_by_name,
+  1,  loom__v1__step_counts__number_ranges,
+  (ProtobufCMessageInit) loom__v1__step_counts__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor loom__v1__step_result__metadata_entry__field_descriptors[2] =
@@ -3472,7 +3993,58 @@ const ProtobufCMessageDescriptor loom__v1__submit_candidates_response__descripto
   (ProtobufCMessageInit) loom__v1__submit_candidates_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__list_candidates_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor loom__v1__list_candidates_request__metadata_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesRequest__MetadataEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesRequest__MetadataEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__list_candidates_request__metadata_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__list_candidates_request__metadata_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__list_candidates_request__metadata_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ListCandidatesRequest.MetadataEntry",
+  "MetadataEntry",
+  "Loom__V1__ListCandidatesRequest__MetadataEntry",
+  "loom.v1",
+  sizeof(Loom__V1__ListCandidatesRequest__MetadataEntry),
+  2,
+  loom__v1__list_candidates_request__metadata_entry__field_descriptors,
+  loom__v1__list_candidates_request__metadata_entry__field_indices_by_name,
+  1,  loom__v1__list_candidates_request__metadata_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__list_candidates_request__metadata_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__list_candidates_request__field_descriptors[7] =
 {
   {
     "migration_id",
@@ -3486,14 +4058,92 @@ static const ProtobufCFieldDescriptor loom__v1__list_candidates_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesRequest, status),
+    &loom__v1__candidate_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesRequest, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id_prefix",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesRequest, id_prefix),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "metadata",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__ListCandidatesRequest, n_metadata),
+    offsetof(Loom__V1__ListCandidatesRequest, metadata),
+    &loom__v1__list_candidates_request__metadata_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__list_candidates_request__field_indices_by_name[] = {
+  5,   /* field[5] = id_prefix */
+  4,   /* field[4] = kind */
+  6,   /* field[6] = metadata */
   0,   /* field[0] = migration_id */
+  1,   /* field[1] = page_size */
+  2,   /* field[2] = page_token */
+  3,   /* field[3] = status */
 };
 static const ProtobufCIntRange loom__v1__list_candidates_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor loom__v1__list_candidates_request__descriptor =
 {
@@ -3503,14 +4153,14 @@ const ProtobufCMessageDescriptor loom__v1__list_candidates_request__descriptor =
   "Loom__V1__ListCandidatesRequest",
   "loom.v1",
   sizeof(Loom__V1__ListCandidatesRequest),
-  1,
+  7,
   loom__v1__list_candidates_request__field_descriptors,
   loom__v1__list_candidates_request__field_indices_by_name,
   1,  loom__v1__list_candidates_request__number_ranges,
   (ProtobufCMessageInit) loom__v1__list_candidates_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__list_candidates_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor loom__v1__list_candidates_response__field_descriptors[2] =
 {
   {
     "candidates",
@@ -3524,14 +4174,27 @@ static const ProtobufCFieldDescriptor loom__v1__list_candidates_response__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCandidatesResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__list_candidates_response__field_indices_by_name[] = {
   0,   /* field[0] = candidates */
+  1,   /* field[1] = next_page_token */
 };
 static const ProtobufCIntRange loom__v1__list_candidates_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor loom__v1__list_candidates_response__descriptor =
 {
@@ -3541,11 +4204,319 @@ const ProtobufCMessageDescriptor loom__v1__list_candidates_response__descriptor 
   "Loom__V1__ListCandidatesResponse",
   "loom.v1",
   sizeof(Loom__V1__ListCandidatesResponse),
-  1,
+  2,
   loom__v1__list_candidates_response__field_descriptors,
   loom__v1__list_candidates_response__field_indices_by_name,
   1,  loom__v1__list_candidates_response__number_ranges,
   (ProtobufCMessageInit) loom__v1__list_candidates_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__list_runs_request__field_descriptors[8] =
+{
+  {
+    "migration_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, migration_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, status),
+    &loom__v1__run_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step_name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, step_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step_status",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, step_status),
+    &loom__v1__step_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_after_unix_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, updated_after_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_before_unix_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, updated_before_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__list_runs_request__field_indices_by_name[] = {
+  0,   /* field[0] = migration_id */
+  6,   /* field[6] = page_size */
+  7,   /* field[7] = page_token */
+  1,   /* field[1] = status */
+  2,   /* field[2] = step_name */
+  3,   /* field[3] = step_status */
+  4,   /* field[4] = updated_after_unix_ms */
+  5,   /* field[5] = updated_before_unix_ms */
+};
+static const ProtobufCIntRange loom__v1__list_runs_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor loom__v1__list_runs_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ListRunsRequest",
+  "ListRunsRequest",
+  "Loom__V1__ListRunsRequest",
+  "loom.v1",
+  sizeof(Loom__V1__ListRunsRequest),
+  8,
+  loom__v1__list_runs_request__field_descriptors,
+  loom__v1__list_runs_request__field_indices_by_name,
+  1,  loom__v1__list_runs_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__list_runs_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__list_runs_response__field_descriptors[2] =
+{
+  {
+    "runs",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__ListRunsResponse, n_runs),
+    offsetof(Loom__V1__ListRunsResponse, runs),
+    &loom__v1__run__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__list_runs_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = runs */
+};
+static const ProtobufCIntRange loom__v1__list_runs_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__list_runs_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ListRunsResponse",
+  "ListRunsResponse",
+  "Loom__V1__ListRunsResponse",
+  "loom.v1",
+  sizeof(Loom__V1__ListRunsResponse),
+  2,
+  loom__v1__list_runs_response__field_descriptors,
+  loom__v1__list_runs_response__field_indices_by_name,
+  1,  loom__v1__list_runs_response__number_ranges,
+  (ProtobufCMessageInit) loom__v1__list_runs_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__recount_migration_request__field_descriptors[2] =
+{
+  {
+    "migration_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__RecountMigrationRequest, migration_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "repair",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__RecountMigrationRequest, repair),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__recount_migration_request__field_indices_by_name[] = {
+  0,   /* field[0] = migration_id */
+  1,   /* field[1] = repair */
+};
+static const ProtobufCIntRange loom__v1__recount_migration_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__recount_migration_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.RecountMigrationRequest",
+  "RecountMigrationRequest",
+  "Loom__V1__RecountMigrationRequest",
+  "loom.v1",
+  sizeof(Loom__V1__RecountMigrationRequest),
+  2,
+  loom__v1__recount_migration_request__field_descriptors,
+  loom__v1__recount_migration_request__field_indices_by_name,
+  1,  loom__v1__recount_migration_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__recount_migration_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__recount_migration_response__field_descriptors[4] =
+{
+  {
+    "stored",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__RecountMigrationResponse, stored),
+    &loom__v1__migration_counts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recounted",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__RecountMigrationResponse, recounted),
+    &loom__v1__migration_counts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "drift",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Loom__V1__RecountMigrationResponse, n_drift),
+    offsetof(Loom__V1__RecountMigrationResponse, drift),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "repaired",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__RecountMigrationResponse, repaired),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__recount_migration_response__field_indices_by_name[] = {
+  2,   /* field[2] = drift */
+  1,   /* field[1] = recounted */
+  3,   /* field[3] = repaired */
+  0,   /* field[0] = stored */
+};
+static const ProtobufCIntRange loom__v1__recount_migration_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor loom__v1__recount_migration_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.RecountMigrationResponse",
+  "RecountMigrationResponse",
+  "Loom__V1__RecountMigrationResponse",
+  "loom.v1",
+  sizeof(Loom__V1__RecountMigrationResponse),
+  4,
+  loom__v1__recount_migration_response__field_descriptors,
+  loom__v1__recount_migration_response__field_indices_by_name,
+  1,  loom__v1__recount_migration_response__number_ranges,
+  (ProtobufCMessageInit) loom__v1__recount_migration_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor loom__v1__start_run_request__inputs_entry__field_descriptors[2] =
@@ -4479,7 +5450,7 @@ const ProtobufCEnumDescriptor loom__v1__file_diff_status__descriptor =
   loom__v1__file_diff_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[13] =
+static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[15] =
 {
   { "Announce", &loom__v1__announce_request__descriptor, &loom__v1__announce_response__descriptor },
   { "ListMigrations", &loom__v1__list_migrations_request__descriptor, &loom__v1__list_migrations_response__descriptor },
@@ -4494,6 +5465,8 @@ static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[13] =
   { "DryRun", &loom__v1__dry_run_request__descriptor, &loom__v1__dry_run_result__descriptor },
   { "ReportStepEvent", &loom__v1__report_step_event_request__descriptor, &loom__v1__report_step_event_response__descriptor },
   { "WatchRun", &loom__v1__watch_run_request__descriptor, &loom__v1__run_update__descriptor },
+  { "ListRuns", &loom__v1__list_runs_request__descriptor, &loom__v1__list_runs_response__descriptor },
+  { "RecountMigration", &loom__v1__recount_migration_request__descriptor, &loom__v1__recount_migration_response__descriptor },
 };
 const unsigned loom__v1__loom__method_indices_by_name[] = {
   0,        /* Announce */
@@ -4504,6 +5477,8 @@ const unsigned loom__v1__loom__method_indices_by_name[] = {
   9,        /* GetRunHistory */
   4,        /* ListCandidates */
   1,        /* ListMigrations */
+  13,        /* ListRuns */
+  14,        /* RecountMigration */
   11,        /* ReportStepEvent */
   7,        /* RetryStep */
   5,        /* StartRun */
@@ -4517,7 +5492,7 @@ const ProtobufCServiceDescriptor loom__v1__loom__descriptor =
   "Loom",
   "Loom__V1__Loom",
   "loom.v1",
-  13,
+  15,
   loom__v1__loom__method_descriptors,
   loom__v1__loom__method_indices_by_name
 };
@@ -4624,6 +5599,22 @@ void loom__v1__loom__watch_run(ProtobufCService *service,
 {
   assert(service->descriptor == &loom__v1__loom__descriptor);
   service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__list_runs(ProtobufCService *service,
+                               const Loom__V1__ListRunsRequest *input,
+                               Loom__V1__ListRunsResponse_Closure closure,
+                               void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__recount_migration(ProtobufCService *service,
+                                       const Loom__V1__RecountMigrationRequest *input,
+                                       Loom__V1__RecountMigrationResponse_Closure closure,
+                                       void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void loom__v1__loom__init (Loom__V1__Loom_Service *service,
                            Loom__V1__Loom_ServiceDestroy destroy)

@@ -23,6 +23,8 @@ typedef struct Loom__V1__FileGroup Loom__V1__FileGroup;
 typedef struct Loom__V1__Candidate Loom__V1__Candidate;
 typedef struct Loom__V1__Candidate__MetadataEntry Loom__V1__Candidate__MetadataEntry;
 typedef struct Loom__V1__Migration Loom__V1__Migration;
+typedef struct Loom__V1__MigrationCounts Loom__V1__MigrationCounts;
+typedef struct Loom__V1__StepCounts Loom__V1__StepCounts;
 typedef struct Loom__V1__StepResult Loom__V1__StepResult;
 typedef struct Loom__V1__StepResult__MetadataEntry Loom__V1__StepResult__MetadataEntry;
 typedef struct Loom__V1__Run Loom__V1__Run;
@@ -41,7 +43,12 @@ typedef struct Loom__V1__GetMigrationRequest Loom__V1__GetMigrationRequest;
 typedef struct Loom__V1__SubmitCandidatesRequest Loom__V1__SubmitCandidatesRequest;
 typedef struct Loom__V1__SubmitCandidatesResponse Loom__V1__SubmitCandidatesResponse;
 typedef struct Loom__V1__ListCandidatesRequest Loom__V1__ListCandidatesRequest;
+typedef struct Loom__V1__ListCandidatesRequest__MetadataEntry Loom__V1__ListCandidatesRequest__MetadataEntry;
 typedef struct Loom__V1__ListCandidatesResponse Loom__V1__ListCandidatesResponse;
+typedef struct Loom__V1__ListRunsRequest Loom__V1__ListRunsRequest;
+typedef struct Loom__V1__ListRunsResponse Loom__V1__ListRunsResponse;
+typedef struct Loom__V1__RecountMigrationRequest Loom__V1__RecountMigrationRequest;
+typedef struct Loom__V1__RecountMigrationResponse Loom__V1__RecountMigrationResponse;
 typedef struct Loom__V1__StartRunRequest Loom__V1__StartRunRequest;
 typedef struct Loom__V1__StartRunRequest__InputsEntry Loom__V1__StartRunRequest__InputsEntry;
 typedef struct Loom__V1__CancelRunRequest Loom__V1__CancelRunRequest;
@@ -355,7 +362,9 @@ struct  Loom__V1__Migration
   size_t n_required_inputs;
   Loom__V1__InputDefinition **required_inputs;
   /*
-   * Every known candidate with its current status, ordered by id.
+   * On Announce: candidates to add (at most 10,000 per request). Never filled
+   * in responses: a migration can have 100,000 candidates; page through them
+   * with ListCandidates and read their counts in `counts`.
    */
   size_t n_candidates;
   Loom__V1__Candidate **candidates;
@@ -376,10 +385,63 @@ struct  Loom__V1__Migration
    * Identity of the migrator that announced it (from its client certificate), if known.
    */
   char *owner;
+  /*
+   * How far the migration is: candidates and runs per status, active runs per
+   * step. Filled by GetMigration and ListMigrations; ignored on input.
+   */
+  Loom__V1__MigrationCounts *counts;
 };
 #define LOOM__V1__MIGRATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__migration__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * Counts of one migration's candidates and runs. The store keeps them in the
+ * same atomic operation as every transition, so they are exact after any crash
+ * (RecountMigration recomputes them from the records and reports any drift).
+ */
+struct  Loom__V1__MigrationCounts
+{
+  ProtobufCMessage base;
+  uint64_t candidates_not_started;
+  uint64_t candidates_running;
+  uint64_t candidates_completed;
+  /*
+   * Runs per run status: each candidate's latest run counts once.
+   */
+  uint64_t runs_running;
+  uint64_t runs_waiting_retry;
+  uint64_t runs_completed;
+  uint64_t runs_cancelled;
+  uint64_t runs_failed;
+  /*
+   * Active runs (running or waiting_retry) per current step, by the status of
+   * that step; in the migration's step order, then steps no longer announced.
+   */
+  size_t n_steps;
+  Loom__V1__StepCounts **steps;
+};
+#define LOOM__V1__MIGRATION_COUNTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__migration_counts__descriptor) \
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL }
+
+
+/*
+ * Active runs whose current step is `step_name`, by that step's status.
+ */
+struct  Loom__V1__StepCounts
+{
+  ProtobufCMessage base;
+  char *step_name;
+  uint64_t in_progress;
+  uint64_t open;
+  uint64_t awaiting_review;
+  uint64_t failed;
+};
+#define LOOM__V1__STEP_COUNTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__step_counts__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 struct  Loom__V1__StepResult__MetadataEntry
@@ -722,7 +784,7 @@ struct  Loom__V1__ListMigrationsResponse
 {
   ProtobufCMessage base;
   /*
-   * Ordered by id. Candidates are omitted here (use GetMigration/ListCandidates).
+   * Ordered by id, with counts. Candidates are omitted (use ListCandidates).
    */
   size_t n_migrations;
   Loom__V1__Migration **migrations;
@@ -779,28 +841,173 @@ struct  Loom__V1__SubmitCandidatesResponse
     , 0, 0,NULL }
 
 
+struct  Loom__V1__ListCandidatesRequest__MetadataEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__LIST_CANDIDATES_REQUEST__METADATA_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_candidates_request__metadata_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 struct  Loom__V1__ListCandidatesRequest
 {
   ProtobufCMessage base;
   char *migration_id;
+  /*
+   * Maximum candidates to return; 0 = server default (100), at most 1000.
+   */
+  uint32_t page_size;
+  /*
+   * Opaque token from a previous response (with the same filters); empty for
+   * the first page.
+   */
+  char *page_token;
+  /*
+   * Filters; all given ones must match. UNSPECIFIED = any status.
+   */
+  Loom__V1__CandidateStatus status;
+  /*
+   * Exact kind; empty = any.
+   */
+  char *kind;
+  /*
+   * Candidate ids starting with this text; empty = any.
+   */
+  char *id_prefix;
+  /*
+   * Every entry must equal the candidate's metadata value for that key.
+   */
+  size_t n_metadata;
+  Loom__V1__ListCandidatesRequest__MetadataEntry **metadata;
 };
 #define LOOM__V1__LIST_CANDIDATES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_candidates_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, LOOM__V1__CANDIDATE_STATUS__CANDIDATE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Loom__V1__ListCandidatesResponse
 {
   ProtobufCMessage base;
   /*
-   * Ordered by id.
+   * Ordered by id. A page may hold fewer than page_size candidates (even none)
+   * when filters on kind or metadata skip many: go on while next_page_token is
+   * non-empty.
    */
   size_t n_candidates;
   Loom__V1__Candidate **candidates;
+  /*
+   * Empty when there are no more pages.
+   */
+  char *next_page_token;
 };
 #define LOOM__V1__LIST_CANDIDATES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_candidates_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__ListRunsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * One migration, or every migration when empty.
+   */
+  char *migration_id;
+  /*
+   * Filters; all given ones must match. UNSPECIFIED = any status.
+   */
+  Loom__V1__RunStatus status;
+  /*
+   * The run's current step; empty = any.
+   */
+  char *step_name;
+  /*
+   * The status of the run's current step; UNSPECIFIED = any.
+   */
+  Loom__V1__StepStatus step_status;
+  /*
+   * Runs last updated at or after / strictly before this time; 0 = unbounded.
+   */
+  int64_t updated_after_unix_ms;
+  int64_t updated_before_unix_ms;
+  /*
+   * Maximum runs to return; 0 = server default (100), at most 1000.
+   */
+  uint32_t page_size;
+  /*
+   * Opaque token from a previous response (with the same filters); empty for
+   * the first page. A listing is a snapshot taken by its first page: its pages
+   * neither skip nor repeat a run while runs change; tokens expire after 15
+   * minutes.
+   */
+  char *page_token;
+};
+#define LOOM__V1__LIST_RUNS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_runs_request__descriptor) \
+    , (char *)protobuf_c_empty_string, LOOM__V1__RUN_STATUS__RUN_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, LOOM__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__ListRunsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Most recently updated first (as of the listing's first page); each run as
+   * it is now. A page may hold fewer than page_size runs when step filters skip
+   * many: go on while next_page_token is non-empty.
+   */
+  size_t n_runs;
+  Loom__V1__Run **runs;
+  /*
+   * Empty when there are no more pages.
+   */
+  char *next_page_token;
+};
+#define LOOM__V1__LIST_RUNS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_runs_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__RecountMigrationRequest
+{
+  ProtobufCMessage base;
+  char *migration_id;
+  /*
+   * Also overwrite the stored counts and indexes with the recount.
+   */
+  protobuf_c_boolean repair;
+};
+#define LOOM__V1__RECOUNT_MIGRATION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__recount_migration_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Loom__V1__RecountMigrationResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The counts the store maintained, read in the same atomic step as the recount.
+   */
+  Loom__V1__MigrationCounts *stored;
+  /*
+   * The counts recomputed from the candidate and run records.
+   */
+  Loom__V1__MigrationCounts *recounted;
+  /*
+   * One line per count that differs, e.g. "runs_running: stored 3, recounted 2";
+   * empty when there is no drift.
+   */
+  size_t n_drift;
+  char **drift;
+  /*
+   * Whether the stored counts and indexes were rewritten (repair was asked).
+   */
+  protobuf_c_boolean repaired;
+};
+#define LOOM__V1__RECOUNT_MIGRATION_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__recount_migration_response__descriptor) \
+    , NULL, NULL, 0,NULL, 0 }
 
 
 struct  Loom__V1__StartRunRequest__InputsEntry
@@ -1119,6 +1326,44 @@ Loom__V1__Migration *
 void   loom__v1__migration__free_unpacked
                      (Loom__V1__Migration *message,
                       ProtobufCAllocator *allocator);
+/* Loom__V1__MigrationCounts methods */
+void   loom__v1__migration_counts__init
+                     (Loom__V1__MigrationCounts         *message);
+size_t loom__v1__migration_counts__get_packed_size
+                     (const Loom__V1__MigrationCounts   *message);
+size_t loom__v1__migration_counts__pack
+                     (const Loom__V1__MigrationCounts   *message,
+                      uint8_t             *out);
+size_t loom__v1__migration_counts__pack_to_buffer
+                     (const Loom__V1__MigrationCounts   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__MigrationCounts *
+       loom__v1__migration_counts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__migration_counts__free_unpacked
+                     (Loom__V1__MigrationCounts *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__StepCounts methods */
+void   loom__v1__step_counts__init
+                     (Loom__V1__StepCounts         *message);
+size_t loom__v1__step_counts__get_packed_size
+                     (const Loom__V1__StepCounts   *message);
+size_t loom__v1__step_counts__pack
+                     (const Loom__V1__StepCounts   *message,
+                      uint8_t             *out);
+size_t loom__v1__step_counts__pack_to_buffer
+                     (const Loom__V1__StepCounts   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__StepCounts *
+       loom__v1__step_counts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__step_counts__free_unpacked
+                     (Loom__V1__StepCounts *message,
+                      ProtobufCAllocator *allocator);
 /* Loom__V1__StepResult__MetadataEntry methods */
 void   loom__v1__step_result__metadata_entry__init
                      (Loom__V1__StepResult__MetadataEntry         *message);
@@ -1394,6 +1639,9 @@ Loom__V1__SubmitCandidatesResponse *
 void   loom__v1__submit_candidates_response__free_unpacked
                      (Loom__V1__SubmitCandidatesResponse *message,
                       ProtobufCAllocator *allocator);
+/* Loom__V1__ListCandidatesRequest__MetadataEntry methods */
+void   loom__v1__list_candidates_request__metadata_entry__init
+                     (Loom__V1__ListCandidatesRequest__MetadataEntry         *message);
 /* Loom__V1__ListCandidatesRequest methods */
 void   loom__v1__list_candidates_request__init
                      (Loom__V1__ListCandidatesRequest         *message);
@@ -1431,6 +1679,82 @@ Loom__V1__ListCandidatesResponse *
                       const uint8_t       *data);
 void   loom__v1__list_candidates_response__free_unpacked
                      (Loom__V1__ListCandidatesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__ListRunsRequest methods */
+void   loom__v1__list_runs_request__init
+                     (Loom__V1__ListRunsRequest         *message);
+size_t loom__v1__list_runs_request__get_packed_size
+                     (const Loom__V1__ListRunsRequest   *message);
+size_t loom__v1__list_runs_request__pack
+                     (const Loom__V1__ListRunsRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__list_runs_request__pack_to_buffer
+                     (const Loom__V1__ListRunsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__ListRunsRequest *
+       loom__v1__list_runs_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__list_runs_request__free_unpacked
+                     (Loom__V1__ListRunsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__ListRunsResponse methods */
+void   loom__v1__list_runs_response__init
+                     (Loom__V1__ListRunsResponse         *message);
+size_t loom__v1__list_runs_response__get_packed_size
+                     (const Loom__V1__ListRunsResponse   *message);
+size_t loom__v1__list_runs_response__pack
+                     (const Loom__V1__ListRunsResponse   *message,
+                      uint8_t             *out);
+size_t loom__v1__list_runs_response__pack_to_buffer
+                     (const Loom__V1__ListRunsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__ListRunsResponse *
+       loom__v1__list_runs_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__list_runs_response__free_unpacked
+                     (Loom__V1__ListRunsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__RecountMigrationRequest methods */
+void   loom__v1__recount_migration_request__init
+                     (Loom__V1__RecountMigrationRequest         *message);
+size_t loom__v1__recount_migration_request__get_packed_size
+                     (const Loom__V1__RecountMigrationRequest   *message);
+size_t loom__v1__recount_migration_request__pack
+                     (const Loom__V1__RecountMigrationRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__recount_migration_request__pack_to_buffer
+                     (const Loom__V1__RecountMigrationRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__RecountMigrationRequest *
+       loom__v1__recount_migration_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__recount_migration_request__free_unpacked
+                     (Loom__V1__RecountMigrationRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__RecountMigrationResponse methods */
+void   loom__v1__recount_migration_response__init
+                     (Loom__V1__RecountMigrationResponse         *message);
+size_t loom__v1__recount_migration_response__get_packed_size
+                     (const Loom__V1__RecountMigrationResponse   *message);
+size_t loom__v1__recount_migration_response__pack
+                     (const Loom__V1__RecountMigrationResponse   *message,
+                      uint8_t             *out);
+size_t loom__v1__recount_migration_response__pack_to_buffer
+                     (const Loom__V1__RecountMigrationResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__RecountMigrationResponse *
+       loom__v1__recount_migration_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__recount_migration_response__free_unpacked
+                     (Loom__V1__RecountMigrationResponse *message,
                       ProtobufCAllocator *allocator);
 /* Loom__V1__StartRunRequest__InputsEntry methods */
 void   loom__v1__start_run_request__inputs_entry__init
@@ -1673,6 +1997,12 @@ typedef void (*Loom__V1__Candidate_Closure)
 typedef void (*Loom__V1__Migration_Closure)
                  (const Loom__V1__Migration *message,
                   void *closure_data);
+typedef void (*Loom__V1__MigrationCounts_Closure)
+                 (const Loom__V1__MigrationCounts *message,
+                  void *closure_data);
+typedef void (*Loom__V1__StepCounts_Closure)
+                 (const Loom__V1__StepCounts *message,
+                  void *closure_data);
 typedef void (*Loom__V1__StepResult__MetadataEntry_Closure)
                  (const Loom__V1__StepResult__MetadataEntry *message,
                   void *closure_data);
@@ -1724,11 +2054,26 @@ typedef void (*Loom__V1__SubmitCandidatesRequest_Closure)
 typedef void (*Loom__V1__SubmitCandidatesResponse_Closure)
                  (const Loom__V1__SubmitCandidatesResponse *message,
                   void *closure_data);
+typedef void (*Loom__V1__ListCandidatesRequest__MetadataEntry_Closure)
+                 (const Loom__V1__ListCandidatesRequest__MetadataEntry *message,
+                  void *closure_data);
 typedef void (*Loom__V1__ListCandidatesRequest_Closure)
                  (const Loom__V1__ListCandidatesRequest *message,
                   void *closure_data);
 typedef void (*Loom__V1__ListCandidatesResponse_Closure)
                  (const Loom__V1__ListCandidatesResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__ListRunsRequest_Closure)
+                 (const Loom__V1__ListRunsRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__ListRunsResponse_Closure)
+                 (const Loom__V1__ListRunsResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__RecountMigrationRequest_Closure)
+                 (const Loom__V1__RecountMigrationRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__RecountMigrationResponse_Closure)
+                 (const Loom__V1__RecountMigrationResponse *message,
                   void *closure_data);
 typedef void (*Loom__V1__StartRunRequest__InputsEntry_Closure)
                  (const Loom__V1__StartRunRequest__InputsEntry *message,
@@ -1828,6 +2173,14 @@ struct Loom__V1__Loom_Service
                     const Loom__V1__WatchRunRequest *input,
                     Loom__V1__RunUpdate_Closure closure,
                     void *closure_data);
+  void (*list_runs)(Loom__V1__Loom_Service *service,
+                    const Loom__V1__ListRunsRequest *input,
+                    Loom__V1__ListRunsResponse_Closure closure,
+                    void *closure_data);
+  void (*recount_migration)(Loom__V1__Loom_Service *service,
+                            const Loom__V1__RecountMigrationRequest *input,
+                            Loom__V1__RecountMigrationResponse_Closure closure,
+                            void *closure_data);
 };
 typedef void (*Loom__V1__Loom_ServiceDestroy)(Loom__V1__Loom_Service *);
 void loom__v1__loom__init (Loom__V1__Loom_Service *service,
@@ -1848,7 +2201,9 @@ void loom__v1__loom__init (Loom__V1__Loom_Service *service,
       function_prefix__ ## get_run_history,\
       function_prefix__ ## dry_run,\
       function_prefix__ ## report_step_event,\
-      function_prefix__ ## watch_run  }
+      function_prefix__ ## watch_run,\
+      function_prefix__ ## list_runs,\
+      function_prefix__ ## recount_migration  }
 void loom__v1__loom__announce(ProtobufCService *service,
                               const Loom__V1__AnnounceRequest *input,
                               Loom__V1__AnnounceResponse_Closure closure,
@@ -1901,6 +2256,14 @@ void loom__v1__loom__watch_run(ProtobufCService *service,
                                const Loom__V1__WatchRunRequest *input,
                                Loom__V1__RunUpdate_Closure closure,
                                void *closure_data);
+void loom__v1__loom__list_runs(ProtobufCService *service,
+                               const Loom__V1__ListRunsRequest *input,
+                               Loom__V1__ListRunsResponse_Closure closure,
+                               void *closure_data);
+void loom__v1__loom__recount_migration(ProtobufCService *service,
+                                       const Loom__V1__RecountMigrationRequest *input,
+                                       Loom__V1__RecountMigrationResponse_Closure closure,
+                                       void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1917,6 +2280,8 @@ extern const ProtobufCMessageDescriptor loom__v1__file_group__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__candidate__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__candidate__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__migration__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__migration_counts__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__step_counts__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_result__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_result__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__run__descriptor;
@@ -1935,7 +2300,12 @@ extern const ProtobufCMessageDescriptor loom__v1__get_migration_request__descrip
 extern const ProtobufCMessageDescriptor loom__v1__submit_candidates_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__submit_candidates_response__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__list_candidates_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__list_candidates_request__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__list_candidates_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__list_runs_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__list_runs_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__recount_migration_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__recount_migration_response__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__start_run_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__start_run_request__inputs_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__cancel_run_request__descriptor;

@@ -1,0 +1,29 @@
+import LoomCore
+
+extension MigrationStore {
+    /// Every candidate of the migration, by id, read page by page (tests only: fleets page).
+    public func allCandidates(of migrationId: String, filter: CandidateFilter = CandidateFilter()) async throws -> [Candidate] {
+        var result: [Candidate] = []
+        var after: String?
+        repeat {
+            let scan = try await candidatePage(migrationId: migrationId, filter: filter, after: after, limit: 1000, scanLimit: 5000)
+            result += scan.candidates
+            after = scan.resumeAfter
+        } while after != nil
+        return result
+    }
+}
+
+extension Service {
+    /// Every candidate of the migration, by id, read page by page through the service.
+    public func allCandidates(of migrationId: String, filter: CandidateFilter = CandidateFilter()) async throws -> [Candidate] {
+        var result: [Candidate] = []
+        var token = ""
+        repeat {
+            let page = try await listCandidates(migrationId: migrationId, filter: filter, pageSize: 1000, pageToken: token)
+            result += page.candidates
+            token = page.nextPageToken
+        } while !token.isEmpty
+        return result
+    }
+}
