@@ -34,6 +34,10 @@ public enum LoomMethod: String, CaseIterable, Sendable {
     case listRuns = "ListRuns"
     /// Recomputes a migration's counts from its records, reports drift, and repairs on request.
     case recountMigration = "RecountMigration"
+    /// Sets the inputs of a candidate that is not running (operator).
+    case updateCandidateInputs = "UpdateCandidateInputs"
+    /// Streams a migration's counts and changed runs until the call is cancelled (server streaming).
+    case watchMigration = "WatchMigration"
 
     /// The method name as declared in the proto, e.g. `Announce`.
     public var name: String { rawValue }
@@ -48,8 +52,15 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         self.init(rawValue: String(path.dropFirst(prefix.count)))
     }
 
-    /// Whether the server answers with a stream of responses (only `WatchRun`).
-    public var isServerStreaming: Bool { self == .watchRun }
+    /// Whether the server answers with a stream of responses (`WatchRun` and `WatchMigration`).
+    public var isServerStreaming: Bool {
+        switch self {
+        case .watchRun, .watchMigration: true
+        case .announce, .listMigrations, .getMigration, .submitCandidates, .listCandidates, .startRun, .cancelRun,
+             .retryStep, .getRun, .getRunHistory, .dryRun, .reportStepEvent, .listRuns, .recountMigration,
+             .updateCandidateInputs: false
+        }
+    }
 
     /// The protobuf-c description of the method.
     public var descriptor: LoomMethodDescriptor {
@@ -75,10 +86,12 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         case .watchRun: WatchRunRequest.self
         case .listRuns: ListRunsRequest.self
         case .recountMigration: RecountMigrationRequest.self
+        case .updateCandidateInputs: UpdateCandidateInputsRequest.self
+        case .watchMigration: WatchMigrationRequest.self
         }
     }
 
-    /// The Swift type of the response message (of each streamed message for `WatchRun`).
+    /// The Swift type of the response message (of each streamed message for `WatchRun` and `WatchMigration`).
     public var responseType: any LoomMessage.Type {
         switch self {
         case .announce: AnnounceResponse.self
@@ -93,6 +106,8 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         case .watchRun: RunUpdate.self
         case .listRuns: ListRunsResponse.self
         case .recountMigration: RecountMigrationResponse.self
+        case .updateCandidateInputs: Candidate.self
+        case .watchMigration: MigrationUpdate.self
         }
     }
 }
@@ -151,4 +166,10 @@ public struct LoomMethodSignature<Request: LoomMessage, Response: LoomMessage>: 
     public static var recountMigration: LoomMethodSignature<RecountMigrationRequest, RecountMigrationResponse> {
         .init(.recountMigration)
     }
+    /// `UpdateCandidateInputs`.
+    public static var updateCandidateInputs: LoomMethodSignature<UpdateCandidateInputsRequest, Candidate> {
+        .init(.updateCandidateInputs)
+    }
+    /// `WatchMigration` (server streaming: `Response` is the type of each streamed message).
+    public static var watchMigration: LoomMethodSignature<WatchMigrationRequest, MigrationUpdate> { .init(.watchMigration) }
 }

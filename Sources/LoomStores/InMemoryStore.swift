@@ -63,6 +63,7 @@ public actor InMemoryStore: MigrationStore, RunStore {
         for candidate in newCandidates where candidates[candidate.id] == nil {
             var fresh = candidate
             fresh.status = .notStarted
+            fresh.inputs = [:]
             candidates[candidate.id] = fresh
             migrationCounts.candidates[.notStarted, default: 0] += 1
         }
@@ -112,6 +113,7 @@ public actor InMemoryStore: MigrationStore, RunStore {
             if candidates[id] == nil { counts[migrationId, default: MigrationCounts()].candidates[.notStarted, default: 0] += 1 }
             var fresh = candidate
             fresh.status = .notStarted
+            fresh.inputs = candidates[id]?.inputs ?? [:]
             candidates[id] = fresh
             accepted += 1
         }
@@ -151,6 +153,19 @@ public actor InMemoryStore: MigrationStore, RunStore {
         stored.orderSteps(by: migration.steps.map(\.name))
         if repair { counts[id] = recounted }
         return CountCheck(stored: stored, recounted: recounted, repaired: repair)
+    }
+
+    /// See ``MigrationStore/setCandidateInputs(migrationId:candidateId:inputs:)``.
+    public func setCandidateInputs(migrationId: String, candidateId: String, inputs: [String: String]) throws -> Candidate {
+        var candidate = try candidate(migrationId: migrationId, candidateId: candidateId)
+        switch candidate.status {
+        case .notStarted: break
+        case .running: throw LoomError(code: .alreadyRunning, message: "candidate \"\(candidateId)\" is running; its inputs cannot change")
+        case .completed: throw LoomError(code: .alreadyCompleted, message: "candidate \"\(candidateId)\" completed; its inputs cannot change")
+        }
+        candidate.inputs = inputs
+        candidatesByMigration[migrationId]?[candidateId] = candidate
+        return candidate
     }
 
     /// See ``MigrationStore/candidate(migrationId:candidateId:)``.
@@ -211,6 +226,7 @@ public actor InMemoryStore: MigrationStore, RunStore {
             for var entry in write.history {
                 historySequence += 1
                 entry.id = "\(historySequence)"
+                entry.runVersion = run.version
                 history.append(entry)
             }
             if history.count > historyCap { history.removeFirst(history.count - historyCap) }
@@ -267,6 +283,20 @@ public actor InMemoryStore: MigrationStore, RunStore {
     public func history(of runID: RunID, limit: Int) -> [HistoryEntry] {
         let history = histories[runID] ?? []
         return limit > 0 ? Array(history.suffix(limit)) : history
+    }
+
+    /// See ``RunStore/runWithHistory(id:afterVersion:)``.
+    public func runWithHistory(id: RunID, afterVersion: UInt64) throws -> (run: Run, entries: [HistoryEntry]) {
+        let run = try run(id: id)
+        return (run, (histories[id] ?? []).filter { $0.runVersion > afterVersion })
+    }
+
+    /// See ``RunStore/runsUpdated(migrationId:since:limit:)``.
+    public func runsUpdated(migrationId: String, since: Timestamp, limit: Int) -> [Run] {
+        Array(
+            runs.values.filter { $0.migrationId == migrationId && $0.updatedAt >= since }
+                .sorted { ($0.updatedAt, $0.id) < ($1.updatedAt, $1.id) }
+                .prefix(max(0, limit)))
     }
 
     /// See ``RunStore/claimDueTimers(partition:now:lease:limit:)``.

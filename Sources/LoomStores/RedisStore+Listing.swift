@@ -21,12 +21,16 @@ extension RedisStore {
         return try await redis("candidate listing") {
             let reply = try await client.evalScript(
                 RedisStoreScripts.candidatePage,
-                keys: [index, keys.candidates(migrationId), keys.candidateStatuses(migrationId), keys.migration(migrationId)],
+                keys: [
+                    index, keys.candidates(migrationId), keys.candidateStatuses(migrationId), keys.migration(migrationId),
+                    keys.candidateInputs(migrationId),
+                ],
                 arguments: [.string(lower), .string(upper), .integer(Int64(examine + 1)), .integer(Int64(base.utf8.count))])
             guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("candidate listing", reply) }
             if verdict == "notfound" { throw LoomError.migrationNotFound(migrationId) }
-            guard verdict == "ok", parts.count == 4, let ids = parts[1].array, let records = parts[2].array,
-                let statuses = parts[3].array, ids.count == records.count, ids.count == statuses.count
+            guard verdict == "ok", parts.count == 5, let ids = parts[1].array, let records = parts[2].array,
+                let statuses = parts[3].array, let inputs = parts[4].array, ids.count == records.count, ids.count == statuses.count,
+                ids.count == inputs.count
             else { throw malformedReply("candidate listing", reply) }
             let more = ids.count > examine
             var page: [Candidate] = []
@@ -36,6 +40,7 @@ extension RedisStore {
                 guard let json = records[position].presentValue?.string else { continue }
                 var candidate = try RedisStoreCodec.decode(Candidate.self, from: json, what: "candidate \(id)")
                 candidate.status = statuses[position].presentValue?.string.flatMap(CandidateStatus.init(rawValue:)) ?? .notStarted
+                candidate.inputs = try Self.inputs(inputs[position], of: id)
                 guard filter.matches(candidate) else { continue }
                 page.append(candidate)
                 if page.count == limit {

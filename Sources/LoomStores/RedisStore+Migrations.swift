@@ -17,6 +17,7 @@ extension RedisStore {
         for candidate in Self.lastWins(newCandidates) {
             var fresh = candidate
             fresh.status = .notStarted
+            fresh.inputs = [:]  // operator inputs live in their own hash
             arguments += [.string(candidate.id), .string(RedisStoreCodec.encode(fresh))]
         }
         let id = migration.id
@@ -100,6 +101,7 @@ extension RedisStore {
         for candidate in Self.lastWins(candidates) {
             var fresh = candidate
             fresh.status = .notStarted
+            fresh.inputs = [:]  // operator inputs live in their own hash
             arguments += [.string(candidate.id), .string(RedisStoreCodec.encode(fresh))]
         }
         return try await redis("candidate submission") {
@@ -124,19 +126,57 @@ extension RedisStore {
                 RedisCommand("EXISTS", .string(keys.migration(migrationId))),
                 RedisCommand("HGET", .string(keys.candidates(migrationId)), .string(candidateId)),
                 RedisCommand("HGET", .string(keys.candidateStatuses(migrationId)), .string(candidateId)),
+                RedisCommand("HGET", .string(keys.candidateInputs(migrationId)), .string(candidateId)),
             ])
-            guard replies.count == 3 else { throw malformedReply("candidate read", .array(replies)) }
+            guard replies.count == 4 else { throw malformedReply("candidate read", .array(replies)) }
             guard replies[0].int == 1 else { throw LoomError.migrationNotFound(migrationId) }
             guard let json = replies[1].presentValue?.string else {
                 throw LoomError.candidateNotFound(candidateId, migrationId: migrationId)
             }
             var candidate = try RedisStoreCodec.decode(Candidate.self, from: json, what: "candidate")
             candidate.status = replies[2].presentValue?.string.flatMap(CandidateStatus.init(rawValue:)) ?? .notStarted
+            candidate.inputs = try Self.inputs(replies[3], of: candidateId)
             return candidate
         }
     }
 
+    /// Replaces a `not_started` candidate's inputs (one Lua script: status check and write).
+    public func setCandidateInputs(migrationId: String, candidateId: String, inputs: [String: String]) async throws -> Candidate {
+        try await redis("candidate inputs") {
+            let reply = try await client.evalScript(
+                RedisStoreScripts.setCandidateInputs,
+                keys: [
+                    keys.migration(migrationId), keys.candidates(migrationId), keys.candidateStatuses(migrationId),
+                    keys.candidateInputs(migrationId),
+                ],
+                arguments: [.string(candidateId), .string(RedisStoreCodec.encode(RedisStoreCodec.Inputs(values: inputs)))])
+            guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("candidate inputs", reply) }
+            switch verdict {
+            case "nomigration": throw LoomError.migrationNotFound(migrationId)
+            case "nocandidate": throw LoomError.candidateNotFound(candidateId, migrationId: migrationId)
+            case "status":
+                let status = parts.count > 1 ? parts[1].string ?? "" : ""
+                throw LoomError(
+                    code: status == "completed" ? .alreadyCompleted : .alreadyRunning,
+                    message: "candidate \"\(candidateId)\" is \(status); its inputs can change only before it starts")
+            case "ok":
+                guard parts.count == 2, let json = parts[1].string else { throw malformedReply("candidate inputs", reply) }
+                var candidate = try RedisStoreCodec.decode(Candidate.self, from: json, what: "candidate \(candidateId)")
+                candidate.status = .notStarted
+                candidate.inputs = inputs
+                return candidate
+            default: throw malformedReply("candidate inputs", reply)
+            }
+        }
+    }
+
     // MARK: - Decoding
+
+    /// A candidate's inputs from its entry in the inputs hash (absent: none).
+    static func inputs(_ reply: RESPValue, of id: String) throws -> [String: String] {
+        guard let json = reply.presentValue?.string else { return [:] }
+        return try RedisStoreCodec.decode(RedisStoreCodec.Inputs.self, from: json, what: "inputs of candidate \(id)").values
+    }
 
     /// Deduplicates by id, the last occurrence winning, keeping first-seen order.
     static func lastWins(_ candidates: [Candidate]) -> [Candidate] {

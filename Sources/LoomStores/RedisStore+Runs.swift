@@ -37,7 +37,8 @@ extension RedisStore {
             .string(run.status.rawValue), .string(position?.stepName ?? ""), .string(position?.stepStatus.rawValue ?? ""),
             .integer(run.updatedAt.unixMilliseconds),
         ]
-        for entry in write.history {
+        for var entry in write.history {
+            entry.runVersion = run.version
             arguments.append(.string(RedisStoreCodec.encode(entry)))
         }
         return try await redis("run transition") {
@@ -67,6 +68,61 @@ extension RedisStore {
         }
     }
 
+    /// The run and its history entries after `afterVersion`, read in one `MULTI`/`EXEC`
+    /// (record and stream share a slot): the newest 64 first, then, if the watcher is further
+    /// behind, up to the cap.
+    public func runWithHistory(id: RunID, afterVersion: UInt64) async throws -> (run: Run, entries: [HistoryEntry]) {
+        var count = min(64, historyCap)
+        while true {
+            let replies = try await redis("run read") {
+                try await client.transaction([
+                    RedisCommand("HGET", .string(keys.run(id)), "record"),
+                    RedisCommand("XREVRANGE", .string(keys.history(id)), "+", "-", "COUNT", .integer(Int64(count))),
+                ])
+            }
+            guard replies.count == 2 else { throw malformedReply("run read", .array(replies)) }
+            guard let json = replies[0].presentValue?.string else { throw LoomError.runNotFound(id) }
+            let run = try RedisStoreCodec.decode(Run.self, from: json, what: "run \(id)")
+            let newestFirst = try Self.historyEntries(replies[1], of: id)
+            let reachedOlder = newestFirst.last.map { $0.runVersion <= afterVersion } ?? true
+            if reachedOlder || newestFirst.count < count || count >= historyCap {
+                return (run, newestFirst.filter { $0.runVersion > afterVersion }.reversed())
+            }
+            count = historyCap
+        }
+    }
+
+    /// Up to `limit` runs of the migration updated at or after `since`, oldest update first.
+    public func runsUpdated(migrationId: String, since: Timestamp, limit: Int) async throws -> [Run] {
+        guard limit > 0 else { return [] }
+        return try await redis("run listing") {
+            let ids = try await client.send(
+                RedisCommand(
+                    "ZRANGEBYSCORE", .string(keys.runIndex(migrationId)), .integer(since.unixMilliseconds), "+inf", "LIMIT", 0,
+                    .integer(Int64(limit)))
+            ).array?.compactMap(\.string).map { try RunID(parsing: $0) } ?? []
+            guard !ids.isEmpty else { return [] }
+            let records = try await client.pipeline(ids.map { RedisCommand("HGET", .string(keys.run($0)), "record") })
+            return try zip(ids, records).compactMap { id, record in
+                if case .error(let text) = record { throw RedisError.serverReply(text) }
+                return try record.presentValue?.string.map { try RedisStoreCodec.decode(Run.self, from: $0, what: "run \(id)") }
+            }
+        }
+    }
+
+    /// Entries of an `XREVRANGE`/`XRANGE` reply, their ids set from the stream ids.
+    static func historyEntries(_ reply: RESPValue, of runID: RunID) throws -> [HistoryEntry] {
+        guard let items = reply.array else { throw malformedReply("history", reply) }
+        return try items.map { item -> HistoryEntry in
+            guard let parts = item.array, parts.count == 2, let streamID = parts[0].string,
+                let fields = parts[1].pairs, let json = fields.first(where: { $0.key.string == "e" })?.value.string
+            else { throw malformedReply("history", item) }
+            var entry = try RedisStoreCodec.decode(HistoryEntry.self, from: json, what: "history of \(runID)")
+            entry.id = streamID
+            return entry
+        }
+    }
+
     /// The newest `limit` history entries (all retained, at most the cap, when 0), oldest first.
     public func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry] {
         try await redis("history read") {
@@ -76,15 +132,7 @@ extension RedisStore {
             let count = limit > 0 ? min(limit, historyCap) : historyCap
             let reply = try await client.send(
                 RedisCommand("XREVRANGE", .string(key), "+", "-", "COUNT", .integer(Int64(count))))
-            guard let items = reply.array else { throw malformedReply("history", reply) }
-            var entries = try items.map { item -> HistoryEntry in
-                guard let parts = item.array, parts.count == 2, let streamID = parts[0].string,
-                    let fields = parts[1].pairs, let json = fields.first(where: { $0.key.string == "e" })?.value.string
-                else { throw malformedReply("history", item) }
-                var entry = try RedisStoreCodec.decode(HistoryEntry.self, from: json, what: "history of \(runID)")
-                entry.id = streamID
-                return entry
-            }
+            var entries = try Self.historyEntries(reply, of: runID)
             entries.reverse()
             return entries
         }

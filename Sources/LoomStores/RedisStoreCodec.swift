@@ -215,6 +215,8 @@ extension Candidate: StoredRecord {
             o.stringMap("metadata", metadata)
             o.member("files") { $0.records(files) }
             o.string("status", status.rawValue)
+            o.member("steps") { writer in writer.array(steps) { $0.string($1) } }
+            o.stringMap("inputs", inputs)
         }
     }
 
@@ -222,7 +224,12 @@ extension Candidate: StoredRecord {
         let o = try record.object(what)
         self.init(
             id: try o.string("id"), kind: try o.string("kind"), metadata: try o.stringMap("metadata"),
-            files: try .read(o.array("files"), what: "\(what).files"), status: try o.enumeration("status"))
+            files: try .read(o.array("files"), what: "\(what).files"), status: try o.enumeration("status"),
+            // Absent in records written before per-candidate steps and inputs existed.
+            steps: try o.optional("steps").map { value throws(RecordJSONError) in
+                try value.array("\(what).steps").map { element throws(RecordJSONError) in try element.string("\(what).steps[]") }
+            } ?? [],
+            inputs: try o.optional("inputs").map { value throws(RecordJSONError) in try value.stringMap("\(what).inputs") } ?? [:])
     }
 }
 
@@ -267,6 +274,7 @@ extension HistoryEntry: StoredRecord {
             o.string("runStatus", runStatus.rawValue)
             o.string("detail", detail)
             o.integer("generation", generation)
+            o.integer("runVersion", runVersion)
         }
     }
 
@@ -276,7 +284,23 @@ extension HistoryEntry: StoredRecord {
             id: try o.string("id"), at: try o.timestamp("at"), kind: try o.enumeration("kind"),
             stepName: try o.string("stepName"), attempt: try o.integer("attempt"),
             stepStatus: try o.optional("stepStatus").map { try $0.enumeration("\(what).stepStatus") },
-            runStatus: try o.enumeration("runStatus"), detail: try o.string("detail"), generation: try o.integer("generation"))
+            runStatus: try o.enumeration("runStatus"), detail: try o.string("detail"), generation: try o.integer("generation"),
+            runVersion: try o.integerIfPresent("runVersion") ?? 0)
+    }
+}
+
+extension RedisStoreCodec {
+    /// A candidate's operator inputs, stored apart from the candidate: a JSON object.
+    struct Inputs: Hashable {
+        var values: [String: String]
+    }
+}
+
+extension RedisStoreCodec.Inputs: StoredRecord {
+    func write(to writer: inout RecordJSONWriter) { writer.stringMap(values) }
+
+    init(record: RecordJSONValue, what: String) throws {
+        self.init(values: try record.stringMap(what))
     }
 }
 

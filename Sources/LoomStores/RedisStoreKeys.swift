@@ -35,6 +35,10 @@ public struct RedisStoreKeys: Sendable, Hashable {
     /// Hash candidate id → status (`not_started`, `running`, `completed`): `loom:{p3}:migration:<id>:status`.
     public func candidateStatuses(_ migrationId: String) -> String { migration(migrationId) + ":status" }
 
+    /// Hash candidate id → JSON object of the inputs an operator set (kept apart from the
+    /// candidate record, so submissions never overwrite them): `…:inputs`.
+    public func candidateInputs(_ migrationId: String) -> String { migration(migrationId) + ":inputs" }
+
     /// Hash field → count of the migration's candidates and runs per status and active runs per
     /// step: `loom:{p3}:migration:<id>:counts`.
     public func counts(_ migrationId: String) -> String { migration(migrationId) + ":counts" }

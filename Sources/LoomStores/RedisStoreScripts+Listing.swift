@@ -3,10 +3,11 @@ import LoomRedis
 /// The read-side scripts of ``RedisStore``: candidate pages, run listing snapshots and the
 /// recount (with its repair) of a migration's counts and indexes.
 extension RedisStoreScripts {
-    /// KEYS: candidate index (or status index), candidates, statuses, migration.
+    /// KEYS: candidate index (or status index), candidates, statuses, migration, inputs.
     /// ARGV: lex min, lex max, count, length of the member prefix to strip (the `<status>:`
     /// of the status index, else 0).
-    /// Returns {'notfound'} or {'ok', {ids}, {candidate JSON or false}, {status or false}}.
+    /// Returns {'notfound'} or {'ok', {ids}, {candidate JSON or false}, {status or false},
+    /// {inputs JSON or false}}.
     static let candidatePage = RedisScript(
         """
         if redis.call('EXISTS', KEYS[4]) == 0 then return {'notfound'} end
@@ -14,8 +15,23 @@ extension RedisStoreScripts {
         local strip = tonumber(ARGV[4])
         local ids = {}
         for i, member in ipairs(members) do ids[i] = string.sub(member, strip + 1) end
-        if #ids == 0 then return {'ok', {}, {}, {}} end
-        return {'ok', ids, redis.call('HMGET', KEYS[2], unpack(ids)), redis.call('HMGET', KEYS[3], unpack(ids))}
+        if #ids == 0 then return {'ok', {}, {}, {}, {}} end
+        return {'ok', ids, redis.call('HMGET', KEYS[2], unpack(ids)), redis.call('HMGET', KEYS[3], unpack(ids)),
+          redis.call('HMGET', KEYS[5], unpack(ids))}
+        """)
+
+    /// KEYS: migration, candidates, statuses, inputs. ARGV: candidate id, inputs JSON.
+    /// Returns {'nomigration'}, {'nocandidate'}, {'status', status} (not `not_started`) or
+    /// {'ok', candidate JSON}.
+    static let setCandidateInputs = RedisScript(
+        """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {'nomigration'} end
+        local record = redis.call('HGET', KEYS[2], ARGV[1])
+        if not record then return {'nocandidate'} end
+        local status = redis.call('HGET', KEYS[3], ARGV[1]) or 'not_started'
+        if status ~= 'not_started' then return {'status', status} end
+        redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+        return {'ok', record}
         """)
 
     /// KEYS: source index (by update or by status), snapshot. ARGV: score min, score max

@@ -203,7 +203,7 @@ struct EndToEndTests {
             #expect(announced.output == "Announced m9 (1 steps).\n")
             let submitted = await server.loomctl(["candidates", "submit", "m1", candidates.path, "--json"])
             #expect(submitted.code == 0)
-            #expect(submitted.output == "{\n  \"accepted\" : 2,\n  \"skippedIds\" : [\n\n  ]\n}\n")
+            #expect(submitted.output == "{\n  \"accepted\" : 2,\n  \"rejected\" : [\n\n  ],\n  \"skippedIds\" : [\n\n  ]\n}\n")
             let invalid = await server.loomctl(["announce", candidates.path])
             #expect(invalid.code == 64)
             #expect(invalid.error.contains("invalid migration announcement JSON"))

@@ -186,6 +186,23 @@ final class FakeLoomService: LoomServiceHandler {
         )
         return RecountMigrationResponse(stored: counts, recounted: counts, repaired: request.repair)
     }
+
+    func updateCandidateInputs(_ request: UpdateCandidateInputsRequest, context: RPCHandlerContext) async throws -> Candidate {
+        remember(context)
+        try requireMigration(request.migrationID)
+        guard request.candidateID == "ok" else {
+            throw RPCError(code: .notFound, message: "candidate \(request.candidateID) not found")
+        }
+        var candidate = Self.candidates[0]
+        candidate.inputs = request.inputs
+        return candidate
+    }
+
+    func watchMigration(_ request: WatchMigrationRequest, context: RPCHandlerContext, writer: RPCResponseWriter<MigrationUpdate>) async throws {
+        remember(context)
+        try requireMigration(request.migrationID)
+        try await writer.write(MigrationUpdate(counts: Self.migration.counts))
+    }
 }
 
 /// A fake server on a loopback port, and a way to run loomctl against it.

@@ -15,7 +15,9 @@ struct EventValidationTests {
         await harness.settle()
         let advanced = try await harness.currentRun()
         await expectLoomError(.staleEvent) { try await harness.event(runID, step: "disable-sync-prune") }
-        #expect(try await harness.currentRun() == advanced)
+        // Refused: the run's state is unchanged; the refusal is in its history.
+        #expect(try await harness.currentRun().state == advanced.state)
+        #expect(try await harness.historyKinds().last == .eventRejected)
         #expect(harness.migrator.dispatches.map(\.stepName) == ["disable-sync-prune", "swap-chart"])
     }
 
@@ -55,7 +57,10 @@ struct EventValidationTests {
                 event: StepEvent(stepName: "disable-sync-prune", candidateId: "billing-api", success: true)
             )
         }
-        #expect(try await harness.currentRun() == before)
+        #expect(try await harness.currentRun().state == before.state)
+        let rejected = try await harness.service.runHistory(migrationId: "app-chart-migration", candidateId: "billing-api")
+            .filter { $0.kind == .eventRejected }.map { String($0.detail.prefix { $0 != ":" }) }
+        #expect(rejected.contains("wrong_candidate") && rejected.contains("not_current_step"))
     }
 
     @Test("an event for an old attempt is stale after a retry", arguments: ScenarioStores.all)

@@ -25,8 +25,7 @@ struct MigrationServiceTests {
         variant("bad timeout") { $0.steps[0].config[StepDefinition.timeoutConfigKey] = "soon" }
         variant("negative timeout") { $0.steps[0].config[StepDefinition.timeoutConfigKey] = "-5" }
         variant("duplicate input") { $0.requiredInputs.append($0.requiredInputs[0]) }
-        variant("candidate without kind") { $0.candidates = [Candidate(id: "c", kind: "")] }
-        variant("candidate with bad id") { $0.candidates = [Candidate(id: "c d", kind: "app")] }
+        variant("too many candidates") { $0.candidates = (0...10_000).map { Candidate(id: "c\($0)", kind: "app") } }
         variant("huge description") { $0.description = String(repeating: "x", count: 5000) }
         return cases
     }()
@@ -130,8 +129,30 @@ struct MigrationServiceTests {
         #expect(candidates[3].metadata == ["new": "1"])
         await expectLoomError(.notFound) { _ = try await harness.service.submitCandidates(migrationId: "missing", candidates: []) }
         await expectLoomError(.invalidArgument) {
-            _ = try await harness.service.submitCandidates(migrationId: "app-chart-migration", candidates: [Candidate(id: "x", kind: "")])
+            _ = try await harness.service.submitCandidates(
+                migrationId: "app-chart-migration", candidates: (0...10_000).map { Candidate(id: "c\($0)", kind: "app") })
         }
+    }
+
+    @Test("one bad candidate does not refuse the batch: the others are stored, each refusal has its reason")
+    func partialBatches() async throws {
+        let harness = LoomHarness(store: try await ScenarioStores.inMemory())
+        var migration = Fixtures.migration()
+        migration.candidates = [
+            Candidate(id: "acme/api", kind: "app"), Candidate(id: "bad id", kind: "app"), Candidate(id: "acme/web", kind: ""),
+            Candidate(id: "acme/db", kind: "app", steps: ["swap-chart", "nope"]),
+        ]
+        let (stored, rejected) = try await harness.service.announceReporting(migration)
+        #expect(stored.counts?.candidates[.notStarted] == 1)
+        #expect(rejected.map(\.id) == ["bad id", "acme/web", "acme/db"])
+        #expect(rejected[0].reason.contains("candidate id must be"))
+        #expect(rejected[1].reason.contains("kind is required"))
+        #expect(rejected[2].reason.contains("no step \"nope\""))
+        let batch = (0..<9_999).map { Candidate(id: "org/repo-\($0)", kind: "app") } + [Candidate(id: "org/repo x", kind: "app")]
+        let outcome = try await harness.service.submitCandidates(migrationId: "app-chart-migration", candidates: batch)
+        #expect(outcome.accepted == 9_999)
+        #expect(outcome.rejected.map(\.id) == ["org/repo x"])
+        #expect(try await harness.service.migration(id: "app-chart-migration").counts?.candidates[.notStarted] == 10_000)
     }
 
     @Test("dry run sends the stored candidate with inputs merged and all steps; failures map to migrator errors")

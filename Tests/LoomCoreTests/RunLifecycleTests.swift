@@ -154,7 +154,7 @@ struct RunLifecycleTests {
         let cancelled = try await harness.service.cancelRun(migrationId: "app-chart-migration", candidateId: "billing-api", reason: "wrong chart")
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.results[0].status == .cancelled)
-        #expect(cancelled.failureReason == "cancelled: wrong chart")
+        #expect(cancelled.failureReason == "wrong chart")
         #expect(cancelled.timerDueAt == nil)
         #expect(try await harness.candidateStatus() == .notStarted)
         await expectLoomError(.staleEvent) { try await harness.event(runID, step: "disable-sync-prune") }
@@ -174,9 +174,10 @@ struct RunLifecycleTests {
                 event: StepEvent(stepName: "disable-sync-prune", candidateId: "billing-api", success: true)
             )
         }
-        #expect(try await harness.currentRun() == before)
+        #expect(try await harness.currentRun().state == before.state)
         let history = try await harness.service.runHistory(migrationId: "app-chart-migration", candidateId: "billing-api")
         #expect(history.filter { $0.kind == .runCancelled }.map(\.generation) == [1])
+        #expect(history.last?.kind == .eventRejected && history.last?.detail.hasPrefix("stale_attempt") == true)
         #expect(history.last?.generation == 2)
         #expect(try await harness.service.runHistory(migrationId: "app-chart-migration", candidateId: "billing-api", limit: 2).count == 2)
     }

@@ -212,6 +212,15 @@ struct ServiceEndToEndTests {
             let otherAttempt = harness.signer.issue(CallbackClaims(runID: run.id, generation: run.generation, stepName: "swap-chart-dev", attempt: 2))
             #expect(try await harness.post(path, done, token: otherAttempt).0 == 409)
             #expect(try await harness.run().results.first?.status == .inProgress)
+            // Every refusal is in the run's history with its reason (and counted, and logged once).
+            let rejected = try await harness.service.runHistory(migrationId: "app-chart-migration", candidateId: "billing-api")
+                .filter { $0.kind == .eventRejected }.map { String($0.detail.prefix { $0 != ":" }) }
+            #expect(rejected == ["missing_token", "invalid_token", "other_run", "not_current_step", "stale_attempt"])
+            // The same refusal again within the minute is counted, not written again.
+            #expect(try await harness.post(path, done).0 == 401)
+            #expect(
+                try await harness.service.runHistory(migrationId: "app-chart-migration", candidateId: "billing-api")
+                    .filter { $0.kind == .eventRejected }.count == 5)
 
             #expect(try await harness.post(path, done, token: token).0 == 202)
             #expect(try await harness.run().currentStep == 1)

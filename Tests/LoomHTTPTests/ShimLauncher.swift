@@ -51,7 +51,9 @@ struct ShimLauncher {
 
 /// The launcher's backend: accepts every well-formed call.
 struct LauncherBackend: CallbackShimBackend {
-    func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws {}
-    func submitCandidates(_ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller) async throws {}
+    func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws -> [ReferenceJSON.RejectedCandidate] { [] }
+    func submitCandidates(
+        _ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller
+    ) async throws -> [ReferenceJSON.RejectedCandidate] { [] }
     func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {}
 }

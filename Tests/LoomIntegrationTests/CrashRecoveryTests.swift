@@ -52,8 +52,31 @@ struct CrashRecoveryTests {
             let completions = history.entries.filter { $0.kind == .stepCompleted }.map(\.stepName)
             #expect(completions == steps, "c\(index): step completions \(completions)")
         }
-        let candidateList = try await client.listCandidates(ListCandidatesRequest(migrationID: "crash"))
-        #expect(candidateList.candidates.allSatisfy { $0.status == .completed })
+        // Every candidate completed (paged), and the counts kept with each transition equal a
+        // recount from the records: no drift after the crashes.
+        var statuses: [String: CandidateStatus] = [:]
+        var token = ""
+        repeat {
+            let page = try await client.listCandidates(ListCandidatesRequest(migrationID: "crash", pageSize: 64, pageToken: token))
+            for candidate in page.candidates { statuses[candidate.id] = candidate.status }
+            token = page.nextPageToken
+        } while !token.isEmpty
+        #expect(statuses.count == candidates)
+        #expect(statuses.values.allSatisfy { $0 == .completed })
+        let recount = try await client.recountMigration(RecountMigrationRequest(migrationID: "crash"))
+        #expect(recount.drift.isEmpty, "drift after crashes: \(recount.drift)")
+        let counts = try #require(try await client.getMigration(GetMigrationRequest(migrationID: "crash")).counts)
+        #expect(counts.candidatesCompleted == UInt64(candidates))
+        #expect(counts.runsCompleted == UInt64(candidates))
+        #expect(counts.runsRunning == 0 && counts.runsWaitingRetry == 0 && counts.steps.isEmpty)
+        var completedRuns = 0
+        token = ""
+        repeat {
+            let page = try await client.listRuns(ListRunsRequest(migrationID: "crash", status: .completed, pageSize: 50, pageToken: token))
+            completedRuns += page.runs.count
+            token = page.nextPageToken
+        } while !token.isEmpty
+        #expect(completedRuns == candidates)
     }
 
     @Test("200 runs × 3 steps survive 5 SIGKILLs of the server: all complete, each step exactly once")

@@ -79,6 +79,43 @@ struct InteropTests {
         ))
     }
 
+    @Test("candidate steps and inputs, and watch messages, written by hand in text format decode field by field")
+    func handWrittenWatchMessages() throws {
+        let candidate = try Candidate(decoding: Protoc.encode("loom.v1.Candidate", #"""
+            id: "org/billing-api"
+            steps: "review"
+            steps: "swap-chart"
+            inputs { key: "repoName" value: "first" }
+            inputs { key: "repoName" value: "billing" }
+            inputs { key: "ticket" value: "" }
+            """#))
+        #expect(candidate == Candidate(id: "org/billing-api", steps: ["review", "swap-chart"], inputs: ["repoName": "billing", "ticket": ""]))
+
+        let update = try RunUpdate(decoding: Protoc.encode("loom.v1.RunUpdate", #"""
+            run { id: "m__c" version: 7 }
+            entry { id: "2" kind: HISTORY_KIND_RUN_COMPLETED run_version: 7 }
+            entries { id: "1" kind: HISTORY_KIND_STEP_COMPLETED run_version: 7 }
+            entries { id: "2" kind: HISTORY_KIND_RUN_COMPLETED run_version: 7 }
+            """#))
+        #expect(update.run == Run(id: "m__c", version: 7))
+        #expect(update.entry == HistoryEntry(id: "2", kind: .runCompleted, runVersion: 7))
+        #expect(update.entries == [HistoryEntry(id: "1", kind: .stepCompleted, runVersion: 7), HistoryEntry(id: "2", kind: .runCompleted, runVersion: 7)])
+
+        let migrationUpdate = try MigrationUpdate(decoding: Protoc.encode("loom.v1.MigrationUpdate", #"""
+            counts { runs_running: 2 steps { step_name: "review" awaiting_review: 1 } }
+            runs { id: "m__a" status: RUN_STATUS_RUNNING version: 18446744073709551615 }
+            runs { }
+            truncated: true
+            """#))
+        #expect(migrationUpdate == MigrationUpdate(
+            counts: MigrationCounts(runsRunning: 2, steps: [StepCounts(stepName: "review", awaitingReview: 1)]),
+            runs: [Run(id: "m__a", status: .running, version: .max), Run()],
+            truncated: true
+        ))
+        #expect(try WatchRunRequest(decoding: Protoc.encode("loom.v1.WatchRunRequest", "from_version: 42")).fromVersion == 42)
+        #expect(try CancelRunRequest(decoding: Protoc.encode("loom.v1.CancelRunRequest", "failed: true")).failed)
+    }
+
     @Test("protoc decodes a 1,000-candidate migration field by field")
     func largeMigration() throws {
         let migration = Samples.migration(candidates: 1_000)

@@ -76,6 +76,66 @@ struct RoundTripTests {
         #expect(try ListCandidatesResponse(decoding: ListCandidatesResponse(nextPageToken: "t").encoded()).nextPageToken == "t")
     }
 
+    @Test("candidate steps and inputs: order and duplicates kept as sent, absent means none")
+    func candidateStepsAndInputs() throws {
+        let plain = Candidate(id: "c", kind: "app")
+        #expect(try Candidate(decoding: plain.encoded()).steps == [])
+        #expect(try Candidate(decoding: plain.encoded()).inputs == [:])
+        // The codec keeps the list as sent; validating it (known steps, each once) is the server's job.
+        let chosen = Candidate(id: "c", steps: ["review", "swap", "review", ""], inputs: ["repoName": "x", "": ""])
+        try expectRoundTrip(chosen)
+        #expect(try Candidate(decoding: chosen.encoded()).steps == ["review", "swap", "review", ""])
+        // Inputs and metadata are separate maps: the same key in both stays in both.
+        let both = Candidate(metadata: ["repoName": "from-discovery"], inputs: ["repoName": "from-operator"])
+        let decoded = try Candidate(decoding: both.encoded())
+        #expect(decoded.metadata == ["repoName": "from-discovery"] && decoded.inputs == ["repoName": "from-operator"])
+        try expectRoundTrip(UpdateCandidateInputsRequest(migrationID: "m", candidateID: "org/repo"))
+        #expect(try UpdateCandidateInputsRequest(decoding: UpdateCandidateInputsRequest(inputs: ["k": ""]).encoded()).inputs == ["k": ""])
+    }
+
+    @Test("rejections, cancel-as-failed and run versions: defaults and extremes")
+    func rejectionsAndFlags() throws {
+        #expect(try AnnounceResponse(decoding: AnnounceResponse(migration: Migration(id: "m")).encoded()).rejectedCandidates == [])
+        // An all-default rejection is still an element.
+        let announced = AnnounceResponse(rejectedCandidates: [RejectedCandidate(), RejectedCandidate(id: "x", reason: "r")])
+        try expectRoundTrip(announced)
+        #expect(try AnnounceResponse(decoding: announced.encoded()).rejectedCandidates.count == 2)
+        let submitted = SubmitCandidatesResponse(accepted: 1, rejected: [RejectedCandidate(id: "a"), RejectedCandidate(reason: "b")])
+        #expect(try SubmitCandidatesResponse(decoding: submitted.encoded()).rejected.map(\.id) == ["a", ""])
+        #expect(try SubmitCandidatesResponse(decoding: submitted.encoded()).skippedIDs == [])
+        // A cancel without `failed` is what an older client sends: the same bytes as before the field existed.
+        #expect(try CancelRunRequest(decoding: CancelRunRequest(failed: true).encoded()).failed)
+        #expect(CancelRunRequest(migrationID: "m", candidateID: "c").encoded() == GetRunRequest(migrationID: "m", candidateID: "c").encoded())
+        try expectRoundTrip(HistoryEntry(runVersion: .max))
+        #expect(try HistoryEntry(decoding: HistoryEntry(id: "1").encoded()).runVersion == 0)
+    }
+
+    @Test("watch streams: resume version, entries alongside the newest entry, migration updates")
+    func watchMessages() throws {
+        try expectRoundTrip(WatchRunRequest(migrationID: "m", candidateID: "c", fromVersion: .max))
+        // A request without from_version is what an older client sends: the same bytes as before the field existed.
+        #expect(WatchRunRequest(migrationID: "m", candidateID: "c").encoded() == GetRunRequest(migrationID: "m", candidateID: "c").encoded())
+        let entries = (1...3).map { HistoryEntry(id: "\($0)", runVersion: UInt64($0)) }
+        let update = RunUpdate(run: Run(version: 3), entry: entries.last, entries: entries)
+        try expectRoundTrip(update)
+        #expect(try RunUpdate(decoding: update.encoded()).entries.map(\.runVersion) == [1, 2, 3])
+        // The first message of a stream from version 0: the run, no entries, no entry.
+        let first = try RunUpdate(decoding: RunUpdate(run: Run()).encoded())
+        #expect(first.entry == nil && first.entries == [])
+        try expectRoundTrip(RunUpdate(entries: [HistoryEntry(), HistoryEntry()]))
+        #expect(try RunUpdate(decoding: RunUpdate(entries: [HistoryEntry(), HistoryEntry()]).encoded()).entries.count == 2)
+
+        try expectRoundTrip(WatchMigrationRequest(migrationID: "app-chart-migration"))
+        #expect(try MigrationUpdate(decoding: MigrationUpdate().encoded()).counts == nil)
+        let zero = MigrationUpdate(counts: MigrationCounts())
+        try expectRoundTrip(zero)
+        #expect(try MigrationUpdate(decoding: zero.encoded()).counts == MigrationCounts())
+        let changed = MigrationUpdate(counts: Samples.migrationCounts, runs: [Run(id: "b"), Run(), Run(id: "a")], truncated: true)
+        try expectRoundTrip(changed)
+        let decoded = try MigrationUpdate(decoding: changed.encoded())
+        #expect(decoded.runs.map(\.id) == ["b", "", "a"] && decoded.truncated)
+    }
+
     @Test("maps: empty keys and values, unicode, many entries; equal maps encode identically")
     func maps() throws {
         var metadata = ["": "empty key", "empty value": "", Samples.unicode: Samples.unicode]
@@ -107,7 +167,7 @@ struct RoundTripTests {
     @Test("extreme integers and unrecognized enum numbers round-trip")
     func extremes() throws {
         try expectRoundTrip(HistoryEntry(atUnixMs: .min, kind: .unrecognized(Int32.max), attempt: .max,
-                                         stepStatus: .unrecognized(-1), runStatus: .unrecognized(Int32.min)))
+                                         stepStatus: .unrecognized(-1), runStatus: .unrecognized(Int32.min), runVersion: .max))
         try expectRoundTrip(Run(status: .unrecognized(99), createdAtUnixMs: .max, version: .max, generation: .max))
         let decoded = try Candidate(decoding: Candidate(status: .unrecognized(99)).encoded())
         #expect(decoded.status.rawValue == 99)

@@ -17,7 +17,7 @@ struct ServiceDescriptorTests {
     @Test("the protobuf-c descriptor lists the proto's methods with their message names")
     func descriptorMatchesProto() {
         #expect(LoomServiceDescriptor.serviceName == "loom.v1.Loom")
-        #expect(Self.declaredMethods.count >= 15)
+        #expect(Self.declaredMethods.count >= 17)
         let methods = LoomServiceDescriptor.methods
         #expect(methods.map(\.name) == Self.declaredMethods.map(\.name))
         #expect(methods.map(\.inputName) == Self.declaredMethods.map(\.request))
@@ -25,6 +25,8 @@ struct ServiceDescriptorTests {
         #expect(methods.map(\.index) == Array(methods.indices))
         #expect(LoomServiceDescriptor.methodNames.first == "Announce")
         #expect(LoomServiceDescriptor.method(named: "WatchRun")?.path == "/loom.v1.Loom/WatchRun")
+        #expect(LoomServiceDescriptor.method(named: "WatchMigration")?.path == "/loom.v1.Loom/WatchMigration")
+        #expect(Self.declaredMethods.filter(\.streaming).map(\.name) == ["WatchRun", "WatchMigration"])
         #expect(LoomServiceDescriptor.method(named: "Nope") == nil)
     }
 
@@ -40,6 +42,7 @@ struct ServiceDescriptorTests {
         }
         #expect(LoomMethod(path: "/loom.v1.Other/Announce") == nil)
         #expect(LoomMethod(path: "/loom.v1.Loom/announce") == nil)
+        #expect(LoomMethod.allCases.filter(\.isServerStreaming) == [.watchRun, .watchMigration])
     }
 
     @Test("typed method signatures carry the method's request and response types")
@@ -63,6 +66,10 @@ struct ServiceDescriptorTests {
         check(.watchRun)
         check(.listRuns)
         check(.recountMigration)
+        check(.updateCandidateInputs)
+        check(.watchMigration)
         #expect(LoomMethodSignature<WatchRunRequest, RunUpdate>.watchRun.method.isServerStreaming)
+        #expect(LoomMethodSignature<WatchMigrationRequest, MigrationUpdate>.watchMigration.method.isServerStreaming)
+        #expect(!LoomMethodSignature<UpdateCandidateInputsRequest, Candidate>.updateCandidateInputs.method.isServerStreaming)
     }
 }

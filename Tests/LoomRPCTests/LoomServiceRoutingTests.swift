@@ -76,6 +76,18 @@ final class RecordingLoomService: LoomServiceHandler {
         record(.recountMigration)
         return RecountMigrationResponse(stored: MigrationCounts(), recounted: MigrationCounts(runsRunning: 1), repaired: request.repair)
     }
+    func updateCandidateInputs(_ request: UpdateCandidateInputsRequest, context: RPCHandlerContext) async throws -> Candidate {
+        record(.updateCandidateInputs)
+        return Candidate(id: request.candidateID, inputs: request.inputs)
+    }
+    func watchMigration(_ request: WatchMigrationRequest, context: RPCHandlerContext, writer: RPCResponseWriter<MigrationUpdate>) async throws {
+        record(.watchMigration)
+        try await writer.write(MigrationUpdate(counts: MigrationCounts()))
+        for count in 1...2 {
+            let runs = (0..<count).map { Run(migrationID: request.migrationID, candidateID: "c\($0)") }
+            try await writer.write(MigrationUpdate(counts: MigrationCounts(runsRunning: UInt64(count)), runs: runs, truncated: count == 2))
+        }
+    }
 }
 
 @Suite("service Loom routing and LoomClient")
@@ -117,10 +129,22 @@ struct LoomServiceRoutingTests {
         }
         let runs = try await loom.listRuns(ListRunsRequest(migrationID: "m", status: .failed, pageToken: "p"))
         let recount = try await loom.recountMigration(RecountMigrationRequest(migrationID: "m", repair: true))
+        let candidate = try await loom.updateCandidateInputs(
+            UpdateCandidateInputsRequest(migrationID: "m", candidateID: "org/repo", inputs: ["repoName": "repo"]))
+        var migrationUpdates: [MigrationUpdate] = []
+        for try await update in try await loom.watchMigration(WatchMigrationRequest(migrationID: "m")) {
+            migrationUpdates.append(update)
+        }
         #expect(run.id == "m__c")
         #expect(updates == [0, 1, 2])
         #expect(runs == ListRunsResponse(runs: [Run(migrationID: "m", status: .failed)], nextPageToken: "p+1"))
         #expect(recount == RecountMigrationResponse(stored: MigrationCounts(), recounted: MigrationCounts(runsRunning: 1), repaired: true))
+        #expect(candidate == Candidate(id: "org/repo", inputs: ["repoName": "repo"]))
+        // Every message arrives, in order, and the loop ends when the handler returns (the stream ends with OK).
+        #expect(migrationUpdates.map { $0.counts?.runsRunning } == [0, 1, 2])
+        #expect(migrationUpdates.map { $0.runs.map(\.candidateID) } == [[], ["c0"], ["c0", "c1"]])
+        #expect(migrationUpdates.map(\.truncated) == [false, false, true])
+        #expect(migrationUpdates.allSatisfy { $0.runs.allSatisfy { $0.migrationID == "m" } })
         #expect(service.calls.withLockedValue { $0 } == LoomMethod.allCases)
         await loom.close()
         await server.close()

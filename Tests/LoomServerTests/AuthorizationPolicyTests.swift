@@ -89,6 +89,6 @@ struct AuthorizationPolicyTests {
 
     @Test("every method of service Loom is known to the policy")
     func knownMethods() {
-        #expect(AuthorizationPolicy.knownMethods.count == 15)
+        #expect(AuthorizationPolicy.knownMethods.count == 17)
     }
 }

@@ -15,6 +15,8 @@ struct LoomErrorRPCMappingTests {
             (.notRunning, .failedPrecondition),
             (.stepNotRetryable, .failedPrecondition),
             (.staleEvent, .failedPrecondition),
+            (.failedPrecondition, .failedPrecondition),
+            (.migratorBadResponse, .failedPrecondition),
             (.conflict, .aborted),
             (.unauthenticated, .unauthenticated),
             (.permissionDenied, .permissionDenied),

@@ -89,7 +89,9 @@ struct RunStoreContractTests {
         #expect(all.allSatisfy { !$0.id.isEmpty })
         #expect(Set(all.map(\.id)).count == 5)
         #expect(try await store.history(of: run.id, limit: 2).map(\.detail) == ["e5", "e6"])
-        #expect(all.last == HistoryEntry(id: all.last!.id, at: Build.t0, kind: .eventApplied, stepName: "s1", attempt: 1, stepStatus: .inProgress, runStatus: .running, detail: "e6", generation: 1))
+        #expect(all.last == HistoryEntry(id: all.last!.id, at: Build.t0, kind: .eventApplied, stepName: "s1", attempt: 1, stepStatus: .inProgress, runStatus: .running, detail: "e6", generation: 1, runVersion: run.version))
+        // Each entry carries the version its write produced.
+        #expect(all.map(\.runVersion) == [3, 4, 5, 6, 7])
         #expect(try await store.history(of: Build.runID("m1", "none"), limit: 0).isEmpty)
     }
 

@@ -27,3 +27,13 @@ extension Service {
         return result
     }
 }
+
+extension Run {
+    /// The run without its version: what a refused event must leave unchanged (recording the
+    /// refusal in the history moves the version, nothing else).
+    public var state: Run {
+        var copy = self
+        copy.version = 0
+        return copy
+    }
+}

@@ -66,6 +66,21 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
+    public func setCandidateInputs(migrationId: String, candidateId: String, inputs: [String: String]) async throws -> Candidate {
+        try await store.setCandidateInputs(migrationId: migrationId, candidateId: candidateId, inputs: inputs)
+    }
+
+    /// Forwards to the wrapped store.
+    public func runWithHistory(id: RunID, afterVersion: UInt64) async throws -> (run: Run, entries: [HistoryEntry]) {
+        try await store.runWithHistory(id: id, afterVersion: afterVersion)
+    }
+
+    /// Forwards to the wrapped store.
+    public func runsUpdated(migrationId: String, since: Timestamp, limit: Int) async throws -> [Run] {
+        try await store.runsUpdated(migrationId: migrationId, since: since, limit: limit)
+    }
+
+    /// Forwards to the wrapped store.
     public func recountMigration(id: String, repair: Bool) async throws -> CountCheck {
         try await store.recountMigration(id: id, repair: repair)
     }

@@ -103,7 +103,7 @@ public struct CandidatesCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "candidates",
         abstract: "List and submit the candidates of a migration.",
-        subcommands: [List.self, Submit.self]
+        subcommands: [List.self, Submit.self, SetInputs.self]
     )
 
     /// Creates the command.
@@ -139,9 +139,44 @@ public struct CandidatesCommand: AsyncParsableCommand {
                 options: session.callOptions
             )
             session.emit(
-                json: JSONOutput.SubmitResult(accepted: response.accepted, skippedIds: response.skippedIDs),
+                json: JSONOutput.SubmitResult(
+                    accepted: response.accepted, skippedIds: response.skippedIDs,
+                    rejected: response.rejected.map { JSONOutput.Rejected(id: $0.id, reason: $0.reason) }),
                 table: session.tables.submitted(response)
             )
+        }
+    }
+
+    /// `candidates set-inputs MIGRATION CANDIDATE --input k=v …`.
+    public struct SetInputs: LoomCommand {
+        /// Name, abstract and discussion.
+        public static let configuration = CommandConfiguration(
+            commandName: "set-inputs",
+            abstract: "Set the inputs of a candidate before it starts (UpdateCandidateInputs).",
+            discussion: """
+                Replaces the candidate's inputs (no --input clears them). Each key must be a required input of the                 migration. A later `run start` or `dry-run` uses them unless it gives its own --input for a key.                 Only a not_started candidate's inputs can change.
+                """)
+        /// Connection and output options.
+        @OptionGroup(title: "Connection and output options") public var global: GlobalOptions
+        /// The migration id.
+        @Argument(help: "Migration id.") public var migration: String
+        /// The candidate id.
+        @Argument(help: "Candidate id.") public var candidate: String
+        /// The inputs.
+        @Option(name: .customLong("input"), help: ArgumentHelp("An input of the migration (repeatable).", valueName: "key=value"))
+        public var inputs: [String] = []
+
+        /// Creates the command.
+        public init() {}
+
+        /// Sets the inputs.
+        public func execute(_ session: Session) async throws {
+            let request = UpdateCandidateInputsRequest(
+                migrationID: migration, candidateID: candidate, inputs: try InputParsing.inputs(inputs))
+            let stored = try await session.client.updateCandidateInputs(request, options: session.callOptions)
+            session.emit(
+                json: JSONOutput.candidate(stored),
+                table: ["Inputs of \(stored.id): " + (stored.inputs.isEmpty ? "none" : stored.inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))])
         }
     }
 }

@@ -55,20 +55,26 @@ public struct RunCommand: AsyncParsableCommand {
     /// `run cancel M C [--reason TEXT]`.
     public struct Cancel: LoomCommand {
         /// Name and abstract.
-        public static let configuration = CommandConfiguration(abstract: "Cancel a run (CancelRun).")
+        public static let configuration = CommandConfiguration(
+            abstract: "Cancel a run, or with --failed give up on a failed one (CancelRun).",
+            discussion: """
+                Either way the candidate returns to not_started and can be started again. --failed ends the run                 FAILED instead of CANCELLED: for a run whose step failed (waiting_retry) that an operator will not                 retry; it is counted as failed in the migration's counts.
+                """)
         /// Connection and output options.
         @OptionGroup(title: "Connection and output options") public var global: GlobalOptions
         /// The run.
         @OptionGroup public var target: RunTarget
         /// Why.
         @Option(help: "Reason, recorded in the run's history.") public var reason: String = ""
+        /// End as failed.
+        @Flag(help: "End the run failed instead of cancelled (only a run waiting for a retry).") public var failed = false
 
         /// Creates the command.
         public init() {}
 
         /// Cancels the run.
         public func execute(_ session: Session) async throws {
-            let request = CancelRunRequest(migrationID: target.migration, candidateID: target.candidate, reason: reason)
+            let request = CancelRunRequest(migrationID: target.migration, candidateID: target.candidate, reason: reason, failed: failed)
             RunCommand.emit(try await session.client.cancelRun(request, options: session.callOptions), session: session)
         }
     }

@@ -8,7 +8,8 @@ import LoomProto
 ///   (`name`, `label`) and `candidates` optional.
 /// - `candidates submit M FILE`: `{"candidates": [Candidate, ...]}` or a bare array of candidates.
 /// - `dry-run --candidate-json FILE`: one candidate — `id`, `kind` required; `metadata` (string map) and
-///   `files` (`[{"name", "repo", "files": [{"path", "url"}]}]`) optional. A `status` is ignored.
+///   `files` (`[{"name", "repo", "files": [{"path", "url"}]}]`) and `steps` (names of the migration's steps this
+///   candidate runs, in order) optional. A `status` is ignored.
 ///
 /// Unknown properties are ignored, as the REST contract does.
 public enum JSONInput {
@@ -28,6 +29,7 @@ public enum JSONInput {
         var kind: String
         var metadata: [String: String]?
         var files: [FileGroupBody]?
+        var steps: [String]?
 
         var proto: Candidate {
             Candidate(
@@ -36,7 +38,8 @@ public enum JSONInput {
                 metadata: metadata ?? [:],
                 files: (files ?? []).map { group in
                     FileGroup(name: group.name, repo: group.repo, files: (group.files ?? []).map { FileRef(path: $0.path, url: $0.url ?? "") })
-                }
+                },
+                steps: steps ?? []
             )
         }
     }

@@ -29,6 +29,8 @@ public enum JSONOutput {
         var metadata: [String: String]
         var files: [FileGroup]
         var status: String
+        var steps: [String]
+        var inputs: [String: String]
     }
 
     /// An operator input definition.
@@ -132,16 +134,24 @@ public enum JSONOutput {
     public struct SubmitResult: Encodable, Hashable, Sendable {
         var accepted: UInt32
         var skippedIds: [String]
+        var rejected: [Rejected]
+    }
+    /// A refused candidate: `{"id": "…", "reason": "…"}`.
+    public struct Rejected: Encodable, Hashable, Sendable {
+        var id: String
+        var reason: String
     }
     /// `{"status": "event raised", "run": {...}}` (approve / reject).
     public struct EventResult: Encodable, Hashable, Sendable {
         var status: String
         var run: Run?
     }
-    /// One line of `run watch --json`: `{"run": {...}, "entry": {...}}`.
+    /// One line of `run watch --json`: `{"run": {...}, "entries": [...], "entry": {...}}`; `entries` are the
+    /// transitions since the previous line (each exactly once), `entry` the newest of them.
     public struct WatchUpdate: Encodable, Hashable, Sendable {
         var run: Run?
         var entry: HistoryEntry?
+        var entries: [HistoryEntry]
     }
 
     /// Encodes `value` as sorted-key JSON, pretty-printed unless `compact` (one line, for streams).
@@ -169,7 +179,9 @@ extension JSONOutput {
             kind: candidate.kind,
             metadata: candidate.metadata,
             files: candidate.files.map(fileGroup),
-            status: status.cliName
+            status: status.cliName,
+            steps: candidate.steps,
+            inputs: candidate.inputs
         )
     }
 

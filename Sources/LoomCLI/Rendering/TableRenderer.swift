@@ -133,6 +133,10 @@ public struct TableRenderer: Sendable {
         if !response.skippedIDs.isEmpty {
             lines.append("Skipped (run active or completed): \(response.skippedIDs.joined(separator: ", "))")
         }
+        if !response.rejected.isEmpty {
+            lines.append(palette.red("Refused \(response.rejected.count):"))
+            lines += response.rejected.map { "  \($0.id): \($0.reason)" }
+        }
         return lines
     }
 

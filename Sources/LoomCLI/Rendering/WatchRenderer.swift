@@ -33,16 +33,24 @@ public struct WatchRenderer: Sendable {
 
     /// The text to write for one update (newlines and, in live mode, escape sequences included).
     public mutating func render(_ update: RunUpdate) -> String {
+        // A server older than `entries` sends only the newest entry.
+        let entries = update.entries.isEmpty ? (update.entry.map { [$0] } ?? []) : update.entries
         switch mode {
         case .json:
-            let line = JSONOutput.WatchUpdate(run: update.run.map(JSONOutput.run), entry: update.entry.map(JSONOutput.historyEntry))
+            let line = JSONOutput.WatchUpdate(
+                run: update.run.map(JSONOutput.run), entry: entries.last.map(JSONOutput.historyEntry),
+                entries: entries.map(JSONOutput.historyEntry))
             return JSONOutput.encode(line, compact: true) + "\n"
         case .plain:
-            return plainLine(update) + "\n"
+            // One line per transition (each exactly once), or the state when there is none.
+            guard !entries.isEmpty else { return plainLine(update.run, entry: nil) + "\n" }
+            return entries.enumerated().map { index, entry in
+                plainLine(index == entries.count - 1 ? update.run : nil, entry: entry) + "\n"
+            }.joined()
         case .live:
             var text = statusLineShown ? "\r\u{1B}[2K" : ""
-            if let entry = update.entry {
-                text += entryLine(entry) + "\n"
+            if !entries.isEmpty {
+                for entry in entries { text += entryLine(entry) + "\n" }
             } else if let run = update.run, !statusLineShown {
                 text += palette.bold("Watching run \(run.id)") + "\n"
             }
@@ -96,12 +104,19 @@ public struct WatchRenderer: Sendable {
         return parts.joined(separator: " ")
     }
 
-    /// `TIME run=STATUS step=I/N NAME step_status=S attempt=A event=KIND detail="…"`
-    func plainLine(_ update: RunUpdate) -> String {
+    /// `TIME run=STATUS step=I/N NAME step_status=S attempt=A event=KIND detail="…"`: the run's
+    /// state (after the last transition of an update), or the transition's own fields.
+    func plainLine(_ run: Run?, entry: HistoryEntry?) -> String {
         var parts: [String] = []
-        let time = update.entry?.atUnixMs ?? update.run?.updatedAtUnixMs ?? 0
+        let time = entry?.atUnixMs ?? run?.updatedAtUnixMs ?? 0
         if time > 0 { parts.append(formatTimestamp(time)) }
-        if let run = update.run {
+        if let entry, run == nil {
+            parts.append("run=\(entry.runStatus.cliName)")
+            if !entry.stepName.isEmpty { parts.append("step=\(entry.stepName)") }
+            if entry.stepStatus != .unspecified { parts.append("step_status=\(entry.stepStatus.cliName)") }
+            if entry.attempt > 0 { parts.append("attempt=\(entry.attempt)") }
+        }
+        if let run {
             parts.append("run=\(run.status.cliName)")
             let total = run.steps.count
             parts.append("done=\(Self.completedSteps(run))/\(total)")
@@ -114,11 +129,11 @@ public struct WatchRenderer: Sendable {
                 }
             }
         }
-        if let entry = update.entry {
+        if let entry {
             parts.append("event=\(entry.kind.cliName)")
             if !entry.detail.isEmpty { parts.append("detail=\(quoted(entry.detail))") }
         }
-        if let reason = update.run?.failureReason, !reason.isEmpty { parts.append("reason=\(quoted(reason))") }
+        if let reason = run?.failureReason, !reason.isEmpty { parts.append("reason=\(quoted(reason))") }
         return parts.joined(separator: " ")
     }
 

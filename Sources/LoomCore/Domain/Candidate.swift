@@ -51,6 +51,12 @@ public struct Candidate: Hashable, Sendable, Codable {
     public var files: [FileGroup]
     /// Managed by Loom; values supplied by callers are ignored.
     public var status: CandidateStatus
+    /// The migration's steps this candidate runs, in this order (each at most once); empty =
+    /// every step in the migration's order. Runs and dry runs use it.
+    public var steps: [String]
+    /// Inputs an operator set before a start (``Service/updateCandidateInputs(migrationId:candidateId:inputs:)``);
+    /// a start's or dry run's own inputs win over these, key by key.
+    public var inputs: [String: String]
 
     /// Creates a candidate.
     public init(
@@ -58,12 +64,33 @@ public struct Candidate: Hashable, Sendable, Codable {
         kind: String,
         metadata: [String: String] = [:],
         files: [FileGroup] = [],
-        status: CandidateStatus = .notStarted
+        status: CandidateStatus = .notStarted,
+        steps: [String] = [],
+        inputs: [String: String] = [:]
     ) {
         self.id = id
         self.kind = kind
         self.metadata = metadata
         self.files = files
         self.status = status
+        self.steps = steps
+        self.inputs = inputs
+    }
+
+    /// The steps a run of this candidate executes: ``steps`` resolved against the migration's
+    /// definitions, or every step of `migration` when ``steps`` is empty.
+    /// - Throws: ``LoomError`` `failedPrecondition` naming a step the migration no longer declares.
+    public func plannedSteps(of migration: Migration) throws(LoomError) -> [StepDefinition] {
+        guard !steps.isEmpty else { return migration.steps }
+        var planned: [StepDefinition] = []
+        for name in steps {
+            guard let step = migration.steps.first(where: { $0.name == name }) else {
+                throw LoomError(
+                    code: .failedPrecondition,
+                    message: "candidate \(Identifier.quoted(id)) names step \(Identifier.quoted(name)), which migration \(Identifier.quoted(migration.id)) does not declare")
+            }
+            planned.append(step)
+        }
+        return planned
     }
 }

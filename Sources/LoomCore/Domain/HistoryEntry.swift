@@ -22,7 +22,8 @@ public enum HistoryKind: String, Hashable, Sendable, Codable, CaseIterable {
     case runCancelled = "run_cancelled"
     /// The run could not continue.
     case runFailed = "run_failed"
-    /// An event was rejected (recorded only by adapters that choose to).
+    /// A callback was refused (bad or missing token, stale attempt, finished run, another
+    /// candidate); recorded so the run shows why it still waits.
     case eventRejected = "event_rejected"
 }
 
@@ -47,6 +48,9 @@ public struct HistoryEntry: Hashable, Sendable, Codable {
     public var detail: String
     /// Run generation the entry belongs to.
     public var generation: UInt32
+    /// The run version the transition produced (set by the store; the entries of one
+    /// transition share it).
+    public var runVersion: UInt64
 
     /// Creates a history entry.
     public init(
@@ -58,7 +62,8 @@ public struct HistoryEntry: Hashable, Sendable, Codable {
         stepStatus: StepStatus? = nil,
         runStatus: RunStatus,
         detail: String = "",
-        generation: UInt32
+        generation: UInt32,
+        runVersion: UInt64 = 0
     ) {
         self.id = id
         self.at = at
@@ -69,5 +74,6 @@ public struct HistoryEntry: Hashable, Sendable, Codable {
         self.runStatus = runStatus
         self.detail = detail
         self.generation = generation
+        self.runVersion = runVersion
     }
 }

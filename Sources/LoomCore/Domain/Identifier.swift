@@ -1,4 +1,5 @@
-/// Rules for the identifiers Loom accepts: migration ids, candidate ids and step names.
+/// Rules for the identifiers Loom accepts: migration ids, step names and input names
+/// (candidate ids follow ``CandidateID``).
 ///
 /// An identifier is 1–128 characters of `[A-Za-z0-9._-]`. The sequence `__` is reserved
 /// (it separates the two halves of a ``RunID``) and `:` is excluded by the alphabet

@@ -47,4 +47,41 @@ public enum EventCredential: Hashable, Sendable {
     /// The transport already authorised the caller (mTLS identity, or callback auth `none`).
     /// The event is applied to the run's current attempt.
     case trustedCaller
+    /// A token was required but none was sent: the event is refused (and recorded).
+    case missingToken
+}
+
+/// Why an event was refused; the `reason` label of `loom_events_rejected_total` and the
+/// history entry's detail prefix.
+public enum EventRejection: String, Hashable, Sendable, CaseIterable, Error {
+    /// No callback token was sent where one is required.
+    case missingToken = "missing_token"
+    /// The callback token is malformed or not signed by Loom.
+    case invalidToken = "invalid_token"
+    /// The callback token was issued for another run.
+    case otherRun = "other_run"
+    /// The event names another candidate than the run's.
+    case wrongCandidate = "wrong_candidate"
+    /// The token is for an earlier generation or attempt, or another step.
+    case staleAttempt = "stale_attempt"
+    /// The run is completed, cancelled or failed.
+    case finishedRun = "finished_run"
+    /// The event is for a step that is not the current one.
+    case notCurrentStep = "not_current_step"
+    /// The current step failed and waits for a retry or a cancel.
+    case stepFailed = "step_failed"
+}
+
+extension LoomError {
+    /// A refused event: `staleEvent` (or `unauthenticated` for token problems) with the reason
+    /// kept as the cause, for the rejection's metric and history.
+    static func rejected(_ reason: EventRejection, _ message: String) -> LoomError {
+        switch reason {
+        case .missingToken, .invalidToken, .otherRun: LoomError(code: .unauthenticated, message: message, cause: reason)
+        default: LoomError(code: .staleEvent, message: message, cause: reason)
+        }
+    }
+
+    /// Why an event was refused, when this error refused one.
+    public var eventRejection: EventRejection? { cause as? EventRejection }
 }

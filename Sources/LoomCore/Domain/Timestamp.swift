@@ -26,6 +26,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     /// The duration from `rhs` to `lhs` (negative if `lhs` is earlier).
+    /// The time `rhs` before `lhs` (whole milliseconds).
+    public static func - (lhs: Timestamp, rhs: Duration) -> Timestamp {
+        lhs + (.zero - rhs)
+    }
+
     public static func - (lhs: Timestamp, rhs: Timestamp) -> Duration {
         .milliseconds(lhs.unixMilliseconds - rhs.unixMilliseconds)
     }

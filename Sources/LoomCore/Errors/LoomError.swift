@@ -6,10 +6,11 @@
 ///
 /// Suggested mapping (RPC / HTTP): `invalidArgument` INVALID_ARGUMENT/400, `notFound`
 /// NOT_FOUND/404, `alreadyRunning` and `alreadyCompleted` ALREADY_EXISTS/409,
-/// `notRunning`, `stepNotRetryable`, `staleEvent` FAILED_PRECONDITION/409, `conflict`
+/// `notRunning`, `stepNotRetryable`, `staleEvent`, `failedPrecondition` FAILED_PRECONDITION/409,
+/// `migratorBadResponse` FAILED_PRECONDITION/502, `conflict`
 /// ABORTED/409, `unauthenticated` UNAUTHENTICATED/401, `permissionDenied`
 /// PERMISSION_DENIED/403, `migratorUnavailable` UNAVAILABLE/502, `migratorTimeout`
-/// DEADLINE_EXCEEDED/504, `migratorBadResponse` UNAVAILABLE/502, `storeUnavailable`
+/// DEADLINE_EXCEEDED/504, `storeUnavailable`
 /// UNAVAILABLE/503, `internal` INTERNAL/500.
 public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A stable error code. Extensible: new codes can be added without breaking adapters that
@@ -23,6 +24,7 @@ public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
             case notRunning = "not_running"
             case stepNotRetryable = "step_not_retryable"
             case staleEvent = "stale_event"
+            case failedPrecondition = "failed_precondition"
             case conflict
             case unauthenticated
             case permissionDenied = "permission_denied"
@@ -54,6 +56,10 @@ public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
         /// An event is for an old attempt or generation, a finished run, a step that is not
         /// current, or the wrong candidate; it changed nothing.
         public static let staleEvent = Code(.staleEvent)
+        /// The stored state does not allow the operation, and retrying unchanged will not help
+        /// (a candidate names a step its migration no longer declares; inputs change on a
+        /// running candidate...).
+        public static let failedPrecondition = Code(.failedPrecondition)
         /// Concurrent writers kept winning; the operation was not applied (safe to retry).
         public static let conflict = Code(.conflict)
         /// A callback token is missing, malformed or has a bad signature.
@@ -64,7 +70,8 @@ public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let migratorUnavailable = Code(.migratorUnavailable)
         /// The migrator did not answer in time.
         public static let migratorTimeout = Code(.migratorTimeout)
-        /// The migrator's answer could not be understood.
+        /// The migrator answered, but not with something Loom can use: an undecodable body or a
+        /// client-error status (4xx other than 408/429). Retrying unchanged will not help.
         public static let migratorBadResponse = Code(.migratorBadResponse)
         /// The store could not be reached.
         public static let storeUnavailable = Code(.storeUnavailable)

@@ -2,7 +2,7 @@ extension Orchestrator {
     /// Starts a new generation of the run of `candidate` (validated by the service), atomically
     /// with the candidate's move to `running`, and dispatches its first step (fast path).
     func startRun(
-        migration: Migration, candidate: Candidate, inputs: [String: String], startedBy: String
+        migration: Migration, steps: [StepDefinition], candidate: Candidate, inputs: [String: String], startedBy: String
     ) async throws -> Run {
         let runID = try RunID(migrationId: migration.id, candidateId: candidate.id)
         await writeGate.acquire(runID)
@@ -23,7 +23,7 @@ extension Orchestrator {
                 }
             }
             let transition = try RunMachine.start(
-                existing: existing, runID: runID, migration: migration, candidate: candidate,
+                existing: existing, runID: runID, migration: migration, steps: steps, candidate: candidate,
                 inputs: inputs, startedBy: startedBy, now: clock.now()
             )
             switch try await store.apply(transition.write(expectedVersion: existing?.version ?? 0)) {
@@ -52,11 +52,12 @@ extension Orchestrator {
         throw LoomError.conflict("run \(runID) changed concurrently too often; try again")
     }
 
-    /// Cancels the run: it ends `cancelled`, the candidate returns to `not_started`, and any
-    /// later event or dispatch reply for it is refused or ignored.
-    func cancelRun(_ runID: RunID, reason: String) async throws -> Run {
+    /// Cancels the run: it ends `cancelled` (or `failed`, see ``RunMachine/cancel(_:reason:failed:now:)``),
+    /// the candidate returns to `not_started`, and any later event or dispatch reply for it is
+    /// refused or ignored.
+    func cancelRun(_ runID: RunID, reason: String, failed: Bool = false) async throws -> Run {
         try await mutate(runID) { run in
-            try RunMachine.cancel(run, reason: reason, now: clock.now())
+            try RunMachine.cancel(run, reason: reason, failed: failed, now: clock.now())
         }.run
     }
 
@@ -72,22 +73,28 @@ extension Orchestrator {
     /// Applies a step event (claims from a verified callback token, or `nil` for a trusted
     /// caller); a success dispatches the next step at once.
     func applyEvent(_ runID: RunID, event: StepEvent, claims: CallbackClaims?) async throws -> Run {
-        do {
-            let (run, applied) = try await mutate(runID) { run in
-                let decision = try RunMachine.applyEvent(
-                    run, event: event, claims: claims, now: clock.now(), timeout: { configuration.timeout(of: $0) }
-                )
-                switch decision {
-                case .apply(let transition): return transition
-                case .duplicate: return nil
-                }
+        let (run, applied) = try await mutate(runID) { run in
+            let decision = try RunMachine.applyEvent(
+                run, event: event, claims: claims, now: clock.now(), timeout: { configuration.timeout(of: $0) }
+            )
+            switch decision {
+            case .apply(let transition): return transition
+            case .duplicate: return nil
             }
-            if applied { await scheduleIfDue(run) }
-            return run
-        } catch let error as LoomError where error.code == .staleEvent {
-            metrics.eventsRejected.increment()
-            logger.info("event rejected", metadata: ["run": "\(runID)", "reason": "\(error.message)"])
-            throw error
+        }
+        if applied { await scheduleIfDue(run) }
+        return run
+    }
+
+    /// Appends an `event_rejected` entry to the run's history, changing nothing else (the run
+    /// keeps its state; its version moves so watchers see the entry).
+    func recordRejectedEvent(_ runID: RunID, reason: EventRejection, detail: String, stepName: String) async throws {
+        _ = try await mutate(runID) { run in
+            let current = run.currentResult
+            let entry = HistoryEntry(
+                at: clock.now(), kind: .eventRejected, stepName: stepName, attempt: current?.stepName == stepName ? current?.attempt ?? 0 : 0,
+                runStatus: run.status, detail: "\(reason.rawValue): \(detail)", generation: run.generation)
+            return RunTransition(run: run, candidateStatus: nil, history: [entry])
         }
     }
 }

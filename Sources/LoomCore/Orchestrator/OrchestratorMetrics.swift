@@ -10,7 +10,6 @@ struct OrchestratorMetrics: Sendable {
     let dispatchAttempts = Counter(label: "loom.dispatch.attempts")
     let dispatchFailures = Counter(label: "loom.dispatch.failures")
     let eventsApplied = Counter(label: "loom.events.applied")
-    let eventsRejected = Counter(label: "loom.events.rejected")
     let transitionConflicts = Counter(label: "loom.transitions.conflicts")
     let timerLag = Metrics.Timer(label: "loom.timers.lag")
 

@@ -33,33 +33,34 @@ extension RunMachine {
         _ run: Run, event: StepEvent, claims: CallbackClaims?, now: Timestamp, timeout: (StepDefinition) -> Duration?
     ) throws(LoomError) -> EventDecision {
         guard event.candidateId == run.candidateId else {
-            throw .staleEvent(
+            throw .rejected(
+                .wrongCandidate,
                 "event is for candidate \(Identifier.quoted(event.candidateId)), run is for \(Identifier.quoted(run.candidateId))"
             )
         }
         if let claims, claims.generation != run.generation {
-            throw .staleEvent("event is for an earlier run (generation \(claims.generation), current \(run.generation))")
+            throw .rejected(.staleAttempt, "event is for an earlier run (generation \(claims.generation), current \(run.generation))")
         }
         if let claims, claims.stepName != event.stepName {
-            throw .staleEvent("callback token was issued for step \(Identifier.quoted(claims.stepName))")
+            throw .rejected(.staleAttempt, "callback token was issued for step \(Identifier.quoted(claims.stepName))")
         }
         guard !run.status.isFinished else {
-            throw .staleEvent("run \(Identifier.quoted(run.id.description)) is \(run.status.rawValue)")
+            throw .rejected(.finishedRun, "run \(Identifier.quoted(run.id.description)) is \(run.status.rawValue)")
         }
         guard let step = run.currentStepDefinition, var result = run.currentResult else {
-            throw .staleEvent("run has no current step")
+            throw .rejected(.notCurrentStep, "run has no current step")
         }
         guard event.stepName == step.name else {
             if run.steps[..<run.currentStep].contains(where: { $0.name == event.stepName }) {
-                throw .staleEvent("step \(Identifier.quoted(event.stepName)) already finished")
+                throw .rejected(.notCurrentStep, "step \(Identifier.quoted(event.stepName)) already finished")
             }
-            throw .staleEvent("step \(Identifier.quoted(event.stepName)) is not the current step (\(Identifier.quoted(step.name)))")
+            throw .rejected(.notCurrentStep, "step \(Identifier.quoted(event.stepName)) is not the current step (\(Identifier.quoted(step.name)))")
         }
         if let claims, claims.attempt != result.attempt {
-            throw .staleEvent("event is for attempt \(claims.attempt) of step \(Identifier.quoted(step.name)), current attempt is \(result.attempt)")
+            throw .rejected(.staleAttempt, "event is for attempt \(claims.attempt) of step \(Identifier.quoted(step.name)), current attempt is \(result.attempt)")
         }
         guard run.status == .running, result.status.isPending else {
-            throw .staleEvent("step \(Identifier.quoted(step.name)) failed and waits for a retry or cancel")
+            throw .rejected(.stepFailed, "step \(Identifier.quoted(step.name)) failed and waits for a retry or cancel")
         }
 
         var merged = result.metadata
@@ -107,6 +108,7 @@ extension RunMachine {
                 return .apply(RunTransition(run: run, candidateStatus: nil, history: history))
             }
             run.status = .completed
+            run.candidate.status = .completed
             run.finishedAt = now
             run.timerDueAt = nil
             history.append(HistoryEntry(at: now, kind: .runCompleted, runStatus: .completed, generation: run.generation))

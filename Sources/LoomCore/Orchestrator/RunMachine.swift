@@ -24,11 +24,13 @@ enum EventDecision: Sendable {
 enum RunMachine {
     // MARK: Start
 
-    /// A new generation of the run for `candidate` (inputs already validated).
+    /// A new generation of the run for `candidate` (inputs already validated), executing
+    /// `steps` (the candidate's planned steps).
     static func start(
         existing: Run?,
         runID: RunID,
         migration: Migration,
+        steps: [StepDefinition],
         candidate: Candidate,
         inputs: [String: String],
         startedBy: String,
@@ -52,11 +54,12 @@ enum RunMachine {
         }
         var snapshot = candidate
         snapshot.metadata.merge(inputs) { _, new in new }
+        snapshot.status = .running
         let generation = (existing?.generation ?? 0) + 1
         var run = Run(
             id: runID,
             status: .running,
-            steps: migration.steps,
+            steps: steps,
             candidate: snapshot,
             migratorUrl: migration.migratorUrl,
             inputs: inputs,
@@ -73,8 +76,9 @@ enum RunMachine {
             )
         ]
         let required: Set<CandidateStatus> = [.notStarted]
-        guard let first = migration.steps.first else {
+        guard let first = steps.first else {
             run.status = .completed
+            run.candidate.status = .completed
             run.finishedAt = now
             history.append(HistoryEntry(at: now, kind: .runCompleted, runStatus: .completed, detail: "no steps", generation: generation))
             return RunTransition(
@@ -242,10 +246,16 @@ enum RunMachine {
         )
     }
 
-    /// A cancel: the run ends `cancelled` and the candidate returns to `not_started`.
-    static func cancel(_ run: Run, reason: String, now: Timestamp) throws(LoomError) -> RunTransition {
+    /// A cancel: the run ends `cancelled` (or, with `failed`, `failed`: an operator gives up on a
+    /// run waiting for a retry) and the candidate returns to `not_started`.
+    static func cancel(_ run: Run, reason: String, failed: Bool = false, now: Timestamp) throws(LoomError) -> RunTransition {
         guard !run.status.isFinished else {
             throw LoomError(code: .notRunning, message: "candidate \(Identifier.quoted(run.candidateId)) is not running")
+        }
+        if failed, run.status != .waitingRetry {
+            throw LoomError(
+                code: .failedPrecondition,
+                message: "only a run waiting for a retry can be ended as failed; run \(Identifier.quoted(run.id.description)) is \(run.status.rawValue)")
         }
         var run = run
         if let index = run.results.indices.last, run.results[index].status.isPending || run.results[index].status == .failed,
@@ -255,15 +265,23 @@ enum RunMachine {
             run.results[index].finishedAt = run.results[index].finishedAt ?? now
             run.results[index].updatedAt = now
         }
-        run.status = .cancelled
+        run.status = failed ? .failed : .cancelled
+        run.candidate.status = .notStarted
         run.updatedAt = now
         run.finishedAt = now
-        run.failureReason = reason.isEmpty ? "cancelled" : "cancelled: \(reason)"
+        if failed {
+            let stepReason = run.currentResult?.failureReason ?? ""
+            run.failureReason = reason.isEmpty ? (stepReason.isEmpty ? "abandoned" : stepReason) : reason
+        } else {
+            run.failureReason = reason.isEmpty ? nil : reason
+        }
         run.timerDueAt = nil
         let current = run.currentResult
         var history = HistoryEntry(
-            at: now, kind: .runCancelled, stepName: current?.stepName ?? "", attempt: current?.attempt ?? 0,
-            stepStatus: current?.status, runStatus: .cancelled, detail: run.failureReason ?? "", generation: run.generation
+            at: now, kind: failed ? .runFailed : .runCancelled, stepName: current?.stepName ?? "", attempt: current?.attempt ?? 0,
+            stepStatus: current?.status, runStatus: run.status,
+            detail: failed ? "abandoned: \(run.failureReason ?? "")" : (reason.isEmpty ? "cancelled" : "cancelled: \(reason)"),
+            generation: run.generation
         )
         if current == nil { history.stepStatus = nil }
         return RunTransition(

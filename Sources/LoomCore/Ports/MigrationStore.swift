@@ -12,17 +12,34 @@ public struct AnnounceOutcome: Hashable, Sendable {
     }
 }
 
+/// A candidate of a batch that was not stored, and why (the rest of the batch was).
+public struct RejectedCandidate: Hashable, Sendable {
+    /// The id as sent (cut to ``CandidateID/maxLength`` characters).
+    public var id: String
+    /// Why it was refused.
+    public var reason: String
+
+    /// Creates a rejection.
+    public init(id: String, reason: String) {
+        self.id = id
+        self.reason = reason
+    }
+}
+
 /// What a candidate submission wrote.
 public struct SubmitCandidatesOutcome: Hashable, Sendable {
     /// How many candidates were written (created or refreshed).
     public var accepted: Int
     /// Ids left unchanged because a run is active or completed for them, ordered by id.
     public var skippedIds: [String]
+    /// Candidates refused for bad input (filled by the service; stores never refuse one).
+    public var rejected: [RejectedCandidate]
 
     /// Creates an outcome.
-    public init(accepted: Int, skippedIds: [String]) {
+    public init(accepted: Int, skippedIds: [String], rejected: [RejectedCandidate] = []) {
         self.accepted = accepted
         self.skippedIds = skippedIds
+        self.rejected = rejected
     }
 }
 
@@ -81,7 +98,8 @@ public protocol MigrationStore: Sendable {
     /// For each incoming candidate (the last one wins among duplicate ids): if the stored
     /// candidate with that id is `running` or `completed` it is left untouched and its id is
     /// reported as skipped; otherwise the incoming one is written whole with status
-    /// `not_started`. Stored candidates absent from the list are kept.
+    /// `not_started`, keeping the stored candidate's inputs (incoming inputs are ignored).
+    /// Stored candidates absent from the list are kept.
     /// - Throws: ``LoomError/Code/notFound`` when the migration does not exist.
     func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome
 
@@ -104,7 +122,15 @@ public protocol MigrationStore: Sendable {
     /// - Throws: ``LoomError/Code/notFound`` when the migration does not exist.
     func recountMigration(id: String, repair: Bool) async throws -> CountCheck
 
-    /// One candidate.
+    /// Replaces the inputs of a candidate that is `not_started`, atomically with the status
+    /// check. Inputs are kept apart from the candidate's discovered data: announces and
+    /// submissions never change them.
+    /// - Returns: The candidate with its new inputs.
+    /// - Throws: ``LoomError/Code/notFound`` (migration or candidate), `alreadyRunning` or
+    ///   `alreadyCompleted` when the candidate is not `not_started`.
+    func setCandidateInputs(migrationId: String, candidateId: String, inputs: [String: String]) async throws -> Candidate
+
+    /// One candidate, with its inputs.
     /// - Throws: ``LoomError/Code/notFound`` when the migration or the candidate does not exist.
     func candidate(migrationId: String, candidateId: String) async throws -> Candidate
 }

@@ -92,10 +92,15 @@ public struct MigratorCallError: Error, Hashable, Sendable, CustomStringConverti
         return detail.isEmpty ? head : "\(head): \(detail)"
     }
 
-    /// The domain error a synchronous caller (dry run) reports for this failure.
+    /// The domain error a synchronous caller (dry run) reports for this failure: unreachable,
+    /// 5xx, 408 and 429 are transient (`migratorUnavailable`); another status or an
+    /// undecodable answer is the migrator's answer (`migratorBadResponse`).
     public var loomError: LoomError {
         switch kind {
-        case .unreachable, .httpStatus: LoomError(code: .migratorUnavailable, message: description, cause: self)
+        case .unreachable: LoomError(code: .migratorUnavailable, message: description, cause: self)
+        case .httpStatus(let status) where status >= 500 || status == 408 || status == 429:
+            LoomError(code: .migratorUnavailable, message: description, cause: self)
+        case .httpStatus: LoomError(code: .migratorBadResponse, message: description, cause: self)
         case .timeout: LoomError(code: .migratorTimeout, message: description, cause: self)
         case .badResponse: LoomError(code: .migratorBadResponse, message: description, cause: self)
         }

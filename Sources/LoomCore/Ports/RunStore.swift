@@ -70,7 +70,8 @@ public struct DueTimer: Hashable, Sendable {
 ///
 /// ### Invariants every adapter keeps
 /// - A run record changes only through ``apply(_:)``, one atomic version-checked operation
-///   that also moves the run's timer, the candidate's status and appends history.
+///   that also moves the run's timer, the candidate's status and appends history (each entry
+///   stamped with the run's new version, ``HistoryEntry/runVersion``).
 /// - The timer index holds at most one entry per run; after any ``apply(_:)`` it holds the
 ///   run's ``Run/timerDueAt`` (or nothing when `nil`).
 /// - ``claimDueTimers(partition:now:lease:limit:)`` atomically takes entries due at or before
@@ -95,6 +96,15 @@ public protocol RunStore: Sendable {
     /// The newest `limit` history entries of the run (all retained ones when `limit` is 0),
     /// oldest first. An unknown run has an empty history.
     func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry]
+
+    /// The run and the history entries written after version `afterVersion` (oldest first, at
+    /// most the history cap), read together so that the entries are exactly those up to the
+    /// returned run's version.
+    /// - Throws: ``LoomError/Code/notFound`` when no run with this id was ever started.
+    func runWithHistory(id: RunID, afterVersion: UInt64) async throws -> (run: Run, entries: [HistoryEntry])
+
+    /// Up to `limit` runs of the migration last updated at or after `since`, oldest update first.
+    func runsUpdated(migrationId: String, since: Timestamp, limit: Int) async throws -> [Run]
 
     /// Claims up to `limit` timers of `partition` due at or before `now`, earliest first,
     /// pushing each to `now + lease` in the same atomic operation.

@@ -3,8 +3,10 @@ extension Service {
     ///
     /// Previews the stored candidate `candidateId`, or — when `candidateId` is empty — the
     /// supplied `candidate` (as the reference console does). `inputs` are merged into the
-    /// candidate's metadata as at start. Migrator failures map to `migratorUnavailable`,
-    /// `migratorTimeout` or `migratorBadResponse` (502/504 rather than 500).
+    /// candidate's metadata as at start (over the candidate's own inputs); the candidate's own
+    /// steps are previewed when it names some. Migrator failures map to `migratorUnavailable`
+    /// (unreachable, 5xx, 408, 429: safe to retry), `migratorTimeout`, or `migratorBadResponse`
+    /// (another status or an undecodable answer: retrying unchanged will not help).
     public func dryRun(
         migrationId: String, candidateId: String = "", inputs: [String: String] = [:], candidate supplied: Candidate? = nil
     ) async throws -> DryRunResult {
@@ -21,8 +23,8 @@ extension Service {
         } else {
             throw LoomError.invalidArgument("a dry run needs a candidate id or a candidate")
         }
-        candidate.metadata.merge(inputs) { _, new in new }
-        let request = DryRunRequest(migrationId: migrationId, candidate: candidate, steps: migration.steps)
+        candidate.metadata.merge(candidate.inputs.merging(inputs) { _, given in given }) { _, new in new }
+        let request = DryRunRequest(migrationId: migrationId, candidate: candidate, steps: try candidate.plannedSteps(of: migration))
         do {
             let result = try await orchestrator.migrator.dryRun(
                 request, baseURL: migration.migratorUrl, timeout: configuration.dryRunTimeout

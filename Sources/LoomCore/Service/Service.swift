@@ -26,6 +26,7 @@ public final class Service: Sendable {
     let configuration: Configuration
     let logger: Logger
     let pageTokens: PageTokenCodec
+    let rejectionLimiter = RejectionLimiter()
     let candidatesSubmitted = Counter(label: "loom.candidates.submitted")
     let dryRunsOK = Counter(label: "loom.dry_runs.total", dimensions: [("status", "ok")])
     let dryRunsFailed = Counter(label: "loom.dry_runs.total", dimensions: [("status", "error")])
@@ -89,16 +90,30 @@ public final class Service: Sendable {
     ///   - migration: The announced definition.
     ///   - owner: The announcing migrator's identity, or `nil` when unknown; a migration first
     ///     announced by another identity is refused with `permissionDenied`.
-    /// - Returns: The stored migration.
+    /// - Returns: The stored migration (with counts, without candidates).
     public func announce(_ migration: Migration, owner: String? = nil) async throws -> Migration {
+        try await announceReporting(migration, owner: owner).migration
+    }
+
+    /// ``announce(_:owner:)``, also reporting the announced candidates that were refused.
+    ///
+    /// A bad definition (id, URL, steps, inputs) or more than 10,000 candidates refuses the
+    /// whole announce; a bad candidate is refused alone, with its reason, and the others are
+    /// stored.
+    public func announceReporting(
+        _ migration: Migration, owner: String? = nil
+    ) async throws -> (migration: Migration, rejectedCandidates: [RejectedCandidate]) {
         try Validation.migration(migration)
-        let candidates = Self.lastWins(migration.candidates).map { Self.normalised($0) }
-        let outcome = try await store.announce(migration, newCandidates: candidates, owner: owner, at: clock.now())
+        let (accepted, rejected) = Self.screen(migration.candidates, steps: migration.steps)
+        let outcome = try await store.announce(migration, newCandidates: accepted, owner: owner, at: clock.now())
         logger.info(
             "migration announced",
-            metadata: ["migration": "\(migration.id)", "created": "\(outcome.created)", "steps": "\(migration.steps.count)"]
+            metadata: [
+                "migration": "\(migration.id)", "created": "\(outcome.created)", "steps": "\(migration.steps.count)",
+                "candidates": "\(accepted.count)", "rejected": "\(rejected.count)",
+            ]
         )
-        return outcome.migration
+        return (outcome.migration, rejected)
     }
 
     /// A page of migrations ordered by id, with their counts, without candidates.
@@ -126,44 +141,5 @@ public final class Service: Sendable {
             migrations[index].counts?.orderSteps(by: order)
         }
         return MigrationPage(migrations: migrations, nextPageToken: next)
-    }
-
-    // MARK: Candidates
-
-    /// Merges discovered candidates (§2.4): running and completed ones are kept untouched and
-    /// reported as skipped; others are written whole as `not_started`; absent ones are kept.
-    public func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome {
-        try Identifier.validate(migrationId, field: "migration id")
-        if candidates.count > Validation.maxCandidatesPerRequest {
-            throw LoomError.invalidArgument("at most \(Validation.maxCandidatesPerRequest) candidates per request")
-        }
-        for candidate in candidates { try Validation.candidate(candidate) }
-        let outcome = try await store.submitCandidates(
-            migrationId: migrationId, candidates: Self.lastWins(candidates).map { Self.normalised($0) }
-        )
-        candidatesSubmitted.increment(by: outcome.accepted)
-        return outcome
-    }
-
-    /// Keeps the last of each id, in first-seen order.
-    static func lastWins(_ candidates: [Candidate]) -> [Candidate] {
-        var index: [String: Int] = [:]
-        var result: [Candidate] = []
-        for candidate in candidates {
-            if let position = index[candidate.id] {
-                result[position] = candidate
-            } else {
-                index[candidate.id] = result.count
-                result.append(candidate)
-            }
-        }
-        return result
-    }
-
-    /// Incoming statuses are ignored: Loom manages them.
-    static func normalised(_ candidate: Candidate) -> Candidate {
-        var candidate = candidate
-        candidate.status = .notStarted
-        return candidate
     }
 }

@@ -52,8 +52,23 @@ enum Validation {
         }
     }
 
-    static func candidate(_ candidate: Candidate) throws(LoomError) {
+    /// A candidate as a migrator sends it; with `steps`, its own step list must name those
+    /// steps, each at most once.
+    static func candidate(_ candidate: Candidate, steps: [StepDefinition]? = nil) throws(LoomError) {
         try CandidateID.validate(candidate.id)
+        if candidate.steps.count > maxSteps { throw .invalidArgument("candidate \(candidate.id) lists more than \(maxSteps) steps") }
+        if let steps, !candidate.steps.isEmpty {
+            let known = Set(steps.map(\.name))
+            var seen = Set<String>()
+            for name in candidate.steps {
+                guard known.contains(name) else {
+                    throw .invalidArgument("candidate \(candidate.id) steps: the migration has no step \(Identifier.quoted(name))")
+                }
+                guard seen.insert(name).inserted else {
+                    throw .invalidArgument("candidate \(candidate.id) steps: \(Identifier.quoted(name)) is listed twice")
+                }
+            }
+        }
         try text(candidate.kind, field: "candidate \(candidate.id) kind", max: maxNameLength, required: true)
         try map(candidate.metadata, field: "candidate \(candidate.id) metadata")
         if candidate.files.count > maxFileGroups {
@@ -109,7 +124,6 @@ enum Validation {
         if migration.candidates.count > maxCandidatesPerRequest {
             throw .invalidArgument("at most \(maxCandidatesPerRequest) candidates per request")
         }
-        for candidate in migration.candidates { try Validation.candidate(candidate) }
     }
 
     static func candidateFilter(_ filter: CandidateFilter) throws(LoomError) {

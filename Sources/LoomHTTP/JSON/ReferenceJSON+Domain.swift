@@ -14,7 +14,8 @@ extension ReferenceJSON.Candidate {
             kind: self.kind,
             metadata: self.metadata ?? [:],
             files: (self.files ?? []).map(\.domain),
-            status: self.status.map(\.domain) ?? .notStarted
+            status: self.status.map(\.domain) ?? .notStarted,
+            steps: self.steps ?? []
         )
     }
 
@@ -25,7 +26,8 @@ extension ReferenceJSON.Candidate {
             kind: candidate.kind,
             metadata: candidate.metadata.isEmpty ? nil : candidate.metadata,
             files: candidate.files.isEmpty ? nil : candidate.files.map(ReferenceJSON.FileGroup.init),
-            status: ReferenceJSON.CandidateStatus(candidate.status)
+            status: ReferenceJSON.CandidateStatus(candidate.status),
+            steps: candidate.steps.isEmpty ? nil : candidate.steps
         )
     }
 }

@@ -51,6 +51,9 @@ extension ReferenceJSON {
         public var files: [FileGroup]?
         /// `not_started`, `running` or `completed`; absent means `not_started`.
         public var status: CandidateStatus?
+        /// The names of the migration's steps this candidate runs, in order (Loom's addition);
+        /// absent or empty means every step.
+        public var steps: [String]?
 
         /// Creates a candidate.
         public init(
@@ -58,13 +61,15 @@ extension ReferenceJSON {
             kind: String,
             metadata: [String: String]? = nil,
             files: [FileGroup]? = nil,
-            status: CandidateStatus? = nil
+            status: CandidateStatus? = nil,
+            steps: [String]? = nil
         ) {
             self.id = id
             self.kind = kind
             self.metadata = metadata
             self.files = files
             self.status = status
+            self.steps = steps
         }
     }
 
@@ -209,10 +214,28 @@ extension ReferenceJSON {
     public struct StatusResponse: Codable, Hashable, Sendable {
         /// The status text.
         public var status: String
+        /// Candidates of the request that were refused, with why (Loom's addition; absent when
+        /// none was: the reference's shape).
+        public var rejected: [RejectedCandidate]?
 
         /// Creates a status body.
-        public init(status: String) {
+        public init(status: String, rejected: [RejectedCandidate]? = nil) {
             self.status = status
+            self.rejected = rejected
+        }
+    }
+
+    /// A candidate of a batch that was refused, and why; the rest of the batch was stored.
+    public struct RejectedCandidate: Codable, Hashable, Sendable {
+        /// The id as sent (cut to 256 characters).
+        public var id: String
+        /// Why it was refused.
+        public var reason: String
+
+        /// Creates a rejection.
+        public init(id: String, reason: String) {
+            self.id = id
+            self.reason = reason
         }
     }
 

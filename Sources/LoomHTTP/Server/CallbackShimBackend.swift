@@ -22,15 +22,20 @@ public struct ShimCaller: Sendable, Hashable {
 /// responses by ``HTTPErrorMapping`` — the one place that maps errors to status codes.
 public protocol CallbackShimBackend: Sendable {
     /// Registers or updates a migration (`POST /registry/announce`).
-    func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws
+    /// - Returns: The announced candidates that were refused (the others were stored).
+    func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws -> [ReferenceJSON.RejectedCandidate]
 
     /// Merges discovered candidates into a migration (`POST /migrations/{id}/candidates`).
-    func submitCandidates(_ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller) async throws
+    /// - Returns: The candidates that were refused (the others were stored).
+    func submitCandidates(
+        _ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller
+    ) async throws -> [ReferenceJSON.RejectedCandidate]
 
     /// Applies a step event to the run `callbackId` (`POST /event/{id}` and `/event/{id}/pr-opened`).
     ///
-    /// In ``CallbackShimConfiguration/CallbackAuthMode/token`` mode the shim guarantees `caller.bearerToken` is
-    /// present, and in `mtls` mode that `caller.peerIdentity` is; the backend verifies that they are the right ones.
+    /// In `mtls` mode the shim guarantees that `caller.peerIdentity` is present; in
+    /// ``CallbackShimConfiguration/CallbackAuthMode/token`` mode `caller.bearerToken` may be absent, and the backend
+    /// refuses (and records) such an event. The backend verifies that the credentials are the right ones.
     func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws
 
     /// Applies a `pr-opened` notification (`POST /event/{id}/pr-opened`): an event whose phase is `open`.

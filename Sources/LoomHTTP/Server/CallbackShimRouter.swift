@@ -95,16 +95,18 @@ public struct CallbackShimRouter: Sendable {
             )
         case .announce:
             let body = try Self.decodeBody(ReferenceJSON.MigrationAnnouncement.self, request)
-            try await self.backend.announce(body, caller: self.caller(request, requireCredentials: false))
-            return .json(.ok, ReferenceJSON.StatusResponse(status: "SUCCESS"))
+            let rejected = try await self.backend.announce(body, caller: self.caller(request, requireCredentials: false))
+            return .json(.ok, ReferenceJSON.StatusResponse(status: "SUCCESS", rejected: rejected.isEmpty ? nil : rejected))
         case .submitCandidates(let migrationId):
             let body = try Self.decodeBody(ReferenceJSON.SubmitCandidatesRequest.self, request)
-            try await self.backend.submitCandidates(
+            let rejected = try await self.backend.submitCandidates(
                 body.candidates,
                 migrationId: migrationId,
                 caller: self.caller(request, requireCredentials: false)
             )
-            return ShimResponse(status: .noContent)
+            // The reference answers 204; when some candidates were refused, 200 says which.
+            if rejected.isEmpty { return ShimResponse(status: .noContent) }
+            return .json(.ok, ReferenceJSON.StatusResponse(status: "PARTIAL", rejected: rejected))
         case .event(let callbackId):
             let event = try Self.decodeBody(ReferenceJSON.StepCompletedEvent.self, request)
             try await self.backend.recordEvent(event, callbackId: callbackId, caller: self.caller(request, requireCredentials: true))
@@ -120,13 +122,16 @@ public struct CallbackShimRouter: Sendable {
         }
     }
 
-    /// The caller; for event routes, fails with 401 when the auth mode's credentials are absent.
+    /// The caller; for event routes in `mtls` mode, fails with 401 without a client identity.
+    /// A missing token (mode `token`) goes on to the backend, which refuses the event and
+    /// records the refusal in the run's history, so a migrator that sends no token leaves a
+    /// trace instead of a run that silently waits.
     private func caller(_ request: ShimRequest, requireCredentials: Bool) throws(ShimError) -> ShimCaller {
         let caller = ShimCaller(bearerToken: request.bearerToken, peerIdentity: request.peerIdentity, authMode: self.authMode)
         guard requireCredentials else { return caller }
         switch self.authMode {
         case .token:
-            guard caller.bearerToken != nil else { throw .unauthorized("missing callback token") }
+            break
         case .mtls:
             guard caller.peerIdentity != nil else { throw .unauthorized("client certificate required") }
         case .none:

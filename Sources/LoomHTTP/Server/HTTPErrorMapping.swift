@@ -30,7 +30,8 @@ public enum HTTPErrorMapping {
         switch error.code {
         case .invalidArgument: status = .badRequest
         case .notFound: status = .notFound
-        case .alreadyRunning, .alreadyCompleted, .notRunning, .stepNotRetryable, .staleEvent, .conflict: status = .conflict
+        case .alreadyRunning, .alreadyCompleted, .notRunning, .stepNotRetryable, .staleEvent, .failedPrecondition, .conflict:
+            status = .conflict
         case .unauthenticated: status = .unauthorized
         case .permissionDenied: status = .forbidden
         case .migratorUnavailable, .migratorBadResponse: status = .badGateway

@@ -20,16 +20,20 @@ public struct ServiceShimBackend: CallbackShimBackend {
     }
 
     /// Announces through `Service.announce`, with the peer identity as owner when known.
-    public func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws {
-        _ = try await self.service.announce(announcement.domain, owner: caller.peerIdentity)
+    public func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws -> [ReferenceJSON.RejectedCandidate] {
+        try await self.service.announceReporting(announcement.domain, owner: caller.peerIdentity).rejectedCandidates
+            .map { ReferenceJSON.RejectedCandidate(id: $0.id, reason: $0.reason) }
     }
 
     /// Submits through `Service.submitCandidates`; in `mtls` mode only the migration's owner may.
-    public func submitCandidates(_ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller) async throws {
+    public func submitCandidates(
+        _ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller
+    ) async throws -> [ReferenceJSON.RejectedCandidate] {
         if caller.authMode == .mtls {
             try await self.requireOwner(migrationId: migrationId, caller: caller)
         }
-        _ = try await self.service.submitCandidates(migrationId: migrationId, candidates: candidates.map(\.domain))
+        return try await self.service.submitCandidates(migrationId: migrationId, candidates: candidates.map(\.domain)).rejected
+            .map { ReferenceJSON.RejectedCandidate(id: $0.id, reason: $0.reason) }
     }
 
     /// Reports through `Service.reportStepEvent`.
@@ -47,7 +51,7 @@ public struct ServiceShimBackend: CallbackShimBackend {
     private func credential(callbackId: String, caller: ShimCaller) async throws -> EventCredential {
         switch caller.authMode {
         case .token:
-            guard let token = caller.bearerToken else { throw ShimError.unauthorized("missing callback token") }
+            guard let token = caller.bearerToken else { return .missingToken }
             return .callbackToken(token)
         case .mtls:
             let runID = try RunID(parsing: callbackId)

@@ -13,6 +13,10 @@ extension Loom__V1__Candidate__MetadataEntry: CStringMapEntry {
     static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__candidate__metadata_entry__init(entry) }
 }
 
+extension Loom__V1__Candidate__InputsEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__candidate__inputs_entry__init(entry) }
+}
+
 extension Loom__V1__StepResult__MetadataEntry: CStringMapEntry {
     static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__step_result__metadata_entry__init(entry) }
 }
@@ -23,6 +27,10 @@ extension Loom__V1__Run__InputsEntry: CStringMapEntry {
 
 extension Loom__V1__StepEvent__MetadataEntry: CStringMapEntry {
     static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__step_event__metadata_entry__init(entry) }
+}
+
+extension Loom__V1__UpdateCandidateInputsRequest__InputsEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__update_candidate_inputs_request__inputs_entry__init(entry) }
 }
 
 extension Loom__V1__ListCandidatesRequest__MetadataEntry: CStringMapEntry {

@@ -170,7 +170,9 @@ extension Candidate {
             kind: liftString(m.kind, field: "loom.v1.Candidate.kind"),
             metadata: liftMap(m.n_metadata, m.metadata, field: "loom.v1.Candidate.metadata"),
             files: liftRepeated(m.n_files, m.files, FileGroup.init(lifting:)),
-            status: CandidateStatus(cValue: m.status)
+            status: CandidateStatus(cValue: m.status),
+            steps: liftStrings(m.n_steps, m.steps, field: "loom.v1.Candidate.steps"),
+            inputs: liftMap(m.n_inputs, m.inputs, field: "loom.v1.Candidate.inputs")
         )
     }
 
@@ -181,6 +183,8 @@ extension Candidate {
         (c.pointee.n_metadata, c.pointee.metadata) = arena.map(metadata, as: Loom__V1__Candidate__MetadataEntry.self)
         (c.pointee.n_files, c.pointee.files) = arena.repeated(files) { $0.lower(into: arena) }
         c.pointee.status = status.cValue
+        (c.pointee.n_steps, c.pointee.steps) = arena.strings(steps)
+        (c.pointee.n_inputs, c.pointee.inputs) = arena.map(inputs, as: Loom__V1__Candidate__InputsEntry.self)
         return c
     }
 }

@@ -57,13 +57,48 @@ extension AnnounceResponse {
     init(lifting c: UnsafePointer<Loom__V1__AnnounceResponse>) throws(FieldError) {
         let m = c.pointee
         try self.init(
-            migration: liftOptional(m.migration, Migration.init(lifting:))
+            migration: liftOptional(m.migration, Migration.init(lifting:)),
+            rejectedCandidates: liftRepeated(m.n_rejected_candidates, m.rejected_candidates, RejectedCandidate.init(lifting:))
         )
     }
 
     func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__AnnounceResponse> {
         let c = arena.message(loom__v1__announce_response__init)
         c.pointee.migration = migration?.lower(into: arena)
+        (c.pointee.n_rejected_candidates, c.pointee.rejected_candidates) = arena.repeated(rejectedCandidates) { $0.lower(into: arena) }
+        return c
+    }
+}
+
+extension RejectedCandidate: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.RejectedCandidate`.
+    public static var protoName: String { "loom.v1.RejectedCandidate" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<RejectedCandidate>(
+        descriptor: loom__v1__rejected_candidate__descriptor,
+        unpack: loom__v1__rejected_candidate__unpack,
+        freeUnpacked: loom__v1__rejected_candidate__free_unpacked,
+        packedSize: loom__v1__rejected_candidate__get_packed_size,
+        pack: loom__v1__rejected_candidate__pack,
+        lift: RejectedCandidate.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension RejectedCandidate {
+    init(lifting c: UnsafePointer<Loom__V1__RejectedCandidate>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            id: liftString(m.id, field: "loom.v1.RejectedCandidate.id"),
+            reason: liftString(m.reason, field: "loom.v1.RejectedCandidate.reason")
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__RejectedCandidate> {
+        let c = arena.message(loom__v1__rejected_candidate__init)
+        c.pointee.id = arena.string(id)
+        c.pointee.reason = arena.string(reason)
         return c
     }
 }
@@ -219,7 +254,8 @@ extension SubmitCandidatesResponse {
         let m = c.pointee
         try self.init(
             accepted: m.accepted,
-            skippedIDs: liftStrings(m.n_skipped_ids, m.skipped_ids, field: "loom.v1.SubmitCandidatesResponse.skipped_ids")
+            skippedIDs: liftStrings(m.n_skipped_ids, m.skipped_ids, field: "loom.v1.SubmitCandidatesResponse.skipped_ids"),
+            rejected: liftRepeated(m.n_rejected, m.rejected, RejectedCandidate.init(lifting:))
         )
     }
 
@@ -227,6 +263,42 @@ extension SubmitCandidatesResponse {
         let c = arena.message(loom__v1__submit_candidates_response__init)
         c.pointee.accepted = accepted
         (c.pointee.n_skipped_ids, c.pointee.skipped_ids) = arena.strings(skippedIDs)
+        (c.pointee.n_rejected, c.pointee.rejected) = arena.repeated(rejected) { $0.lower(into: arena) }
+        return c
+    }
+}
+
+extension UpdateCandidateInputsRequest: LoomMessage {
+    /// The fully qualified protobuf name, `loom.v1.UpdateCandidateInputsRequest`.
+    public static var protoName: String { "loom.v1.UpdateCandidateInputsRequest" }
+
+    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
+    public static let _codec = LoomMessageCodec<UpdateCandidateInputsRequest>(
+        descriptor: loom__v1__update_candidate_inputs_request__descriptor,
+        unpack: loom__v1__update_candidate_inputs_request__unpack,
+        freeUnpacked: loom__v1__update_candidate_inputs_request__free_unpacked,
+        packedSize: loom__v1__update_candidate_inputs_request__get_packed_size,
+        pack: loom__v1__update_candidate_inputs_request__pack,
+        lift: UpdateCandidateInputsRequest.init(lifting:),
+        lower: { $0.lower(into: $1) }
+    )
+}
+
+extension UpdateCandidateInputsRequest {
+    init(lifting c: UnsafePointer<Loom__V1__UpdateCandidateInputsRequest>) throws(FieldError) {
+        let m = c.pointee
+        try self.init(
+            migrationID: liftString(m.migration_id, field: "loom.v1.UpdateCandidateInputsRequest.migration_id"),
+            candidateID: liftString(m.candidate_id, field: "loom.v1.UpdateCandidateInputsRequest.candidate_id"),
+            inputs: liftMap(m.n_inputs, m.inputs, field: "loom.v1.UpdateCandidateInputsRequest.inputs")
+        )
+    }
+
+    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__UpdateCandidateInputsRequest> {
+        let c = arena.message(loom__v1__update_candidate_inputs_request__init)
+        c.pointee.migration_id = arena.string(migrationID)
+        c.pointee.candidate_id = arena.string(candidateID)
+        (c.pointee.n_inputs, c.pointee.inputs) = arena.map(inputs, as: Loom__V1__UpdateCandidateInputsRequest__InputsEntry.self)
         return c
     }
 }

@@ -148,7 +148,8 @@ extension HistoryEntry {
             stepStatus: StepStatus(cValue: m.step_status),
             runStatus: RunStatus(cValue: m.run_status),
             detail: liftString(m.detail, field: "loom.v1.HistoryEntry.detail"),
-            generation: m.generation
+            generation: m.generation,
+            runVersion: m.run_version
         )
     }
 
@@ -163,6 +164,7 @@ extension HistoryEntry {
         c.pointee.run_status = runStatus.cValue
         c.pointee.detail = arena.string(detail)
         c.pointee.generation = generation
+        c.pointee.run_version = runVersion
         return c
     }
 }

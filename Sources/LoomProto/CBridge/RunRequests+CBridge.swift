@@ -141,7 +141,8 @@ extension CancelRunRequest {
         try self.init(
             migrationID: liftString(m.migration_id, field: "loom.v1.CancelRunRequest.migration_id"),
             candidateID: liftString(m.candidate_id, field: "loom.v1.CancelRunRequest.candidate_id"),
-            reason: liftString(m.reason, field: "loom.v1.CancelRunRequest.reason")
+            reason: liftString(m.reason, field: "loom.v1.CancelRunRequest.reason"),
+            failed: m.failed != 0
         )
     }
 
@@ -150,6 +151,7 @@ extension CancelRunRequest {
         c.pointee.migration_id = arena.string(migrationID)
         c.pointee.candidate_id = arena.string(candidateID)
         c.pointee.reason = arena.string(reason)
+        c.pointee.failed = failed ? 1 : 0
         return c
     }
 }
@@ -389,72 +391,6 @@ extension ReportStepEventResponse {
         let c = arena.message(loom__v1__report_step_event_response__init)
         c.pointee.status = arena.string(status)
         c.pointee.run = run?.lower(into: arena)
-        return c
-    }
-}
-
-extension WatchRunRequest: LoomMessage {
-    /// The fully qualified protobuf name, `loom.v1.WatchRunRequest`.
-    public static var protoName: String { "loom.v1.WatchRunRequest" }
-
-    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static let _codec = LoomMessageCodec<WatchRunRequest>(
-        descriptor: loom__v1__watch_run_request__descriptor,
-        unpack: loom__v1__watch_run_request__unpack,
-        freeUnpacked: loom__v1__watch_run_request__free_unpacked,
-        packedSize: loom__v1__watch_run_request__get_packed_size,
-        pack: loom__v1__watch_run_request__pack,
-        lift: WatchRunRequest.init(lifting:),
-        lower: { $0.lower(into: $1) }
-    )
-}
-
-extension WatchRunRequest {
-    init(lifting c: UnsafePointer<Loom__V1__WatchRunRequest>) throws(FieldError) {
-        let m = c.pointee
-        try self.init(
-            migrationID: liftString(m.migration_id, field: "loom.v1.WatchRunRequest.migration_id"),
-            candidateID: liftString(m.candidate_id, field: "loom.v1.WatchRunRequest.candidate_id")
-        )
-    }
-
-    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__WatchRunRequest> {
-        let c = arena.message(loom__v1__watch_run_request__init)
-        c.pointee.migration_id = arena.string(migrationID)
-        c.pointee.candidate_id = arena.string(candidateID)
-        return c
-    }
-}
-
-extension RunUpdate: LoomMessage {
-    /// The fully qualified protobuf name, `loom.v1.RunUpdate`.
-    public static var protoName: String { "loom.v1.RunUpdate" }
-
-    /// The libprotobuf-c functions behind ``LoomMessage``; not for use outside LoomProto.
-    public static let _codec = LoomMessageCodec<RunUpdate>(
-        descriptor: loom__v1__run_update__descriptor,
-        unpack: loom__v1__run_update__unpack,
-        freeUnpacked: loom__v1__run_update__free_unpacked,
-        packedSize: loom__v1__run_update__get_packed_size,
-        pack: loom__v1__run_update__pack,
-        lift: RunUpdate.init(lifting:),
-        lower: { $0.lower(into: $1) }
-    )
-}
-
-extension RunUpdate {
-    init(lifting c: UnsafePointer<Loom__V1__RunUpdate>) throws(FieldError) {
-        let m = c.pointee
-        try self.init(
-            run: liftOptional(m.run, Run.init(lifting:)),
-            entry: liftOptional(m.entry, HistoryEntry.init(lifting:))
-        )
-    }
-
-    func lower(into arena: LoweringArena) -> UnsafeMutablePointer<Loom__V1__RunUpdate> {
-        let c = arena.message(loom__v1__run_update__init)
-        c.pointee.run = run?.lower(into: arena)
-        c.pointee.entry = entry?.lower(into: arena)
         return c
     }
 }

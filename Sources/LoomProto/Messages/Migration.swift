@@ -112,6 +112,14 @@ public struct Candidate: Sendable, Hashable {
     public var files: [FileGroup]
     /// Managed by Loom; incoming values are ignored.
     public var status: CandidateStatus
+    /// The migration's steps this candidate runs, in this order (names of the
+    /// migration's steps, each at most once); empty = every step in the
+    /// migration's order. Runs and dry runs use it; a run keeps the steps it
+    /// started with.
+    public var steps: [String]
+    /// Inputs an operator set before starting (UpdateCandidateInputs); a
+    /// StartRun's or DryRun's own inputs win over these, key by key.
+    public var inputs: [String: String]
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
@@ -119,13 +127,17 @@ public struct Candidate: Sendable, Hashable {
         kind: String = "",
         metadata: [String: String] = [:],
         files: [FileGroup] = [],
-        status: CandidateStatus = .unspecified
+        status: CandidateStatus = .unspecified,
+        steps: [String] = [],
+        inputs: [String: String] = [:]
     ) {
         self.id = id
         self.kind = kind
         self.metadata = metadata
         self.files = files
         self.status = status
+        self.steps = steps
+        self.inputs = inputs
     }
 }
 

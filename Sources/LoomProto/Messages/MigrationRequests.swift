@@ -25,14 +25,37 @@ public struct AnnounceRequest: Sendable, Hashable {
 ///
 /// The Swift form of `loom.v1.AnnounceResponse`.
 public struct AnnounceResponse: Sendable, Hashable {
-    /// The stored migration after the announce.
+    /// The stored migration after the announce (with counts, without candidates).
     public var migration: Migration?
+    /// Announced candidates that were not stored, each with why; the others were.
+    public var rejectedCandidates: [RejectedCandidate]
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
-        migration: Migration? = nil
+        migration: Migration? = nil,
+        rejectedCandidates: [RejectedCandidate] = []
     ) {
         self.migration = migration
+        self.rejectedCandidates = rejectedCandidates
+    }
+}
+
+/// A candidate of a batch that was not stored, and why (the rest of the batch was).
+///
+/// The Swift form of `loom.v1.RejectedCandidate`.
+public struct RejectedCandidate: Sendable, Hashable {
+    /// The id as sent (cut to 256 characters).
+    public var id: String
+    /// Why the candidate was not stored.
+    public var reason: String
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        id: String = "",
+        reason: String = ""
+    ) {
+        self.id = id
+        self.reason = reason
     }
 }
 
@@ -40,7 +63,8 @@ public struct AnnounceResponse: Sendable, Hashable {
 ///
 /// The Swift form of `loom.v1.ListMigrationsRequest`.
 public struct ListMigrationsRequest: Sendable, Hashable {
-    /// Maximum migrations to return; 0 = server default (100), capped at 1000.
+    /// Maximum migrations to return; 0 = server default (100), at most 1000
+    /// (larger is INVALID_ARGUMENT).
     public var pageSize: UInt32
     /// Opaque token from a previous response; empty for the first page.
     public var pageToken: String
@@ -116,14 +140,42 @@ public struct SubmitCandidatesResponse: Sendable, Hashable {
     public var accepted: UInt32
     /// Ids left unchanged because a run is active or completed for them.
     public var skippedIDs: [String]
+    /// Candidates refused for bad input, each with why; the others were written.
+    public var rejected: [RejectedCandidate]
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
         accepted: UInt32 = 0,
-        skippedIDs: [String] = []
+        skippedIDs: [String] = [],
+        rejected: [RejectedCandidate] = []
     ) {
         self.accepted = accepted
         self.skippedIDs = skippedIDs
+        self.rejected = rejected
+    }
+}
+
+/// The request of `Loom.UpdateCandidateInputs`.
+///
+/// The Swift form of `loom.v1.UpdateCandidateInputsRequest`.
+public struct UpdateCandidateInputsRequest: Sendable, Hashable {
+    /// The migration's id.
+    public var migrationID: String
+    /// The candidate's id within the migration.
+    public var candidateID: String
+    /// The candidate's inputs after the call (replacing the previous ones): each
+    /// key must be a required input of the migration, each value non-empty.
+    public var inputs: [String: String]
+
+    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
+    public init(
+        migrationID: String = "",
+        candidateID: String = "",
+        inputs: [String: String] = [:]
+    ) {
+        self.migrationID = migrationID
+        self.candidateID = candidateID
+        self.inputs = inputs
     }
 }
 

@@ -162,6 +162,9 @@ public struct HistoryEntry: Sendable, Hashable {
     public var detail: String
     /// Run generation the entry belongs to.
     public var generation: UInt32
+    /// The run version the transition produced; the entries of one transition
+    /// share it. Entries are in version order.
+    public var runVersion: UInt64
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
@@ -173,7 +176,8 @@ public struct HistoryEntry: Sendable, Hashable {
         stepStatus: StepStatus = .unspecified,
         runStatus: RunStatus = .unspecified,
         detail: String = "",
-        generation: UInt32 = 0
+        generation: UInt32 = 0,
+        runVersion: UInt64 = 0
     ) {
         self.id = id
         self.atUnixMs = atUnixMs
@@ -184,5 +188,6 @@ public struct HistoryEntry: Sendable, Hashable {
         self.runStatus = runStatus
         self.detail = detail
         self.generation = generation
+        self.runVersion = runVersion
     }
 }

@@ -105,16 +105,22 @@ public struct CancelRunRequest: Sendable, Hashable {
     public var candidateID: String
     /// Recorded in the run's history.
     public var reason: String
+    /// End the run FAILED instead of CANCELLED: an operator gives up on a run
+    /// whose step failed (allowed only while it is waiting_retry). Either way the
+    /// candidate returns to not_started and can be started again.
+    public var failed: Bool
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
         migrationID: String = "",
         candidateID: String = "",
-        reason: String = ""
+        reason: String = "",
+        failed: Bool = false
     ) {
         self.migrationID = migrationID
         self.candidateID = candidateID
         self.reason = reason
+        self.failed = failed
     }
 }
 
@@ -266,43 +272,5 @@ public struct ReportStepEventResponse: Sendable, Hashable {
     ) {
         self.status = status
         self.run = run
-    }
-}
-
-/// The request of `Loom.WatchRun`.
-///
-/// The Swift form of `loom.v1.WatchRunRequest`.
-public struct WatchRunRequest: Sendable, Hashable {
-    /// The migration's id.
-    public var migrationID: String
-    /// The candidate's id within the migration.
-    public var candidateID: String
-
-    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
-    public init(
-        migrationID: String = "",
-        candidateID: String = ""
-    ) {
-        self.migrationID = migrationID
-        self.candidateID = candidateID
-    }
-}
-
-/// One message of a WatchRun stream: the run after a transition.
-///
-/// The Swift form of `loom.v1.RunUpdate`.
-public struct RunUpdate: Sendable, Hashable {
-    /// The run after the transition.
-    public var run: Run?
-    /// The transition that produced this update; absent in the first message.
-    public var entry: HistoryEntry?
-
-    /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
-    public init(
-        run: Run? = nil,
-        entry: HistoryEntry? = nil
-    ) {
-        self.run = run
-        self.entry = entry
     }
 }

@@ -51,7 +51,7 @@ public struct LoomClient: Sendable {
         _ request: Request,
         options: RPCCallOptions = .defaults
     ) async throws -> Response {
-        precondition(!signature.method.isServerStreaming, "use watchRun for the server-streaming method")
+        precondition(!signature.method.isServerStreaming, "use watchRun or watchMigration for the server-streaming methods")
         return try await rpc.unary(
             method: signature.method.descriptor.path,
             request: request,
@@ -164,6 +164,31 @@ public struct LoomClient: Sendable {
         options: RPCCallOptions = .defaults
     ) async throws -> RecountMigrationResponse {
         try await call(.recountMigration, request, options: options)
+    }
+
+    /// `UpdateCandidateInputs`: sets the inputs of a candidate that is not running (operator).
+    nonisolated(nonsending)
+    public func updateCandidateInputs(
+        _ request: UpdateCandidateInputsRequest,
+        options: RPCCallOptions = .defaults
+    ) async throws -> Candidate {
+        try await call(.updateCandidateInputs, request, options: options)
+    }
+
+    /// `WatchMigration` (server streaming): the migration's counts, then the counts and the runs that changed with
+    /// every later message. Iterating ends when the server ends the call with OK and throws ``RPCError``
+    /// otherwise; dropping the sequence or cancelling the task cancels it.
+    public func watchMigration(
+        _ request: WatchMigrationRequest,
+        options: RPCCallOptions = .defaults
+    ) async throws -> RPCResponseStream<MigrationUpdate> {
+        try await rpc.serverStreaming(
+            method: LoomMethod.watchMigration.descriptor.path,
+            request: request,
+            serializer: LoomMessageCoder<WatchMigrationRequest>(),
+            deserializer: LoomMessageCoder<MigrationUpdate>(),
+            options: options
+        )
     }
 
     /// Closes the connection; later calls fail with UNAVAILABLE.

@@ -38,6 +38,15 @@ public protocol LoomServiceHandler: Sendable {
     func listRuns(_ request: ListRunsRequest, context: RPCHandlerContext) async throws -> ListRunsResponse
     /// `RecountMigration`: recomputes a migration's counts from its records, reports drift, and repairs on request.
     func recountMigration(_ request: RecountMigrationRequest, context: RPCHandlerContext) async throws -> RecountMigrationResponse
+    /// `UpdateCandidateInputs`: sets the inputs of a candidate that is not running (operator).
+    func updateCandidateInputs(_ request: UpdateCandidateInputsRequest, context: RPCHandlerContext) async throws -> Candidate
+    /// `WatchMigration` (server streaming): writes the migration's counts and the runs that changed since the
+    /// previous message until the call is cancelled; returning ends the call with OK.
+    func watchMigration(
+        _ request: WatchMigrationRequest,
+        context: RPCHandlerContext,
+        writer: RPCResponseWriter<MigrationUpdate>
+    ) async throws
 }
 
 extension RPCRouter {
@@ -76,6 +85,16 @@ extension RPCRouter {
                 }
             case .listRuns: register(.listRuns) { try await service.listRuns($0, context: $1) }
             case .recountMigration: register(.recountMigration) { try await service.recountMigration($0, context: $1) }
+            case .updateCandidateInputs:
+                register(.updateCandidateInputs) { try await service.updateCandidateInputs($0, context: $1) }
+            case .watchMigration:
+                registerServerStreaming(
+                    LoomMethod.watchMigration.descriptor.path,
+                    deserializer: LoomMessageCoder<WatchMigrationRequest>(),
+                    serializer: LoomMessageCoder<MigrationUpdate>()
+                ) { request, context, writer in
+                    try await service.watchMigration(request, context: context, writer: writer)
+                }
             }
         }
     }

@@ -16,11 +16,14 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable, Comparable 
     public var defaultMethods: Set<String> {
         let read: Set<String> = [
             "ListMigrations", "GetMigration", "ListCandidates", "ListRuns", "GetRun", "GetRunHistory", "WatchRun",
+            "WatchMigration",
         ]
         switch self {
         case .viewer: return read
         case .operator:
-            return read.union(["StartRun", "CancelRun", "RetryStep", "DryRun", "ReportStepEvent", "RecountMigration"])
+            return read.union([
+                "StartRun", "CancelRun", "RetryStep", "DryRun", "ReportStepEvent", "RecountMigration", "UpdateCandidateInputs",
+            ])
         case .migrator: return ["Announce", "SubmitCandidates", "ReportStepEvent", "GetMigration", "ListCandidates", "GetRun"]
         }
     }

@@ -19,11 +19,14 @@ extension LoomError: RPCErrorConvertible {
         case .invalidArgument: (.invalidArgument, nil)
         case .notFound: (.notFound, nil)
         case .alreadyRunning: (.alreadyExists, nil)
-        case .alreadyCompleted, .notRunning, .stepNotRetryable, .staleEvent: (.failedPrecondition, nil)
+        case .alreadyCompleted, .notRunning, .stepNotRetryable, .staleEvent, .failedPrecondition: (.failedPrecondition, nil)
         case .conflict: (.aborted, nil)
         case .unauthenticated: (.unauthenticated, nil)
         case .permissionDenied: (.permissionDenied, nil)
-        case .migratorUnavailable, .migratorBadResponse: (.unavailable, nil)
+        // UNAVAILABLE means "safe to retry": only for a migrator that could not be reached or
+        // answered with a transient status. An answer Loom cannot use will not improve by retrying.
+        case .migratorUnavailable: (.unavailable, nil)
+        case .migratorBadResponse: (.failedPrecondition, nil)
         case .migratorTimeout: (.deadlineExceeded, nil)
         case .storeUnavailable: (.unavailable, "the store is unavailable; retry later")
         case .internal: (.internalError, "internal error")

@@ -26,8 +26,9 @@ public struct LoomRPCService: LoomServiceHandler {
 
     public func announce(_ request: AnnounceRequest, context: RPCHandlerContext) async throws -> AnnounceResponse {
         guard let migration = request.migration else { throw RPCError(code: .invalidArgument, message: "migration is required") }
-        let stored = try await service.announce(LoomCore.Migration(migration), owner: access.ownerIdentity(context))
-        return AnnounceResponse(migration: .init(stored))
+        let (stored, rejected) = try await service.announceReporting(LoomCore.Migration(migration), owner: access.ownerIdentity(context))
+        return AnnounceResponse(
+            migration: .init(stored), rejectedCandidates: rejected.map { LoomProto.RejectedCandidate(id: $0.id, reason: $0.reason) })
     }
 
     public func listMigrations(_ request: ListMigrationsRequest, context: RPCHandlerContext) async throws -> ListMigrationsResponse {
@@ -45,7 +46,9 @@ public struct LoomRPCService: LoomServiceHandler {
         try await access.requireOwnership(of: request.migrationID, context: context, service: service)
         let outcome = try await service.submitCandidates(
             migrationId: request.migrationID, candidates: request.candidates.map(LoomCore.Candidate.init))
-        return SubmitCandidatesResponse(accepted: UInt32(clamping: outcome.accepted), skippedIDs: outcome.skippedIds)
+        return SubmitCandidatesResponse(
+            accepted: UInt32(clamping: outcome.accepted), skippedIDs: outcome.skippedIds,
+            rejected: outcome.rejected.map { LoomProto.RejectedCandidate(id: $0.id, reason: $0.reason) })
     }
 
     public func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse {
@@ -79,7 +82,9 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func cancelRun(_ request: CancelRunRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {
-        .init(try await service.cancelRun(migrationId: request.migrationID, candidateId: request.candidateID, reason: request.reason))
+        .init(
+            try await service.cancelRun(
+                migrationId: request.migrationID, candidateId: request.candidateID, reason: request.reason, failed: request.failed))
     }
 
     public func retryStep(_ request: RetryStepRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {
@@ -119,9 +124,30 @@ public struct LoomRPCService: LoomServiceHandler {
         _ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<LoomProto.RunUpdate>
     ) async throws {
         let updates = try await service.watchRun(
-            migrationId: request.migrationID, candidateId: request.candidateID, pollInterval: watchInterval)
+            migrationId: request.migrationID, candidateId: request.candidateID, fromVersion: request.fromVersion,
+            pollInterval: watchInterval)
         for try await update in updates {
-            try await writer.write(LoomProto.RunUpdate(run: .init(update.run), entry: update.entry.map(LoomProto.HistoryEntry.init)))
+            let entries = update.entries.map(LoomProto.HistoryEntry.init)
+            try await writer.write(LoomProto.RunUpdate(run: .init(update.run), entry: entries.last, entries: entries))
         }
+    }
+
+    public func watchMigration(
+        _ request: WatchMigrationRequest, context: RPCHandlerContext, writer: RPCResponseWriter<LoomProto.MigrationUpdate>
+    ) async throws {
+        let updates = try await service.watchMigration(id: request.migrationID, pollInterval: watchInterval * 2)
+        for try await update in updates {
+            try await writer.write(
+                LoomProto.MigrationUpdate(
+                    counts: .init(update.counts), runs: update.runs.map(LoomProto.Run.init), truncated: update.truncated))
+        }
+    }
+
+    public func updateCandidateInputs(
+        _ request: UpdateCandidateInputsRequest, context: RPCHandlerContext
+    ) async throws -> LoomProto.Candidate {
+        .init(
+            try await service.updateCandidateInputs(
+                migrationId: request.migrationID, candidateId: request.candidateID, inputs: request.inputs))
     }
 }

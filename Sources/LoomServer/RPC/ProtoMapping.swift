@@ -41,7 +41,8 @@ extension LoomProto.Candidate {
     init(_ value: LoomCore.Candidate) {
         self.init(
             id: value.id, kind: value.kind, metadata: value.metadata,
-            files: value.files.map(LoomProto.FileGroup.init), status: .init(value.status))
+            files: value.files.map(LoomProto.FileGroup.init), status: .init(value.status), steps: value.steps,
+            inputs: value.inputs)
     }
 }
 
@@ -147,7 +148,7 @@ extension LoomProto.HistoryEntry {
         self.init(
             id: value.id, atUnixMs: value.at.unixMilliseconds, kind: .init(value.kind), stepName: value.stepName,
             attempt: value.attempt, stepStatus: value.stepStatus.map(LoomProto.StepStatus.init) ?? .unspecified,
-            runStatus: .init(value.runStatus), detail: value.detail, generation: value.generation)
+            runStatus: .init(value.runStatus), detail: value.detail, generation: value.generation, runVersion: value.runVersion)
     }
 }
 
@@ -244,7 +245,8 @@ extension LoomCore.StepDefinition {
 }
 
 extension LoomCore.Candidate {
-    /// The candidate as a client sent it; the status is Loom's to manage and is ignored.
+    /// The candidate as a client sent it; the status (Loom's to manage) and the inputs (set by
+    /// UpdateCandidateInputs only) are ignored.
     init(_ value: LoomProto.Candidate) {
         self.init(
             id: value.id, kind: value.kind, metadata: value.metadata,
@@ -252,7 +254,8 @@ extension LoomCore.Candidate {
                 LoomCore.FileGroup(
                     name: group.name, repo: group.repo,
                     files: group.files.map { LoomCore.FileRef(path: $0.path, url: $0.url) })
-            })
+            },
+            steps: value.steps)
     }
 }
 

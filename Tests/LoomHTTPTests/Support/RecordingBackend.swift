@@ -24,12 +24,16 @@ final class RecordingBackend: CallbackShimBackend {
         try await self.failure?(call)
     }
 
-    func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws {
+    func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws -> [ReferenceJSON.RejectedCandidate] {
         try await self.record(.announce(announcement, caller))
+        return []
     }
 
-    func submitCandidates(_ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller) async throws {
+    func submitCandidates(
+        _ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller
+    ) async throws -> [ReferenceJSON.RejectedCandidate] {
         try await self.record(.candidates(candidates, migrationId: migrationId))
+        return []
     }
 
     func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {

@@ -17,7 +17,9 @@ enum Samples {
             kind: "application",
             metadata: ["team": "payments", "repoName": "billing-api-\(index)", "note": unicode, "empty": ""],
             files: [fileGroup, FileGroup(name: "base", repo: "platform", files: [FileRef(path: "base.yaml", url: "u")])],
-            status: .running
+            status: .running,
+            steps: ["swap-chart", "review"],
+            inputs: ["repoName": "billing-api-\(index)", "ticket": unicode, "empty": ""]
         )
     }
 
@@ -105,8 +107,11 @@ enum Samples {
         stepStatus: .failed,
         runStatus: .waitingRetry,
         detail: unicode,
-        generation: 1
+        generation: 1,
+        runVersion: UInt64.max
     )
+
+    static let rejectedCandidate = RejectedCandidate(id: "org/" + String(repeating: "x", count: 252), reason: unicode)
 
     static let fileDiff = FileDiff(path: "values.yaml", repo: "billing-api", before: "a: 1\n", after: unicode, status: .modified)
 
@@ -144,12 +149,25 @@ enum Samples {
         DryRunResult(steps: [stepDryRunResult, StepDryRunResult(stepName: "review")]),
         stepEvent,
         AnnounceRequest(migration: migration()),
-        AnnounceResponse(migration: migration()),
+        AnnounceResponse(
+            migration: migration(),
+            rejectedCandidates: [rejectedCandidate, RejectedCandidate(id: "bad id", reason: "id: must not contain spaces")]
+        ),
+        rejectedCandidate,
         ListMigrationsRequest(pageSize: 1000, pageToken: "next:abc"),
         ListMigrationsResponse(migrations: [migration(candidates: 0), Migration(id: "other")], nextPageToken: "t"),
         GetMigrationRequest(migrationID: "app-chart-migration"),
         SubmitCandidatesRequest(migrationID: "app-chart-migration", candidates: [candidate(1), candidate(2)]),
-        SubmitCandidatesResponse(accepted: 2, skippedIDs: ["a", unicode, "c"]),
+        SubmitCandidatesResponse(
+            accepted: 2,
+            skippedIDs: ["a", unicode, "c"],
+            rejected: [RejectedCandidate(id: "", reason: "id: must not be empty"), rejectedCandidate]
+        ),
+        UpdateCandidateInputsRequest(
+            migrationID: "app-chart-migration",
+            candidateID: "org/billing-api",
+            inputs: ["repoName": "billing", "ticket": unicode]
+        ),
         ListCandidatesRequest(
             migrationID: "app-chart-migration",
             pageSize: 1000,
@@ -179,7 +197,7 @@ enum Samples {
             repaired: true
         ),
         StartRunRequest(migrationID: "m", candidateID: "c", inputs: ["repoName": "billing"]),
-        CancelRunRequest(migrationID: "m", candidateID: "c", reason: unicode),
+        CancelRunRequest(migrationID: "m", candidateID: "c", reason: unicode, failed: true),
         RetryStepRequest(migrationID: "m", candidateID: "c", stepName: "swap-chart"),
         GetRunRequest(migrationID: "m", candidateID: "c"),
         GetRunHistoryRequest(migrationID: "m", candidateID: "c", limit: 50),
@@ -187,7 +205,9 @@ enum Samples {
         DryRunRequest(migrationID: "m", candidateID: "c", inputs: ["repoName": "x"], candidate: candidate(3)),
         ReportStepEventRequest(runID: "m__c", callbackToken: "token.sig", event: stepEvent),
         ReportStepEventResponse(status: "event raised", run: run),
-        WatchRunRequest(migrationID: "m", candidateID: "c"),
-        RunUpdate(run: run, entry: historyEntry),
+        WatchRunRequest(migrationID: "m", candidateID: "c", fromVersion: 41),
+        RunUpdate(run: run, entry: historyEntry, entries: [HistoryEntry(id: "1", kind: .stepFailed, runVersion: 42), historyEntry]),
+        WatchMigrationRequest(migrationID: "app-chart-migration"),
+        MigrationUpdate(counts: migrationCounts, runs: [run, Run(id: "m__c", status: .completed)], truncated: true),
     ]
 }

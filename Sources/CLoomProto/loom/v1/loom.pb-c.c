@@ -199,6 +199,12 @@ void   loom__v1__candidate__metadata_entry__init
   static const Loom__V1__Candidate__MetadataEntry init_value = LOOM__V1__CANDIDATE__METADATA_ENTRY__INIT;
   *message = init_value;
 }
+void   loom__v1__candidate__inputs_entry__init
+                     (Loom__V1__Candidate__InputsEntry         *message)
+{
+  static const Loom__V1__Candidate__InputsEntry init_value = LOOM__V1__CANDIDATE__INPUTS_ENTRY__INIT;
+  *message = init_value;
+}
 void   loom__v1__candidate__init
                      (Loom__V1__Candidate         *message)
 {
@@ -802,6 +808,51 @@ void   loom__v1__announce_response__free_unpacked
   assert(message->base.descriptor == &loom__v1__announce_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   loom__v1__rejected_candidate__init
+                     (Loom__V1__RejectedCandidate         *message)
+{
+  static const Loom__V1__RejectedCandidate init_value = LOOM__V1__REJECTED_CANDIDATE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__rejected_candidate__get_packed_size
+                     (const Loom__V1__RejectedCandidate *message)
+{
+  assert(message->base.descriptor == &loom__v1__rejected_candidate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__rejected_candidate__pack
+                     (const Loom__V1__RejectedCandidate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__rejected_candidate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__rejected_candidate__pack_to_buffer
+                     (const Loom__V1__RejectedCandidate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__rejected_candidate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__RejectedCandidate *
+       loom__v1__rejected_candidate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__RejectedCandidate *)
+     protobuf_c_message_unpack (&loom__v1__rejected_candidate__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__rejected_candidate__free_unpacked
+                     (Loom__V1__RejectedCandidate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__rejected_candidate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   loom__v1__list_migrations_request__init
                      (Loom__V1__ListMigrationsRequest         *message)
 {
@@ -1025,6 +1076,57 @@ void   loom__v1__submit_candidates_response__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &loom__v1__submit_candidates_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__update_candidate_inputs_request__inputs_entry__init
+                     (Loom__V1__UpdateCandidateInputsRequest__InputsEntry         *message)
+{
+  static const Loom__V1__UpdateCandidateInputsRequest__InputsEntry init_value = LOOM__V1__UPDATE_CANDIDATE_INPUTS_REQUEST__INPUTS_ENTRY__INIT;
+  *message = init_value;
+}
+void   loom__v1__update_candidate_inputs_request__init
+                     (Loom__V1__UpdateCandidateInputsRequest         *message)
+{
+  static const Loom__V1__UpdateCandidateInputsRequest init_value = LOOM__V1__UPDATE_CANDIDATE_INPUTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__update_candidate_inputs_request__get_packed_size
+                     (const Loom__V1__UpdateCandidateInputsRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__update_candidate_inputs_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__update_candidate_inputs_request__pack
+                     (const Loom__V1__UpdateCandidateInputsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__update_candidate_inputs_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__update_candidate_inputs_request__pack_to_buffer
+                     (const Loom__V1__UpdateCandidateInputsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__update_candidate_inputs_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__UpdateCandidateInputsRequest *
+       loom__v1__update_candidate_inputs_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__UpdateCandidateInputsRequest *)
+     protobuf_c_message_unpack (&loom__v1__update_candidate_inputs_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__update_candidate_inputs_request__free_unpacked
+                     (Loom__V1__UpdateCandidateInputsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__update_candidate_inputs_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   loom__v1__list_candidates_request__metadata_entry__init
@@ -1810,6 +1912,96 @@ void   loom__v1__run_update__free_unpacked
   assert(message->base.descriptor == &loom__v1__run_update__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   loom__v1__watch_migration_request__init
+                     (Loom__V1__WatchMigrationRequest         *message)
+{
+  static const Loom__V1__WatchMigrationRequest init_value = LOOM__V1__WATCH_MIGRATION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__watch_migration_request__get_packed_size
+                     (const Loom__V1__WatchMigrationRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__watch_migration_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__watch_migration_request__pack
+                     (const Loom__V1__WatchMigrationRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__watch_migration_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__watch_migration_request__pack_to_buffer
+                     (const Loom__V1__WatchMigrationRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__watch_migration_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__WatchMigrationRequest *
+       loom__v1__watch_migration_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__WatchMigrationRequest *)
+     protobuf_c_message_unpack (&loom__v1__watch_migration_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__watch_migration_request__free_unpacked
+                     (Loom__V1__WatchMigrationRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__watch_migration_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__migration_update__init
+                     (Loom__V1__MigrationUpdate         *message)
+{
+  static const Loom__V1__MigrationUpdate init_value = LOOM__V1__MIGRATION_UPDATE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__migration_update__get_packed_size
+                     (const Loom__V1__MigrationUpdate *message)
+{
+  assert(message->base.descriptor == &loom__v1__migration_update__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__migration_update__pack
+                     (const Loom__V1__MigrationUpdate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__migration_update__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__migration_update__pack_to_buffer
+                     (const Loom__V1__MigrationUpdate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__migration_update__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__MigrationUpdate *
+       loom__v1__migration_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__MigrationUpdate *)
+     protobuf_c_message_unpack (&loom__v1__migration_update__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__migration_update__free_unpacked
+                     (Loom__V1__MigrationUpdate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__migration_update__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor loom__v1__input_definition__field_descriptors[2] =
 {
   {
@@ -2168,7 +2360,58 @@ const ProtobufCMessageDescriptor loom__v1__candidate__metadata_entry__descriptor
   (ProtobufCMessageInit) loom__v1__candidate__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__candidate__field_descriptors[5] =
+static const ProtobufCFieldDescriptor loom__v1__candidate__inputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Candidate__InputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Candidate__InputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__candidate__inputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__candidate__inputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__candidate__inputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.Candidate.InputsEntry",
+  "InputsEntry",
+  "Loom__V1__Candidate__InputsEntry",
+  "loom.v1",
+  sizeof(Loom__V1__Candidate__InputsEntry),
+  2,
+  loom__v1__candidate__inputs_entry__field_descriptors,
+  loom__v1__candidate__inputs_entry__field_indices_by_name,
+  1,  loom__v1__candidate__inputs_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__candidate__inputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__candidate__field_descriptors[7] =
 {
   {
     "id",
@@ -2230,18 +2473,44 @@ static const ProtobufCFieldDescriptor loom__v1__candidate__field_descriptors[5] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "steps",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Loom__V1__Candidate, n_steps),
+    offsetof(Loom__V1__Candidate, steps),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inputs",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__Candidate, n_inputs),
+    offsetof(Loom__V1__Candidate, inputs),
+    &loom__v1__candidate__inputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__candidate__field_indices_by_name[] = {
   3,   /* field[3] = files */
   0,   /* field[0] = id */
+  6,   /* field[6] = inputs */
   1,   /* field[1] = kind */
   2,   /* field[2] = metadata */
   4,   /* field[4] = status */
+  5,   /* field[5] = steps */
 };
 static const ProtobufCIntRange loom__v1__candidate__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor loom__v1__candidate__descriptor =
 {
@@ -2251,7 +2520,7 @@ const ProtobufCMessageDescriptor loom__v1__candidate__descriptor =
   "Loom__V1__Candidate",
   "loom.v1",
   sizeof(Loom__V1__Candidate),
-  5,
+  7,
   loom__v1__candidate__field_descriptors,
   loom__v1__candidate__field_indices_by_name,
   1,  loom__v1__candidate__number_ranges,
@@ -3174,7 +3443,7 @@ const ProtobufCMessageDescriptor loom__v1__run__descriptor =
   (ProtobufCMessageInit) loom__v1__run__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__history_entry__field_descriptors[9] =
+static const ProtobufCFieldDescriptor loom__v1__history_entry__field_descriptors[10] =
 {
   {
     "id",
@@ -3284,6 +3553,18 @@ static const ProtobufCFieldDescriptor loom__v1__history_entry__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "run_version",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__HistoryEntry, run_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__history_entry__field_indices_by_name[] = {
   1,   /* field[1] = at_unix_ms */
@@ -3293,13 +3574,14 @@ static const unsigned loom__v1__history_entry__field_indices_by_name[] = {
   0,   /* field[0] = id */
   2,   /* field[2] = kind */
   6,   /* field[6] = run_status */
+  9,   /* field[9] = run_version */
   3,   /* field[3] = step_name */
   5,   /* field[5] = step_status */
 };
 static const ProtobufCIntRange loom__v1__history_entry__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor loom__v1__history_entry__descriptor =
 {
@@ -3309,7 +3591,7 @@ const ProtobufCMessageDescriptor loom__v1__history_entry__descriptor =
   "Loom__V1__HistoryEntry",
   "loom.v1",
   sizeof(Loom__V1__HistoryEntry),
-  9,
+  10,
   loom__v1__history_entry__field_descriptors,
   loom__v1__history_entry__field_indices_by_name,
   1,  loom__v1__history_entry__number_ranges,
@@ -3713,7 +3995,7 @@ const ProtobufCMessageDescriptor loom__v1__announce_request__descriptor =
   (ProtobufCMessageInit) loom__v1__announce_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__announce_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor loom__v1__announce_response__field_descriptors[2] =
 {
   {
     "migration",
@@ -3727,14 +4009,27 @@ static const ProtobufCFieldDescriptor loom__v1__announce_response__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rejected_candidates",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__AnnounceResponse, n_rejected_candidates),
+    offsetof(Loom__V1__AnnounceResponse, rejected_candidates),
+    &loom__v1__rejected_candidate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__announce_response__field_indices_by_name[] = {
   0,   /* field[0] = migration */
+  1,   /* field[1] = rejected_candidates */
 };
 static const ProtobufCIntRange loom__v1__announce_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor loom__v1__announce_response__descriptor =
 {
@@ -3744,11 +4039,62 @@ const ProtobufCMessageDescriptor loom__v1__announce_response__descriptor =
   "Loom__V1__AnnounceResponse",
   "loom.v1",
   sizeof(Loom__V1__AnnounceResponse),
-  1,
+  2,
   loom__v1__announce_response__field_descriptors,
   loom__v1__announce_response__field_indices_by_name,
   1,  loom__v1__announce_response__number_ranges,
   (ProtobufCMessageInit) loom__v1__announce_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__rejected_candidate__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__RejectedCandidate, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__RejectedCandidate, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__rejected_candidate__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange loom__v1__rejected_candidate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__rejected_candidate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.RejectedCandidate",
+  "RejectedCandidate",
+  "Loom__V1__RejectedCandidate",
+  "loom.v1",
+  sizeof(Loom__V1__RejectedCandidate),
+  2,
+  loom__v1__rejected_candidate__field_descriptors,
+  loom__v1__rejected_candidate__field_indices_by_name,
+  1,  loom__v1__rejected_candidate__number_ranges,
+  (ProtobufCMessageInit) loom__v1__rejected_candidate__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor loom__v1__list_migrations_request__field_descriptors[2] =
@@ -3942,7 +4288,7 @@ const ProtobufCMessageDescriptor loom__v1__submit_candidates_request__descriptor
   (ProtobufCMessageInit) loom__v1__submit_candidates_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__submit_candidates_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor loom__v1__submit_candidates_response__field_descriptors[3] =
 {
   {
     "accepted",
@@ -3968,15 +4314,28 @@ static const ProtobufCFieldDescriptor loom__v1__submit_candidates_response__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rejected",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__SubmitCandidatesResponse, n_rejected),
+    offsetof(Loom__V1__SubmitCandidatesResponse, rejected),
+    &loom__v1__rejected_candidate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__submit_candidates_response__field_indices_by_name[] = {
   0,   /* field[0] = accepted */
+  2,   /* field[2] = rejected */
   1,   /* field[1] = skipped_ids */
 };
 static const ProtobufCIntRange loom__v1__submit_candidates_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor loom__v1__submit_candidates_response__descriptor =
 {
@@ -3986,11 +4345,126 @@ const ProtobufCMessageDescriptor loom__v1__submit_candidates_response__descripto
   "Loom__V1__SubmitCandidatesResponse",
   "loom.v1",
   sizeof(Loom__V1__SubmitCandidatesResponse),
-  2,
+  3,
   loom__v1__submit_candidates_response__field_descriptors,
   loom__v1__submit_candidates_response__field_indices_by_name,
   1,  loom__v1__submit_candidates_response__number_ranges,
   (ProtobufCMessageInit) loom__v1__submit_candidates_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__update_candidate_inputs_request__inputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCandidateInputsRequest__InputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCandidateInputsRequest__InputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__update_candidate_inputs_request__inputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__update_candidate_inputs_request__inputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__update_candidate_inputs_request__inputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.UpdateCandidateInputsRequest.InputsEntry",
+  "InputsEntry",
+  "Loom__V1__UpdateCandidateInputsRequest__InputsEntry",
+  "loom.v1",
+  sizeof(Loom__V1__UpdateCandidateInputsRequest__InputsEntry),
+  2,
+  loom__v1__update_candidate_inputs_request__inputs_entry__field_descriptors,
+  loom__v1__update_candidate_inputs_request__inputs_entry__field_indices_by_name,
+  1,  loom__v1__update_candidate_inputs_request__inputs_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__update_candidate_inputs_request__inputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__update_candidate_inputs_request__field_descriptors[3] =
+{
+  {
+    "migration_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCandidateInputsRequest, migration_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidate_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCandidateInputsRequest, candidate_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inputs",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__UpdateCandidateInputsRequest, n_inputs),
+    offsetof(Loom__V1__UpdateCandidateInputsRequest, inputs),
+    &loom__v1__update_candidate_inputs_request__inputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__update_candidate_inputs_request__field_indices_by_name[] = {
+  1,   /* field[1] = candidate_id */
+  2,   /* field[2] = inputs */
+  0,   /* field[0] = migration_id */
+};
+static const ProtobufCIntRange loom__v1__update_candidate_inputs_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor loom__v1__update_candidate_inputs_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.UpdateCandidateInputsRequest",
+  "UpdateCandidateInputsRequest",
+  "Loom__V1__UpdateCandidateInputsRequest",
+  "loom.v1",
+  sizeof(Loom__V1__UpdateCandidateInputsRequest),
+  3,
+  loom__v1__update_candidate_inputs_request__field_descriptors,
+  loom__v1__update_candidate_inputs_request__field_indices_by_name,
+  1,  loom__v1__update_candidate_inputs_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__update_candidate_inputs_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor loom__v1__list_candidates_request__metadata_entry__field_descriptors[2] =
@@ -4634,7 +5108,7 @@ const ProtobufCMessageDescriptor loom__v1__start_run_request__descriptor =
   (ProtobufCMessageInit) loom__v1__start_run_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__cancel_run_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor loom__v1__cancel_run_request__field_descriptors[4] =
 {
   {
     "migration_id",
@@ -4672,16 +5146,29 @@ static const ProtobufCFieldDescriptor loom__v1__cancel_run_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "failed",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CancelRunRequest, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__cancel_run_request__field_indices_by_name[] = {
   1,   /* field[1] = candidate_id */
+  3,   /* field[3] = failed */
   0,   /* field[0] = migration_id */
   2,   /* field[2] = reason */
 };
 static const ProtobufCIntRange loom__v1__cancel_run_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor loom__v1__cancel_run_request__descriptor =
 {
@@ -4691,7 +5178,7 @@ const ProtobufCMessageDescriptor loom__v1__cancel_run_request__descriptor =
   "Loom__V1__CancelRunRequest",
   "loom.v1",
   sizeof(Loom__V1__CancelRunRequest),
-  3,
+  4,
   loom__v1__cancel_run_request__field_descriptors,
   loom__v1__cancel_run_request__field_indices_by_name,
   1,  loom__v1__cancel_run_request__number_ranges,
@@ -5158,7 +5645,7 @@ const ProtobufCMessageDescriptor loom__v1__report_step_event_response__descripto
   (ProtobufCMessageInit) loom__v1__report_step_event_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__watch_run_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor loom__v1__watch_run_request__field_descriptors[3] =
 {
   {
     "migration_id",
@@ -5184,15 +5671,28 @@ static const ProtobufCFieldDescriptor loom__v1__watch_run_request__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "from_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__WatchRunRequest, from_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__watch_run_request__field_indices_by_name[] = {
   1,   /* field[1] = candidate_id */
+  2,   /* field[2] = from_version */
   0,   /* field[0] = migration_id */
 };
 static const ProtobufCIntRange loom__v1__watch_run_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor loom__v1__watch_run_request__descriptor =
 {
@@ -5202,14 +5702,14 @@ const ProtobufCMessageDescriptor loom__v1__watch_run_request__descriptor =
   "Loom__V1__WatchRunRequest",
   "loom.v1",
   sizeof(Loom__V1__WatchRunRequest),
-  2,
+  3,
   loom__v1__watch_run_request__field_descriptors,
   loom__v1__watch_run_request__field_indices_by_name,
   1,  loom__v1__watch_run_request__number_ranges,
   (ProtobufCMessageInit) loom__v1__watch_run_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__run_update__field_descriptors[2] =
+static const ProtobufCFieldDescriptor loom__v1__run_update__field_descriptors[3] =
 {
   {
     "run",
@@ -5235,15 +5735,28 @@ static const ProtobufCFieldDescriptor loom__v1__run_update__field_descriptors[2]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "entries",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__RunUpdate, n_entries),
+    offsetof(Loom__V1__RunUpdate, entries),
+    &loom__v1__history_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__run_update__field_indices_by_name[] = {
+  2,   /* field[2] = entries */
   1,   /* field[1] = entry */
   0,   /* field[0] = run */
 };
 static const ProtobufCIntRange loom__v1__run_update__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor loom__v1__run_update__descriptor =
 {
@@ -5253,11 +5766,113 @@ const ProtobufCMessageDescriptor loom__v1__run_update__descriptor =
   "Loom__V1__RunUpdate",
   "loom.v1",
   sizeof(Loom__V1__RunUpdate),
-  2,
+  3,
   loom__v1__run_update__field_descriptors,
   loom__v1__run_update__field_indices_by_name,
   1,  loom__v1__run_update__number_ranges,
   (ProtobufCMessageInit) loom__v1__run_update__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__watch_migration_request__field_descriptors[1] =
+{
+  {
+    "migration_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__WatchMigrationRequest, migration_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__watch_migration_request__field_indices_by_name[] = {
+  0,   /* field[0] = migration_id */
+};
+static const ProtobufCIntRange loom__v1__watch_migration_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor loom__v1__watch_migration_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.WatchMigrationRequest",
+  "WatchMigrationRequest",
+  "Loom__V1__WatchMigrationRequest",
+  "loom.v1",
+  sizeof(Loom__V1__WatchMigrationRequest),
+  1,
+  loom__v1__watch_migration_request__field_descriptors,
+  loom__v1__watch_migration_request__field_indices_by_name,
+  1,  loom__v1__watch_migration_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__watch_migration_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__migration_update__field_descriptors[3] =
+{
+  {
+    "counts",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationUpdate, counts),
+    &loom__v1__migration_counts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "runs",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__MigrationUpdate, n_runs),
+    offsetof(Loom__V1__MigrationUpdate, runs),
+    &loom__v1__run__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "truncated",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__MigrationUpdate, truncated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__migration_update__field_indices_by_name[] = {
+  0,   /* field[0] = counts */
+  1,   /* field[1] = runs */
+  2,   /* field[2] = truncated */
+};
+static const ProtobufCIntRange loom__v1__migration_update__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor loom__v1__migration_update__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.MigrationUpdate",
+  "MigrationUpdate",
+  "Loom__V1__MigrationUpdate",
+  "loom.v1",
+  sizeof(Loom__V1__MigrationUpdate),
+  3,
+  loom__v1__migration_update__field_descriptors,
+  loom__v1__migration_update__field_indices_by_name,
+  1,  loom__v1__migration_update__number_ranges,
+  (ProtobufCMessageInit) loom__v1__migration_update__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue loom__v1__candidate_status__enum_values_by_number[4] =
@@ -5450,7 +6065,7 @@ const ProtobufCEnumDescriptor loom__v1__file_diff_status__descriptor =
   loom__v1__file_diff_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[15] =
+static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[17] =
 {
   { "Announce", &loom__v1__announce_request__descriptor, &loom__v1__announce_response__descriptor },
   { "ListMigrations", &loom__v1__list_migrations_request__descriptor, &loom__v1__list_migrations_response__descriptor },
@@ -5467,6 +6082,8 @@ static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[15] =
   { "WatchRun", &loom__v1__watch_run_request__descriptor, &loom__v1__run_update__descriptor },
   { "ListRuns", &loom__v1__list_runs_request__descriptor, &loom__v1__list_runs_response__descriptor },
   { "RecountMigration", &loom__v1__recount_migration_request__descriptor, &loom__v1__recount_migration_response__descriptor },
+  { "UpdateCandidateInputs", &loom__v1__update_candidate_inputs_request__descriptor, &loom__v1__candidate__descriptor },
+  { "WatchMigration", &loom__v1__watch_migration_request__descriptor, &loom__v1__migration_update__descriptor },
 };
 const unsigned loom__v1__loom__method_indices_by_name[] = {
   0,        /* Announce */
@@ -5483,6 +6100,8 @@ const unsigned loom__v1__loom__method_indices_by_name[] = {
   7,        /* RetryStep */
   5,        /* StartRun */
   3,        /* SubmitCandidates */
+  15,        /* UpdateCandidateInputs */
+  16,        /* WatchMigration */
   12         /* WatchRun */
 };
 const ProtobufCServiceDescriptor loom__v1__loom__descriptor =
@@ -5492,7 +6111,7 @@ const ProtobufCServiceDescriptor loom__v1__loom__descriptor =
   "Loom",
   "Loom__V1__Loom",
   "loom.v1",
-  15,
+  17,
   loom__v1__loom__method_descriptors,
   loom__v1__loom__method_indices_by_name
 };
@@ -5615,6 +6234,22 @@ void loom__v1__loom__recount_migration(ProtobufCService *service,
 {
   assert(service->descriptor == &loom__v1__loom__descriptor);
   service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__update_candidate_inputs(ProtobufCService *service,
+                                             const Loom__V1__UpdateCandidateInputsRequest *input,
+                                             Loom__V1__Candidate_Closure closure,
+                                             void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__watch_migration(ProtobufCService *service,
+                                     const Loom__V1__WatchMigrationRequest *input,
+                                     Loom__V1__MigrationUpdate_Closure closure,
+                                     void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void loom__v1__loom__init (Loom__V1__Loom_Service *service,
                            Loom__V1__Loom_ServiceDestroy destroy)

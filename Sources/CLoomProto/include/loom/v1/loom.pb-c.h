@@ -22,6 +22,7 @@ typedef struct Loom__V1__FileRef Loom__V1__FileRef;
 typedef struct Loom__V1__FileGroup Loom__V1__FileGroup;
 typedef struct Loom__V1__Candidate Loom__V1__Candidate;
 typedef struct Loom__V1__Candidate__MetadataEntry Loom__V1__Candidate__MetadataEntry;
+typedef struct Loom__V1__Candidate__InputsEntry Loom__V1__Candidate__InputsEntry;
 typedef struct Loom__V1__Migration Loom__V1__Migration;
 typedef struct Loom__V1__MigrationCounts Loom__V1__MigrationCounts;
 typedef struct Loom__V1__StepCounts Loom__V1__StepCounts;
@@ -37,11 +38,14 @@ typedef struct Loom__V1__StepEvent Loom__V1__StepEvent;
 typedef struct Loom__V1__StepEvent__MetadataEntry Loom__V1__StepEvent__MetadataEntry;
 typedef struct Loom__V1__AnnounceRequest Loom__V1__AnnounceRequest;
 typedef struct Loom__V1__AnnounceResponse Loom__V1__AnnounceResponse;
+typedef struct Loom__V1__RejectedCandidate Loom__V1__RejectedCandidate;
 typedef struct Loom__V1__ListMigrationsRequest Loom__V1__ListMigrationsRequest;
 typedef struct Loom__V1__ListMigrationsResponse Loom__V1__ListMigrationsResponse;
 typedef struct Loom__V1__GetMigrationRequest Loom__V1__GetMigrationRequest;
 typedef struct Loom__V1__SubmitCandidatesRequest Loom__V1__SubmitCandidatesRequest;
 typedef struct Loom__V1__SubmitCandidatesResponse Loom__V1__SubmitCandidatesResponse;
+typedef struct Loom__V1__UpdateCandidateInputsRequest Loom__V1__UpdateCandidateInputsRequest;
+typedef struct Loom__V1__UpdateCandidateInputsRequest__InputsEntry Loom__V1__UpdateCandidateInputsRequest__InputsEntry;
 typedef struct Loom__V1__ListCandidatesRequest Loom__V1__ListCandidatesRequest;
 typedef struct Loom__V1__ListCandidatesRequest__MetadataEntry Loom__V1__ListCandidatesRequest__MetadataEntry;
 typedef struct Loom__V1__ListCandidatesResponse Loom__V1__ListCandidatesResponse;
@@ -62,6 +66,8 @@ typedef struct Loom__V1__ReportStepEventRequest Loom__V1__ReportStepEventRequest
 typedef struct Loom__V1__ReportStepEventResponse Loom__V1__ReportStepEventResponse;
 typedef struct Loom__V1__WatchRunRequest Loom__V1__WatchRunRequest;
 typedef struct Loom__V1__RunUpdate Loom__V1__RunUpdate;
+typedef struct Loom__V1__WatchMigrationRequest Loom__V1__WatchMigrationRequest;
+typedef struct Loom__V1__MigrationUpdate Loom__V1__MigrationUpdate;
 
 
 /* --- enums --- */
@@ -300,6 +306,17 @@ struct  Loom__V1__Candidate__MetadataEntry
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+struct  Loom__V1__Candidate__InputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__CANDIDATE__INPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__candidate__inputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 /*
  * A subject a migration can be applied to (an app, a repository, a topic...).
  */
@@ -328,10 +345,24 @@ struct  Loom__V1__Candidate
    * Managed by Loom; incoming values are ignored.
    */
   Loom__V1__CandidateStatus status;
+  /*
+   * The migration's steps this candidate runs, in this order (names of the
+   * migration's steps, each at most once); empty = every step in the
+   * migration's order. Runs and dry runs use it; a run keeps the steps it
+   * started with.
+   */
+  size_t n_steps;
+  char **steps;
+  /*
+   * Inputs an operator set before starting (UpdateCandidateInputs); a
+   * StartRun's or DryRun's own inputs win over these, key by key.
+   */
+  size_t n_inputs;
+  Loom__V1__Candidate__InputsEntry **inputs;
 };
 #define LOOM__V1__CANDIDATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__candidate__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, LOOM__V1__CANDIDATE_STATUS__CANDIDATE_STATUS_UNSPECIFIED }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, LOOM__V1__CANDIDATE_STATUS__CANDIDATE_STATUS_UNSPECIFIED, 0,NULL, 0,NULL }
 
 
 /*
@@ -622,10 +653,15 @@ struct  Loom__V1__HistoryEntry
    * Run generation the entry belongs to.
    */
   uint32_t generation;
+  /*
+   * The run version the transition produced; the entries of one transition
+   * share it. Entries are in version order.
+   */
+  uint64_t run_version;
 };
 #define LOOM__V1__HISTORY_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__history_entry__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, LOOM__V1__HISTORY_KIND__HISTORY_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, LOOM__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED, LOOM__V1__RUN_STATUS__RUN_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, LOOM__V1__HISTORY_KIND__HISTORY_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, LOOM__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED, LOOM__V1__RUN_STATUS__RUN_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*
@@ -754,20 +790,43 @@ struct  Loom__V1__AnnounceResponse
 {
   ProtobufCMessage base;
   /*
-   * The stored migration after the announce.
+   * The stored migration after the announce (with counts, without candidates).
    */
   Loom__V1__Migration *migration;
+  /*
+   * Announced candidates that were not stored, each with why; the others were.
+   */
+  size_t n_rejected_candidates;
+  Loom__V1__RejectedCandidate **rejected_candidates;
 };
 #define LOOM__V1__ANNOUNCE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__announce_response__descriptor) \
-    , NULL }
+    , NULL, 0,NULL }
+
+
+/*
+ * A candidate of a batch that was not stored, and why (the rest of the batch was).
+ */
+struct  Loom__V1__RejectedCandidate
+{
+  ProtobufCMessage base;
+  /*
+   * The id as sent (cut to 256 characters).
+   */
+  char *id;
+  char *reason;
+};
+#define LOOM__V1__REJECTED_CANDIDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__rejected_candidate__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Loom__V1__ListMigrationsRequest
 {
   ProtobufCMessage base;
   /*
-   * Maximum migrations to return; 0 = server default (100), capped at 1000.
+   * Maximum migrations to return; 0 = server default (100), at most 1000
+   * (larger is INVALID_ARGUMENT).
    */
   uint32_t page_size;
   /*
@@ -835,10 +894,43 @@ struct  Loom__V1__SubmitCandidatesResponse
    */
   size_t n_skipped_ids;
   char **skipped_ids;
+  /*
+   * Candidates refused for bad input, each with why; the others were written.
+   */
+  size_t n_rejected;
+  Loom__V1__RejectedCandidate **rejected;
 };
 #define LOOM__V1__SUBMIT_CANDIDATES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__submit_candidates_response__descriptor) \
-    , 0, 0,NULL }
+    , 0, 0,NULL, 0,NULL }
+
+
+struct  Loom__V1__UpdateCandidateInputsRequest__InputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__UPDATE_CANDIDATE_INPUTS_REQUEST__INPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__update_candidate_inputs_request__inputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__UpdateCandidateInputsRequest
+{
+  ProtobufCMessage base;
+  char *migration_id;
+  char *candidate_id;
+  /*
+   * The candidate's inputs after the call (replacing the previous ones): each
+   * key must be a required input of the migration, each value non-empty.
+   */
+  size_t n_inputs;
+  Loom__V1__UpdateCandidateInputsRequest__InputsEntry **inputs;
+};
+#define LOOM__V1__UPDATE_CANDIDATE_INPUTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__update_candidate_inputs_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Loom__V1__ListCandidatesRequest__MetadataEntry
@@ -1046,10 +1138,16 @@ struct  Loom__V1__CancelRunRequest
    * Recorded in the run's history.
    */
   char *reason;
+  /*
+   * End the run FAILED instead of CANCELLED: an operator gives up on a run
+   * whose step failed (allowed only while it is waiting_retry). Either way the
+   * candidate returns to not_started and can be started again.
+   */
+  protobuf_c_boolean failed;
 };
 #define LOOM__V1__CANCEL_RUN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__cancel_run_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Loom__V1__RetryStepRequest
@@ -1183,27 +1281,73 @@ struct  Loom__V1__WatchRunRequest
   ProtobufCMessage base;
   char *migration_id;
   char *candidate_id;
+  /*
+   * Resume after a reconnect: the first message carries the history entries
+   * with run_version greater than this (0 = none: the first message is the
+   * current state only).
+   */
+  uint64_t from_version;
 };
 #define LOOM__V1__WATCH_RUN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__watch_run_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
- * One message of a WatchRun stream: the run after a transition.
+ * One message of a WatchRun stream: the run, and every history entry written
+ * since the previous message, read together at the run's version. Across the
+ * stream each entry is sent exactly once, in order (unless more than the
+ * history cap, 1000 entries, were written between two reads).
  */
 struct  Loom__V1__RunUpdate
 {
   ProtobufCMessage base;
   Loom__V1__Run *run;
   /*
-   * The transition that produced this update; absent in the first message.
+   * The newest of `entries` (kept for older clients); absent when `entries` is empty.
    */
   Loom__V1__HistoryEntry *entry;
+  /*
+   * The transitions since the previous message, oldest first; in the first
+   * message, those after the request's from_version.
+   */
+  size_t n_entries;
+  Loom__V1__HistoryEntry **entries;
 };
 #define LOOM__V1__RUN_UPDATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__run_update__descriptor) \
-    , NULL, NULL }
+    , NULL, NULL, 0,NULL }
+
+
+struct  Loom__V1__WatchMigrationRequest
+{
+  ProtobufCMessage base;
+  char *migration_id;
+};
+#define LOOM__V1__WATCH_MIGRATION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__watch_migration_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * One message of a WatchMigration stream: the counts, and the runs that changed
+ * since the previous message (none in the first).
+ */
+struct  Loom__V1__MigrationUpdate
+{
+  ProtobufCMessage base;
+  Loom__V1__MigrationCounts *counts;
+  /*
+   * Each changed run as it is now, most recently updated first (at most 1000;
+   * `truncated` says more changed).
+   */
+  size_t n_runs;
+  Loom__V1__Run **runs;
+  protobuf_c_boolean truncated;
+};
+#define LOOM__V1__MIGRATION_UPDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__migration_update__descriptor) \
+    , NULL, 0,NULL, 0 }
 
 
 /* Loom__V1__InputDefinition methods */
@@ -1288,6 +1432,9 @@ void   loom__v1__file_group__free_unpacked
 /* Loom__V1__Candidate__MetadataEntry methods */
 void   loom__v1__candidate__metadata_entry__init
                      (Loom__V1__Candidate__MetadataEntry         *message);
+/* Loom__V1__Candidate__InputsEntry methods */
+void   loom__v1__candidate__inputs_entry__init
+                     (Loom__V1__Candidate__InputsEntry         *message);
 /* Loom__V1__Candidate methods */
 void   loom__v1__candidate__init
                      (Loom__V1__Candidate         *message);
@@ -1544,6 +1691,25 @@ Loom__V1__AnnounceResponse *
 void   loom__v1__announce_response__free_unpacked
                      (Loom__V1__AnnounceResponse *message,
                       ProtobufCAllocator *allocator);
+/* Loom__V1__RejectedCandidate methods */
+void   loom__v1__rejected_candidate__init
+                     (Loom__V1__RejectedCandidate         *message);
+size_t loom__v1__rejected_candidate__get_packed_size
+                     (const Loom__V1__RejectedCandidate   *message);
+size_t loom__v1__rejected_candidate__pack
+                     (const Loom__V1__RejectedCandidate   *message,
+                      uint8_t             *out);
+size_t loom__v1__rejected_candidate__pack_to_buffer
+                     (const Loom__V1__RejectedCandidate   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__RejectedCandidate *
+       loom__v1__rejected_candidate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__rejected_candidate__free_unpacked
+                     (Loom__V1__RejectedCandidate *message,
+                      ProtobufCAllocator *allocator);
 /* Loom__V1__ListMigrationsRequest methods */
 void   loom__v1__list_migrations_request__init
                      (Loom__V1__ListMigrationsRequest         *message);
@@ -1638,6 +1804,28 @@ Loom__V1__SubmitCandidatesResponse *
                       const uint8_t       *data);
 void   loom__v1__submit_candidates_response__free_unpacked
                      (Loom__V1__SubmitCandidatesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__UpdateCandidateInputsRequest__InputsEntry methods */
+void   loom__v1__update_candidate_inputs_request__inputs_entry__init
+                     (Loom__V1__UpdateCandidateInputsRequest__InputsEntry         *message);
+/* Loom__V1__UpdateCandidateInputsRequest methods */
+void   loom__v1__update_candidate_inputs_request__init
+                     (Loom__V1__UpdateCandidateInputsRequest         *message);
+size_t loom__v1__update_candidate_inputs_request__get_packed_size
+                     (const Loom__V1__UpdateCandidateInputsRequest   *message);
+size_t loom__v1__update_candidate_inputs_request__pack
+                     (const Loom__V1__UpdateCandidateInputsRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__update_candidate_inputs_request__pack_to_buffer
+                     (const Loom__V1__UpdateCandidateInputsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__UpdateCandidateInputsRequest *
+       loom__v1__update_candidate_inputs_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__update_candidate_inputs_request__free_unpacked
+                     (Loom__V1__UpdateCandidateInputsRequest *message,
                       ProtobufCAllocator *allocator);
 /* Loom__V1__ListCandidatesRequest__MetadataEntry methods */
 void   loom__v1__list_candidates_request__metadata_entry__init
@@ -1971,6 +2159,44 @@ Loom__V1__RunUpdate *
 void   loom__v1__run_update__free_unpacked
                      (Loom__V1__RunUpdate *message,
                       ProtobufCAllocator *allocator);
+/* Loom__V1__WatchMigrationRequest methods */
+void   loom__v1__watch_migration_request__init
+                     (Loom__V1__WatchMigrationRequest         *message);
+size_t loom__v1__watch_migration_request__get_packed_size
+                     (const Loom__V1__WatchMigrationRequest   *message);
+size_t loom__v1__watch_migration_request__pack
+                     (const Loom__V1__WatchMigrationRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__watch_migration_request__pack_to_buffer
+                     (const Loom__V1__WatchMigrationRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__WatchMigrationRequest *
+       loom__v1__watch_migration_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__watch_migration_request__free_unpacked
+                     (Loom__V1__WatchMigrationRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__MigrationUpdate methods */
+void   loom__v1__migration_update__init
+                     (Loom__V1__MigrationUpdate         *message);
+size_t loom__v1__migration_update__get_packed_size
+                     (const Loom__V1__MigrationUpdate   *message);
+size_t loom__v1__migration_update__pack
+                     (const Loom__V1__MigrationUpdate   *message,
+                      uint8_t             *out);
+size_t loom__v1__migration_update__pack_to_buffer
+                     (const Loom__V1__MigrationUpdate   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__MigrationUpdate *
+       loom__v1__migration_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__migration_update__free_unpacked
+                     (Loom__V1__MigrationUpdate *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Loom__V1__InputDefinition_Closure)
@@ -1990,6 +2216,9 @@ typedef void (*Loom__V1__FileGroup_Closure)
                   void *closure_data);
 typedef void (*Loom__V1__Candidate__MetadataEntry_Closure)
                  (const Loom__V1__Candidate__MetadataEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__Candidate__InputsEntry_Closure)
+                 (const Loom__V1__Candidate__InputsEntry *message,
                   void *closure_data);
 typedef void (*Loom__V1__Candidate_Closure)
                  (const Loom__V1__Candidate *message,
@@ -2039,6 +2268,9 @@ typedef void (*Loom__V1__AnnounceRequest_Closure)
 typedef void (*Loom__V1__AnnounceResponse_Closure)
                  (const Loom__V1__AnnounceResponse *message,
                   void *closure_data);
+typedef void (*Loom__V1__RejectedCandidate_Closure)
+                 (const Loom__V1__RejectedCandidate *message,
+                  void *closure_data);
 typedef void (*Loom__V1__ListMigrationsRequest_Closure)
                  (const Loom__V1__ListMigrationsRequest *message,
                   void *closure_data);
@@ -2053,6 +2285,12 @@ typedef void (*Loom__V1__SubmitCandidatesRequest_Closure)
                   void *closure_data);
 typedef void (*Loom__V1__SubmitCandidatesResponse_Closure)
                  (const Loom__V1__SubmitCandidatesResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__UpdateCandidateInputsRequest__InputsEntry_Closure)
+                 (const Loom__V1__UpdateCandidateInputsRequest__InputsEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__UpdateCandidateInputsRequest_Closure)
+                 (const Loom__V1__UpdateCandidateInputsRequest *message,
                   void *closure_data);
 typedef void (*Loom__V1__ListCandidatesRequest__MetadataEntry_Closure)
                  (const Loom__V1__ListCandidatesRequest__MetadataEntry *message,
@@ -2113,6 +2351,12 @@ typedef void (*Loom__V1__WatchRunRequest_Closure)
                   void *closure_data);
 typedef void (*Loom__V1__RunUpdate_Closure)
                  (const Loom__V1__RunUpdate *message,
+                  void *closure_data);
+typedef void (*Loom__V1__WatchMigrationRequest_Closure)
+                 (const Loom__V1__WatchMigrationRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__MigrationUpdate_Closure)
+                 (const Loom__V1__MigrationUpdate *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -2181,6 +2425,14 @@ struct Loom__V1__Loom_Service
                             const Loom__V1__RecountMigrationRequest *input,
                             Loom__V1__RecountMigrationResponse_Closure closure,
                             void *closure_data);
+  void (*update_candidate_inputs)(Loom__V1__Loom_Service *service,
+                                  const Loom__V1__UpdateCandidateInputsRequest *input,
+                                  Loom__V1__Candidate_Closure closure,
+                                  void *closure_data);
+  void (*watch_migration)(Loom__V1__Loom_Service *service,
+                          const Loom__V1__WatchMigrationRequest *input,
+                          Loom__V1__MigrationUpdate_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Loom__V1__Loom_ServiceDestroy)(Loom__V1__Loom_Service *);
 void loom__v1__loom__init (Loom__V1__Loom_Service *service,
@@ -2203,7 +2455,9 @@ void loom__v1__loom__init (Loom__V1__Loom_Service *service,
       function_prefix__ ## report_step_event,\
       function_prefix__ ## watch_run,\
       function_prefix__ ## list_runs,\
-      function_prefix__ ## recount_migration  }
+      function_prefix__ ## recount_migration,\
+      function_prefix__ ## update_candidate_inputs,\
+      function_prefix__ ## watch_migration  }
 void loom__v1__loom__announce(ProtobufCService *service,
                               const Loom__V1__AnnounceRequest *input,
                               Loom__V1__AnnounceResponse_Closure closure,
@@ -2264,6 +2518,14 @@ void loom__v1__loom__recount_migration(ProtobufCService *service,
                                        const Loom__V1__RecountMigrationRequest *input,
                                        Loom__V1__RecountMigrationResponse_Closure closure,
                                        void *closure_data);
+void loom__v1__loom__update_candidate_inputs(ProtobufCService *service,
+                                             const Loom__V1__UpdateCandidateInputsRequest *input,
+                                             Loom__V1__Candidate_Closure closure,
+                                             void *closure_data);
+void loom__v1__loom__watch_migration(ProtobufCService *service,
+                                     const Loom__V1__WatchMigrationRequest *input,
+                                     Loom__V1__MigrationUpdate_Closure closure,
+                                     void *closure_data);
 
 /* --- descriptors --- */
 
@@ -2279,6 +2541,7 @@ extern const ProtobufCMessageDescriptor loom__v1__file_ref__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__file_group__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__candidate__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__candidate__metadata_entry__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__candidate__inputs_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__migration__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__migration_counts__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_counts__descriptor;
@@ -2294,11 +2557,14 @@ extern const ProtobufCMessageDescriptor loom__v1__step_event__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_event__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__announce_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__announce_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__rejected_candidate__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__list_migrations_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__list_migrations_response__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__get_migration_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__submit_candidates_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__submit_candidates_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__update_candidate_inputs_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__update_candidate_inputs_request__inputs_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__list_candidates_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__list_candidates_request__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__list_candidates_response__descriptor;
@@ -2319,6 +2585,8 @@ extern const ProtobufCMessageDescriptor loom__v1__report_step_event_request__des
 extern const ProtobufCMessageDescriptor loom__v1__report_step_event_response__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__watch_run_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__run_update__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__watch_migration_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__migration_update__descriptor;
 extern const ProtobufCServiceDescriptor loom__v1__loom__descriptor;
 
 PROTOBUF_C__END_DECLS
