@@ -209,7 +209,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomServerTests",
-            dependencies: ["LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport"],
+            dependencies: [
+                "LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport", metrics,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

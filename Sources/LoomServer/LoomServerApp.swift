@@ -170,11 +170,25 @@ struct Parts {
 }
 
 extension MetricsSystem {
+    /// `label` with every character Prometheus does not allow in a name replaced by `_`.
+    static func prometheusName(_ label: String) -> String {
+        String(label.unicodeScalars.map { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "_", ":": Character(scalar)
+            default: "_"
+            }
+        })
+    }
+
     /// The process's Prometheus registry, bootstrapped as the metrics backend on first use
     /// (the metrics system can be bootstrapped only once per process; tests start several servers).
     static let sharedRegistry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // LoomCore names metrics with dots (`loom.events.rejected.total`); Prometheus names
+        // allow only [a-zA-Z0-9_:] (`loom_events_rejected_total`).
+        factory.nameAndLabelSanitizer = { label, dimensions in (MetricsSystem.prometheusName(label), dimensions) }
+        MetricsSystem.bootstrap(factory)
         return registry
     }()
 }

@@ -113,12 +113,15 @@ enum RedisStoreScripts {
             if redis.call('HINCRBY', KEYS[5], field, delta) == 0 then redis.call('HDEL', KEYS[5], field) end
           end
         end
-        if old[2] then
-          redis.call('HINCRBY', KEYS[5], 'r:' .. old[2], -1)
-          step(old[2], old[3] or '', old[4] or '', -1)
+        -- Most transitions (dispatch beats, metadata) keep the run's position: no count moves.
+        if old[2] ~= ARGV[12] then
+          if old[2] then redis.call('HINCRBY', KEYS[5], 'r:' .. old[2], -1) end
+          redis.call('HINCRBY', KEYS[5], 'r:' .. ARGV[12], 1)
         end
-        redis.call('HINCRBY', KEYS[5], 'r:' .. ARGV[12], 1)
-        step(ARGV[12], ARGV[13], ARGV[14], 1)
+        if old[2] ~= ARGV[12] or old[3] ~= ARGV[13] or old[4] ~= ARGV[14] then
+          if old[2] then step(old[2], old[3] or '', old[4] or '', -1) end
+          step(ARGV[12], ARGV[13], ARGV[14], 1)
+        end
         redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'timer', ARGV[4], 'v', ARGV[11],
           'rs', ARGV[12], 'st', ARGV[13], 'ss', ARGV[14], 'up', ARGV[15])
         local up = tonumber(ARGV[15])

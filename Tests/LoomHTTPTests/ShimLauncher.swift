@@ -55,5 +55,8 @@ struct LauncherBackend: CallbackShimBackend {
     func submitCandidates(
         _ candidates: [ReferenceJSON.Candidate], migrationId: String, caller: ShimCaller
     ) async throws -> [ReferenceJSON.RejectedCandidate] { [] }
-    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {}
+    /// Like the service: an event without a token is refused (401) in token mode.
+    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+        if caller.authMode == .token, caller.bearerToken == nil { throw ShimError.unauthorized("missing callback token") }
+    }
 }

@@ -20,7 +20,7 @@ public enum HistoryKind: String, Hashable, Sendable, Codable, CaseIterable {
     case runCompleted = "run_completed"
     /// An operator cancelled the run.
     case runCancelled = "run_cancelled"
-    /// The run could not continue.
+    /// An operator ended the run failed after its step failed.
     case runFailed = "run_failed"
     /// A callback was refused (bad or missing token, stale attempt, finished run, another
     /// candidate); recorded so the run shows why it still waits.

@@ -8,7 +8,8 @@ public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
     case completed
     /// An operator cancelled the run.
     case cancelled
-    /// The run could not continue; see ``Run/failureReason``.
+    /// An operator gave up on the run after its step failed (a cancel with `failed`); see
+    /// ``Run/failureReason``.
     case failed
 
     /// Whether the run is finished (completed, cancelled or failed) and accepts no more events.

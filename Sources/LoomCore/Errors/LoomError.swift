@@ -5,7 +5,7 @@
 /// clients. The optional ``cause`` is for logs only and is ignored by equality.
 ///
 /// Suggested mapping (RPC / HTTP): `invalidArgument` INVALID_ARGUMENT/400, `notFound`
-/// NOT_FOUND/404, `alreadyRunning` and `alreadyCompleted` ALREADY_EXISTS/409,
+/// NOT_FOUND/404, `alreadyRunning` ALREADY_EXISTS/409, `alreadyCompleted`,
 /// `notRunning`, `stepNotRetryable`, `staleEvent`, `failedPrecondition` FAILED_PRECONDITION/409,
 /// `migratorBadResponse` FAILED_PRECONDITION/502, `conflict`
 /// ABORTED/409, `unauthenticated` UNAUTHENTICATED/401, `permissionDenied`

@@ -61,9 +61,22 @@ extension Orchestrator {
         return RunMachine.isDispatchDue(latest, now: clock.now()) ? latest : nil
     }
 
+    /// Beats 2 and 3 for a dispatch this replica began in another transition, then whatever
+    /// became due.
+    func post(_ run: Run) async {
+        do {
+            let latest = try await dispatch(run)
+            if RunMachine.isDispatchDue(latest, now: clock.now()) { await advance(run.id, hint: latest) }
+        } catch let error as LoomError where error.code == .notFound {
+            logger.debug("dispatch for a run that no longer exists", metadata: ["run": "\(run.id)"])
+        } catch {
+            logger.warning("recording a dispatch outcome failed; its lease will retry", metadata: ["run": "\(run.id)", "error": "\(error)"])
+        }
+    }
+
     /// Beats 2 and 3: POST the step, then record the outcome if the run is still in flight for
     /// it. Returns the run as last read or written.
-    private func dispatch(_ run: Run) async throws -> Run {
+    func dispatch(_ run: Run) async throws -> Run {
         guard let step = run.currentStepDefinition, let result = run.currentResult else { return run }
         let ticket = RunMachine.DispatchTicket(run: run)
         let request = dispatchRequest(run, step: step, result: result)

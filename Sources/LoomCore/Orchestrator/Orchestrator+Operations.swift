@@ -22,16 +22,18 @@ extension Orchestrator {
                     existing = nil
                 }
             }
-            let transition = try RunMachine.start(
-                existing: existing, runID: runID, migration: migration, steps: steps, candidate: candidate,
-                inputs: inputs, startedBy: startedBy, now: clock.now()
-            )
+            let now = clock.now()
+            let transition = foldingDispatch(
+                try RunMachine.start(
+                    existing: existing, runID: runID, migration: migration, steps: steps, candidate: candidate,
+                    inputs: inputs, startedBy: startedBy, now: now
+                ), now: now)
             switch try await store.apply(transition.write(expectedVersion: existing?.version ?? 0)) {
             case .applied(let run):
                 recentRuns.remember(run)
                 metrics.record(transition.history)
                 await changeSignals.signal(runID)
-                await scheduleIfDue(run)
+                await follow(run)
                 return run
             case .conflict(let current):
                 metrics.transitionConflicts.increment()
@@ -64,9 +66,10 @@ extension Orchestrator {
     /// Retries the run's current, failed step with a fresh attempt, dispatched at once.
     func retryStep(_ runID: RunID, stepName: String) async throws -> Run {
         let run = try await mutate(runID) { run in
-            try RunMachine.retry(run, stepName: stepName, now: clock.now())
+            let now = clock.now()
+            return foldingDispatch(try RunMachine.retry(run, stepName: stepName, now: now), now: now)
         }.run
-        await scheduleIfDue(run)
+        await follow(run)
         return run
     }
 
@@ -74,15 +77,16 @@ extension Orchestrator {
     /// caller); a success dispatches the next step at once.
     func applyEvent(_ runID: RunID, event: StepEvent, claims: CallbackClaims?) async throws -> Run {
         let (run, applied) = try await mutate(runID) { run in
+            let now = clock.now()
             let decision = try RunMachine.applyEvent(
-                run, event: event, claims: claims, now: clock.now(), timeout: { configuration.timeout(of: $0) }
+                run, event: event, claims: claims, now: now, timeout: { configuration.timeout(of: $0) }
             )
             switch decision {
-            case .apply(let transition): return transition
+            case .apply(let transition): return foldingDispatch(transition, now: now)
             case .duplicate: return nil
             }
         }
-        if applied { await scheduleIfDue(run) }
+        if applied { await follow(run) }
         return run
     }
 

@@ -2,15 +2,15 @@ import Metrics
 
 /// The orchestrator's swift-metrics instruments (names are stable; dimension-free).
 struct OrchestratorMetrics: Sendable {
-    let runsStarted = Counter(label: "loom.runs.started")
-    let runsCompleted = Counter(label: "loom.runs.completed")
-    let runsCancelled = Counter(label: "loom.runs.cancelled")
-    let stepsFailed = Counter(label: "loom.steps.failed")
-    let stepsTimedOut = Counter(label: "loom.steps.timed_out")
-    let dispatchAttempts = Counter(label: "loom.dispatch.attempts")
-    let dispatchFailures = Counter(label: "loom.dispatch.failures")
-    let eventsApplied = Counter(label: "loom.events.applied")
-    let transitionConflicts = Counter(label: "loom.transitions.conflicts")
+    let runsStarted = Counter(label: "loom.runs.started.total")
+    let runsCompleted = Counter(label: "loom.runs.completed.total")
+    let runsCancelled = Counter(label: "loom.runs.cancelled.total")
+    let stepsFailed = Counter(label: "loom.steps.failed.total")
+    let stepsTimedOut = Counter(label: "loom.steps.timed_out.total")
+    let dispatchAttempts = Counter(label: "loom.dispatch.attempts.total")
+    let dispatchFailures = Counter(label: "loom.dispatch.failures.total")
+    let eventsApplied = Counter(label: "loom.events.applied.total")
+    let transitionConflicts = Counter(label: "loom.transitions.conflicts.total")
     let timerLag = Metrics.Timer(label: "loom.timers.lag")
 
     /// Counts what a stored transition's history says happened.

@@ -120,6 +120,15 @@ enum RunMachine {
         )
     }
 
+    /// Whether `run`'s current step was just recorded in flight for its first POST of the
+    /// attempt and nothing else happened since (the state ``Orchestrator/foldingDispatch(_:now:)``
+    /// leaves behind).
+    static func isAwaitingFirstPost(_ run: Run) -> Bool {
+        guard run.status == .running, let result = run.currentResult else { return false }
+        return result.status == .inProgress && result.dispatch == .inFlight && result.dispatchCount == 1
+            && result.updatedAt == run.updatedAt
+    }
+
     /// Identifies one POST: the run generation, step index, attempt and dispatch count.
     struct DispatchTicket: Hashable, Sendable {
         var generation: UInt32

@@ -3,28 +3,40 @@
 /// once more instead of starting a second one. This is the only per-run state held in memory,
 /// and only while work is in flight.
 actor RunTaskTracker {
-    /// Value: whether another pass was requested while the current one runs.
-    private var active: [RunID: Bool] = [:]
+    /// What the task working on a run must do next.
+    struct Pass: Sendable {
+        /// Another pass over the stored state was requested while the current one runs.
+        var again = false
+        /// A dispatch this replica recorded as in flight (beat 1 folded into another
+        /// transition) and must POST; the newest wins.
+        var post: Run?
+    }
+
+    /// Value: what was requested while the current pass runs.
+    private var active: [RunID: Pass] = [:]
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// How many runs are being worked on.
     var count: Int { active.count }
 
-    /// Registers work on `id`; `true` if the caller must start a task, `false` if one runs.
-    func claim(_ id: RunID) -> Bool {
-        if active[id] != nil {
-            active[id] = true
+    /// Registers work on `id`; `true` if the caller must start a task, `false` if one runs (it
+    /// then makes another pass, POSTing `post` first when given).
+    func claim(_ id: RunID, post: Run? = nil) -> Bool {
+        if var pass = active[id] {
+            pass.again = true
+            if let post, post.version > (pass.post?.version ?? 0) { pass.post = post }
+            active[id] = pass
             return false
         }
-        active[id] = false
+        active[id] = Pass()
         return true
     }
 
-    /// Called when a pass over `id` ends; `true` if the task must make another pass.
-    func finish(_ id: RunID) -> Bool {
-        if active[id] == true {
-            active[id] = false
-            return true
+    /// Called when a pass over `id` ends; the next pass to make, or `nil` when the task ends.
+    func finish(_ id: RunID) -> Pass? {
+        if let pass = active[id], pass.again {
+            active[id] = Pass()
+            return pass
         }
         active[id] = nil
         if active.isEmpty {
@@ -32,7 +44,7 @@ actor RunTaskTracker {
             idleWaiters = []
             for waiter in waiters { waiter.resume() }
         }
-        return false
+        return nil
     }
 
     /// Returns once no run is being worked on.

@@ -18,7 +18,7 @@ extension Service {
             try CandidateID.validate(candidateId)
             candidate = try await store.candidate(migrationId: migrationId, candidateId: candidateId)
         } else if let supplied {
-            try Validation.candidate(supplied)
+            try Validation.candidate(supplied, steps: migration.steps)
             candidate = supplied
         } else {
             throw LoomError.invalidArgument("a dry run needs a candidate id or a candidate")

@@ -62,7 +62,7 @@ extension Service {
     /// Counts a refused event and, unless the same run had the same refusal within the last
     /// minute, writes it to the run's history and logs it at notice.
     func recordRejection(_ runID: RunID, reason: EventRejection, error: LoomError, event: StepEvent) async {
-        Counter(label: "loom.events.rejected", dimensions: [("reason", reason.rawValue)]).increment()
+        Counter(label: "loom.events.rejected.total", dimensions: [("reason", reason.rawValue)]).increment()
         guard rejectionLimiter.admit(runID: runID, reason: reason, now: clock.now()) else {
             logger.debug("event rejected (repeat)", metadata: ["run": "\(runID)", "reason": "\(reason.rawValue)"])
             return

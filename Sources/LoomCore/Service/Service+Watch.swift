@@ -107,52 +107,32 @@ extension Service {
 
     /// Streams the migration's counts and the runs that changed, until the consumer stops.
     ///
-    /// The first message carries the counts and no runs. Then, every `pollInterval`, a message
-    /// is sent when something changed: the counts and each changed run as it is now (a run
-    /// changed several times appears once). Runs are found by their update time, looking back
-    /// a few seconds for replicas whose clocks lag, so a change is reported once.
+    /// The first message carries the counts and no runs. Then a message is sent when something
+    /// changed, looked for every `pollInterval`: the counts and each changed run as it is now (a
+    /// run changed several times appears once). The stream is pulled: nothing is read while the
+    /// consumer has not taken the previous message, so a slow consumer gets fewer, fuller
+    /// messages and loses nothing. Runs are found by their update time, looking back a few
+    /// seconds for replicas whose clocks lag, so a change is reported once.
     /// - Throws: `notFound` (eagerly) when the migration does not exist.
     public func watchMigration(id: String, pollInterval: Duration = .seconds(1)) async throws -> AsyncThrowingStream<MigrationUpdate, any Error> {
         let first = try await migration(id: id)
+        let cursor = MigrationWatchCursor(since: clock.now() - Self.watchMigrationLookBack, counts: first.counts)
         let store = self.store
         let clock = self.clock
         let order = first.steps.map(\.name)
-        let (stream, continuation) = AsyncThrowingStream<MigrationUpdate, any Error>.makeStream(bufferingPolicy: .bufferingNewest(4))
-        let task = Task {
-            continuation.yield(MigrationUpdate(counts: first.counts ?? MigrationCounts(), runs: [], truncated: false))
-            var counts = first.counts
-            var since = clock.now() - Self.watchMigrationLookBack
-            // Versions already reported, for the runs updated within the look-back window.
-            var reported: [RunID: (version: UInt64, at: Timestamp)] = [:]
-            while !Task.isCancelled {
-                do {
-                    try await clock.sleep(until: clock.now() + pollInterval)
-                    var now = try await store.migrationSummary(id: id)
-                    now.counts?.orderSteps(by: order)
-                    let limit = Self.watchMigrationRunLimit
-                    let updated = try await store.runsUpdated(migrationId: id, since: since, limit: limit + 1)
-                    let fresh = updated.prefix(limit).filter { reported[$0.id]?.version != $0.version }
-                    for run in fresh { reported[run.id] = (run.version, run.updatedAt) }
-                    if let newest = updated.prefix(limit).last?.updatedAt {
-                        since = max(since, newest - Self.watchMigrationLookBack)
-                        reported = reported.filter { $0.value.at >= since }
-                    }
-                    guard !fresh.isEmpty || now.counts != counts else { continue }
-                    counts = now.counts
-                    continuation.yield(
-                        MigrationUpdate(
-                            counts: now.counts ?? MigrationCounts(), runs: fresh.reversed(), truncated: updated.count > limit))
-                } catch is CancellationError {
-                    break
-                } catch {
-                    continuation.finish(throwing: error)
-                    return
-                }
+        return AsyncThrowingStream(unfolding: {
+            if cursor.isFirst() {
+                return MigrationUpdate(counts: first.counts ?? MigrationCounts(), runs: [], truncated: false)
             }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+            while !Task.isCancelled {
+                try await clock.sleep(until: clock.now() + pollInterval)
+                var now = try await store.migrationSummary(id: id)
+                now.counts?.orderSteps(by: order)
+                let updated = try await store.runsUpdated(migrationId: id, since: cursor.since, limit: Self.watchMigrationRunLimit + 1)
+                if let update = cursor.take(updated, counts: now.counts) { return update }
+            }
+            return nil
+        })
     }
 
     /// Signals `continuation` every `interval` until cancelled.
@@ -169,5 +149,44 @@ extension Service {
                 continuation.yield()
             }
         }
+    }
+}
+
+/// What a migration watch has reported: the update-time window it reads from and the run
+/// versions already sent within it. Used by one stream's consumer at a time.
+final class MigrationWatchCursor: @unchecked Sendable {
+    private(set) var since: Timestamp
+    private var counts: MigrationCounts?
+    private var reported: [RunID: (version: UInt64, at: Timestamp)] = [:]
+    private var sentFirst = false
+
+    /// `true` the first time only: the first message is the counts alone.
+    func isFirst() -> Bool {
+        defer { sentFirst = true }
+        return !sentFirst
+    }
+
+    init(since: Timestamp, counts: MigrationCounts?) {
+        self.since = since
+        self.counts = counts
+    }
+
+    /// The next update from runs read since ``since`` (oldest update first, at most the run
+    /// limit + 1), or `nil` when neither a run nor the counts changed.
+    func take(_ updated: [Run], counts newCounts: MigrationCounts?) -> MigrationUpdate? {
+        let limit = Service.watchMigrationRunLimit
+        let window = updated.prefix(limit)
+        let fresh = window.filter { reported[$0.id]?.version != $0.version }
+        for run in fresh { reported[run.id] = (run.version, run.updatedAt) }
+        if let newest = window.last?.updatedAt {
+            // More changed than one message carries: go on from the newest sent (the versions
+            // remembered keep runs of that same millisecond from repeating), else keep a
+            // look-back for replicas whose clocks lag.
+            since = max(since, updated.count > limit ? newest : newest - Service.watchMigrationLookBack)
+            reported = reported.filter { $0.value.at >= since }
+        }
+        guard !fresh.isEmpty || newCounts != counts else { return nil }
+        counts = newCounts
+        return MigrationUpdate(counts: newCounts ?? MigrationCounts(), runs: fresh.reversed(), truncated: updated.count > limit)
     }
 }

@@ -27,7 +27,7 @@ public final class Service: Sendable {
     let logger: Logger
     let pageTokens: PageTokenCodec
     let rejectionLimiter = RejectionLimiter()
-    let candidatesSubmitted = Counter(label: "loom.candidates.submitted")
+    let candidatesSubmitted = Counter(label: "loom.candidates.submitted.total")
     let dryRunsOK = Counter(label: "loom.dry_runs.total", dimensions: [("status", "ok")])
     let dryRunsFailed = Counter(label: "loom.dry_runs.total", dimensions: [("status", "error")])
 

@@ -134,7 +134,8 @@ public enum RunStatus: LoomEnum {
     case completed
     /// An operator cancelled the run.
     case cancelled
-    /// The run could not continue (e.g. its manifest is unusable); see failure_reason.
+    /// An operator gave up on the run after its step failed (CancelRun with
+    /// failed = true); see failure_reason. The candidate is not_started again.
     case failed
     /// A number this version of the contract does not define; kept so it round-trips.
     case unrecognized(Int32)
@@ -204,7 +205,7 @@ public enum HistoryKind: LoomEnum {
     case runCompleted
     /// An operator cancelled the run.
     case runCancelled
-    /// The run could not continue.
+    /// An operator ended the run failed (CancelRun with failed = true).
     case runFailed
     /// A step event was rejected (wrong step, stale attempt, bad token...).
     case eventRejected

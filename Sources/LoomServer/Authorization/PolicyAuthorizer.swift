@@ -53,7 +53,7 @@ public struct CallerAccess: Sendable {
     /// The credential of an event sent without a callback token: an authenticated caller that
     /// passed authorization is trusted; an anonymous one must present a token.
     func eventCredentialWithoutToken(_ context: RPCHandlerContext) -> EventCredential {
-        context.peer.identity == nil ? .callbackToken("") : .trustedCaller
+        context.peer.identity == nil ? .missingToken : .trustedCaller
     }
 }
 

@@ -151,7 +151,8 @@ typedef enum _Loom__V1__RunStatus {
    */
   LOOM__V1__RUN_STATUS__RUN_STATUS_CANCELLED = 4,
   /*
-   * The run could not continue (e.g. its manifest is unusable); see failure_reason.
+   * An operator gave up on the run after its step failed (CancelRun with
+   * failed = true); see failure_reason. The candidate is not_started again.
    */
   LOOM__V1__RUN_STATUS__RUN_STATUS_FAILED = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LOOM__V1__RUN_STATUS)
@@ -1119,7 +1120,8 @@ struct  Loom__V1__StartRunRequest
   char *migration_id;
   char *candidate_id;
   /*
-   * Operator inputs; every required input of the migration must be present and non-empty.
+   * Operator inputs, over the candidate's own (UpdateCandidateInputs): every
+   * required input of the migration must be present and non-empty in one of them.
    */
   size_t n_inputs;
   Loom__V1__StartRunRequest__InputsEntry **inputs;
