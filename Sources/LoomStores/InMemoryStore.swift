@@ -258,6 +258,7 @@ public actor InMemoryStore: MigrationStore, RunStore {
     public func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) -> Int {
         let now = ContinuousClock.now
         listings = listings.filter { $0.value.expires > now }
+        if let shared = listings[listing] { return shared.runs.count }
         let selected = runs.values.filter { run in
             (selection.migrationId == nil || run.migrationId == selection.migrationId)
                 && (selection.status == nil || run.status == selection.status)
@@ -270,11 +271,12 @@ public actor InMemoryStore: MigrationStore, RunStore {
         return selected.count
     }
 
-    /// See ``RunStore/runSnapshotPage(listing:migrationId:offset:limit:)``.
-    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int) -> [Run]? {
+    /// See ``RunStore/runSnapshotPage(listing:migrationId:offset:limit:ttl:)``.
+    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int, ttl: Duration) -> [Run]? {
         guard let snapshot = listings[listing], snapshot.expires > ContinuousClock.now, snapshot.migrationId == migrationId else {
             return nil
         }
+        listings[listing]?.expires = ContinuousClock.now + ttl
         guard offset >= 0, limit > 0, offset < snapshot.runs.count else { return [] }
         return snapshot.runs[offset..<min(snapshot.runs.count, offset + limit)].compactMap { runs[$0] }
     }

@@ -119,6 +119,9 @@ extension RedisStore {
                 guard let count = reply.int else { throw malformedReply("run listing", reply) }
                 return Int(count)
             }
+            if let existing = try await client.send(RedisCommand("ZCARD", .string(destination))).int, existing > 0 {
+                return Int(existing)
+            }
             var total = 0
             var cursor = "-"
             while true {
@@ -174,12 +177,12 @@ extension RedisStore {
     }
 
     /// The runs at ranks `offset ..< offset + limit` of a snapshot, newest update first.
-    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int) async throws -> [Run]? {
+    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int, ttl: Duration) async throws -> [Run]? {
         guard offset >= 0, limit > 0 else { return [] }
         let key = keys.listing(listing, migrationId: migrationId)
         return try await redis("run listing") {
             let replies = try await client.transaction([
-                RedisCommand("EXISTS", .string(key)),
+                RedisCommand("PEXPIRE", .string(key), .integer(ttl.wholeMilliseconds)),
                 RedisCommand("ZRANGE", .string(key), .integer(Int64(offset)), .integer(Int64(offset + limit - 1)), "REV"),
             ])
             guard replies.count == 2, let exists = replies[0].int else { throw malformedReply("run listing", .array(replies)) }

@@ -14,7 +14,7 @@ extension RedisStore {
             .integer(now.unixMilliseconds), .integer(Int64(RedisStoreCodec.schemaVersion)),
             .integer(Int64(Self.countsLayout)),
         ]
-        for candidate in Self.lastWins(newCandidates) {
+        for candidate in newCandidates.lastOfEachID() {
             var fresh = candidate
             fresh.status = .notStarted
             fresh.inputs = [:]  // operator inputs live in their own hash
@@ -98,7 +98,7 @@ extension RedisStore {
     /// Merges discovered candidates atomically (one Lua script).
     public func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome {
         var arguments: [RESPArgument] = []
-        for candidate in Self.lastWins(candidates) {
+        for candidate in candidates.lastOfEachID() {
             var fresh = candidate
             fresh.status = .notStarted
             fresh.inputs = [:]  // operator inputs live in their own hash
@@ -178,20 +178,6 @@ extension RedisStore {
         return try RedisStoreCodec.decode(RedisStoreCodec.Inputs.self, from: json, what: "inputs of candidate \(id)").values
     }
 
-    /// Deduplicates by id, the last occurrence winning, keeping first-seen order.
-    static func lastWins(_ candidates: [Candidate]) -> [Candidate] {
-        var index: [String: Int] = [:]
-        var result: [Candidate] = []
-        for candidate in candidates {
-            if let position = index[candidate.id] {
-                result[position] = candidate
-            } else {
-                index[candidate.id] = result.count
-                result.append(candidate)
-            }
-        }
-        return result
-    }
 
     /// The keys the candidate-writing scripts touch, in their KEYS order.
     func candidateKeys(_ id: String) -> [String] {

@@ -35,9 +35,11 @@ extension RedisStoreScripts {
         """)
 
     /// KEYS: source index (by update or by status), snapshot. ARGV: score min, score max
-    /// (`(` for exclusive), lifetime ms. Returns the number of runs in the snapshot.
+    /// (`(` for exclusive), lifetime ms. Returns the number of runs in the snapshot; an existing
+    /// snapshot of that name is reused.
     static let snapshotRuns = RedisScript(
         """
+        if redis.call('EXISTS', KEYS[2]) == 1 then return redis.call('ZCARD', KEYS[2]) end
         local count = redis.call('ZRANGESTORE', KEYS[2], KEYS[1], ARGV[1], ARGV[2], 'BYSCORE')
         if count > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
         return count

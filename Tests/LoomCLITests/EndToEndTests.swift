@@ -10,14 +10,7 @@ import Testing
 @Suite("loomctl against an in-process server", .timeLimit(.minutes(1)))
 struct EndToEndTests {
     private func withServer(_ body: (FakeServer) async throws -> Void) async throws {
-        let server = try await FakeServer.start()
-        do {
-            try await body(server)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await FakeServer.with(body)
     }
 
     @Test("migrations list fetches every page and prints a table; --insecure warns on stderr")

@@ -242,4 +242,16 @@ struct FakeServer {
     func stop() async {
         await server.close()
     }
+
+    /// Runs `body` against a fresh fake server, stopping it afterwards whatever happens.
+    static func with(_ body: (FakeServer) async throws -> Void) async throws {
+        let server = try await FakeServer.start()
+        do {
+            try await body(server)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
 }

@@ -8,14 +8,7 @@ import Testing
 @Suite("loomctl listings, counts and recount", .timeLimit(.minutes(1)))
 struct ListingCommandTests {
     private func withServer(_ body: (FakeServer) async throws -> Void) async throws {
-        let server = try await FakeServer.start()
-        do {
-            try await body(server)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await FakeServer.with(body)
     }
 
     @Test("candidates list pages: one page tells how to get the next on stderr, --all fetches every page")

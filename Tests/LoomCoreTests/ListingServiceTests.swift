@@ -30,6 +30,9 @@ struct ListingServiceTests {
     func badInput() async throws {
         let harness = try await Self.harness(candidates: ["a", "b", "c"])
         let first = try await harness.service.listCandidates(migrationId: "app-chart-migration", pageSize: 1)
+        // At the limit: 1000 is served, 1001 is refused.
+        #expect(try await harness.service.listCandidates(migrationId: "app-chart-migration", pageSize: 1000).candidates.count == 3)
+        #expect(try await harness.service.listRuns(pageSize: 1000).runs.isEmpty)
         await expectLoomError(.invalidArgument) { _ = try await harness.service.listCandidates(migrationId: "app-chart-migration", pageSize: 1001) }
         await expectLoomError(.invalidArgument) { _ = try await harness.service.listCandidates(migrationId: "app-chart-migration", pageSize: -1) }
         await expectLoomError(.invalidArgument) { _ = try await harness.service.listCandidates(migrationId: "app-chart-migration", pageToken: "b") }

@@ -180,7 +180,7 @@ struct FleetStoreContractTests {
         var listed: [RunID] = []
         var offset = 0
         while offset < total {
-            let page = try #require(try await store.runSnapshotPage(listing: "l1", migrationId: "m1", offset: offset, limit: 100))
+            let page = try #require(try await store.runSnapshotPage(listing: "l1", migrationId: "m1", offset: offset, limit: 100, ttl: .seconds(60)))
             listed += page.map(\.id)
             offset += 100
             // Between two pages, 200 transitions move runs around the live index.
@@ -191,7 +191,9 @@ struct FleetStoreContractTests {
         // Newest first: the snapshot order is by last update at snapshot time (the model's clock).
         let snapshotOrder = ids.map { try! RunID(migrationId: "m1", candidateId: $0) }.reversed()
         #expect(listed == Array(snapshotOrder))
-        #expect(try await store.runSnapshotPage(listing: "other", migrationId: "m1", offset: 0, limit: 5) == nil)
+        #expect(try await store.runSnapshotPage(listing: "other", migrationId: "m1", offset: 0, limit: 5, ttl: .seconds(60)) == nil)
+        // A snapshot of the same name is reused as it is (listings started together share it).
+        #expect(try await store.snapshotRuns(RunSelection(migrationId: "m1", status: .completed), listing: "l1", ttl: .seconds(60)) == 1000)
         // Status and time selections.
         let running = model.runs.values.filter { $0.status == .running }
         #expect(try await store.snapshotRuns(RunSelection(migrationId: "m1", status: .running), listing: "l2", ttl: .seconds(60)) == running.count)
@@ -206,7 +208,7 @@ struct FleetStoreContractTests {
         other.updatedAt = Build.at(100_000)
         _ = try await Build.create(store, other, candidate: CandidateStatusChange(newStatus: .running))
         #expect(try await store.snapshotRuns(RunSelection(), listing: "l5", ttl: .seconds(60)) == 1001)
-        let firstAcross = try #require(try await store.runSnapshotPage(listing: "l5", migrationId: nil, offset: 0, limit: 1))
+        let firstAcross = try #require(try await store.runSnapshotPage(listing: "l5", migrationId: nil, offset: 0, limit: 1, ttl: .seconds(60)))
         #expect(firstAcross.map(\.id) == [Build.runID("m2", "x")])
     }
 

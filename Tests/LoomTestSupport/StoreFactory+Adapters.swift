@@ -91,8 +91,8 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
-    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int) async throws -> [Run]? {
-        try await store.runSnapshotPage(listing: listing, migrationId: migrationId, offset: offset, limit: limit)
+    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int, ttl: Duration) async throws -> [Run]? {
+        try await store.runSnapshotPage(listing: listing, migrationId: migrationId, offset: offset, limit: limit, ttl: ttl)
     }
 
     /// Forwards to the wrapped store.

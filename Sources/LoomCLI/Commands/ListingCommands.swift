@@ -114,7 +114,7 @@ public struct RunsCommand: AsyncParsableCommand {
                   loomctl runs list --status waiting_retry
                   loomctl runs list app-chart --step review --step-status awaiting_review --all
                 A listing is a snapshot taken by its first page: its pages neither skip nor repeat a run while
-                runs change, and its tokens expire after 15 minutes.
+                runs change, and a token expires 2 minutes after the page that printed it.
                 """)
         /// Connection and output options.
         @OptionGroup(title: "Connection and output options") public var global: GlobalOptions

@@ -94,3 +94,21 @@ public struct Candidate: Hashable, Sendable, Codable {
         return planned
     }
 }
+
+extension Array where Element == Candidate {
+    /// The last candidate of each id, in the order ids were first seen: how a batch naming an
+    /// id twice is read.
+    public func lastOfEachID() -> [Candidate] {
+        var index: [String: Int] = [:]
+        var result: [Candidate] = []
+        for candidate in self {
+            if let position = index[candidate.id] {
+                result[position] = candidate
+            } else {
+                index[candidate.id] = result.count
+                result.append(candidate)
+            }
+        }
+        return result
+    }
+}

@@ -112,13 +112,16 @@ public protocol RunStore: Sendable {
 
     /// Snapshots the runs that `selection` selects, most recently updated first, under the
     /// name `listing`, kept for `ttl`: the pages of one listing read this snapshot, so they
-    /// neither skip nor repeat a run however runs change meanwhile.
+    /// neither skip nor repeat a run however runs change meanwhile. When a snapshot named
+    /// `listing` exists already (another listing with the same filter started just before), it
+    /// is reused as it is.
     /// - Returns: The number of runs in the snapshot.
     func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) async throws -> Int
 
     /// The runs at positions `offset ..< offset + limit` of snapshot `listing` (taken with the
     /// same `migrationId`), each as it is now; `nil` when the snapshot expired or never existed.
-    func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int) async throws -> [Run]?
+    /// Reading a page keeps the snapshot for `ttl` more.
+    func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int, ttl: Duration) async throws -> [Run]?
 
     /// Puts the run's timer back to its ``Run/timerDueAt`` (or removes it when `nil`) if the
     /// stored run still has `version`; otherwise does nothing (a newer transition already set

@@ -54,7 +54,7 @@ extension Service {
     static func screen(_ candidates: [Candidate], steps: [StepDefinition]?) -> (accepted: [Candidate], rejected: [RejectedCandidate]) {
         var accepted: [Candidate] = []
         var rejected: [RejectedCandidate] = []
-        for candidate in lastWins(candidates) {
+        for candidate in candidates.lastOfEachID() {
             do {
                 try Validation.candidate(candidate, steps: steps)
                 var fresh = candidate
@@ -66,20 +66,5 @@ extension Service {
             }
         }
         return (accepted, rejected)
-    }
-
-    /// Keeps the last of each id, in first-seen order.
-    static func lastWins(_ candidates: [Candidate]) -> [Candidate] {
-        var index: [String: Int] = [:]
-        var result: [Candidate] = []
-        for candidate in candidates {
-            if let position = index[candidate.id] {
-                result[position] = candidate
-            } else {
-                index[candidate.id] = result.count
-                result.append(candidate)
-            }
-        }
-        return result
     }
 }

@@ -1,8 +1,12 @@
 import Foundation
 
 extension Service {
-    /// How long a run listing's snapshot, and so its page tokens, stay valid.
-    public static let runListingLifetime: Duration = .seconds(15 * 60)
+    /// How long a run listing's snapshot stays after its last page was read, and so how long
+    /// its next page token stays valid.
+    public static let runListingLifetime: Duration = .seconds(120)
+    /// Listings with the same filter started within this window share one snapshot (a console
+    /// refreshing a page every few seconds does not copy the index each time).
+    public static let runSnapshotSharing: Duration = .seconds(5)
     /// Index entries one candidate page may examine when filtering on kind or metadata.
     static let candidateScanLimit = 5000
     /// Snapshot entries one run page may examine when filtering on the current step.
@@ -79,7 +83,9 @@ extension Service {
     /// first.
     ///
     /// The first page snapshots the runs the migration, status and update-time filters select
-    /// (kept ``runListingLifetime``); later pages read that snapshot, so a listing neither skips
+    /// (shared by listings with the same filter started within ``runSnapshotSharing``, kept
+    /// ``runListingLifetime`` after its last page was read); later pages read that snapshot, so a
+    /// listing neither skips
     /// nor repeats a run however runs change meanwhile. Each run is returned as it is now, and
     /// step filters are checked on that state. A page may hold fewer than `pageSize` runs when
     /// step filters skip many; go on while the token is non-empty.
@@ -93,11 +99,13 @@ extension Service {
         let total: Int
         var offset = 0
         if pageToken.isEmpty {
-            listing = UUID().uuidString.lowercased()
+            // Named by filter and time window: the first listings of one window share it.
+            let window = clock.now().unixMilliseconds / Self.runSnapshotSharing.wholeMilliseconds
+            listing = "\(binding)-\(window)"
             total = try await store.snapshotRuns(filter.selection, listing: listing, ttl: Self.runListingLifetime)
         } else {
             let fields = try openToken(pageToken, kind: "runs", migrationId: migrationId ?? "", binding: binding)
-            guard let id = fields["l"], UUID(uuidString: id) != nil, let count = fields["n"].flatMap(Int.init),
+            guard let id = fields["l"], id.hasPrefix(binding + "-"), id.utf8.count <= 64, let count = fields["n"].flatMap(Int.init),
                 let position = fields["o"].flatMap(Int.init), count >= 0, (0...count).contains(position)
             else { throw Self.badToken }
             listing = id
@@ -109,7 +117,8 @@ extension Service {
         var examined = 0
         while runs.count < size, offset < total, examined < (stepFiltered ? Self.runScanLimit : size) {
             let want = stepFiltered ? min(max(size, 100), total - offset) : size - runs.count
-            guard let batch = try await store.runSnapshotPage(listing: listing, migrationId: migrationId, offset: offset, limit: want)
+            guard let batch = try await store.runSnapshotPage(
+                listing: listing, migrationId: migrationId, offset: offset, limit: want, ttl: Self.runListingLifetime)
             else { throw LoomError.invalidArgument("page token expired: start the listing again without a page token") }
             var consumed = 0
             for run in batch {

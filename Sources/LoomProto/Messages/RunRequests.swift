@@ -24,9 +24,10 @@ public struct ListRunsRequest: Sendable, Hashable {
     /// Maximum runs to return; 0 = server default (100), at most 1000.
     public var pageSize: UInt32
     /// Opaque token from a previous response (with the same filters); empty for
-    /// the first page. A listing is a snapshot taken by its first page: its pages
-    /// neither skip nor repeat a run while runs change; tokens expire after 15
-    /// minutes.
+    /// the first page. A listing is a snapshot taken by its first page (shared
+    /// by listings with the same filters started within 5 s): its pages neither
+    /// skip nor repeat a run while runs change; a token expires 2 minutes after
+    /// the page that returned it.
     public var pageToken: String
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).

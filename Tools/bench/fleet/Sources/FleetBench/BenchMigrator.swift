@@ -22,8 +22,9 @@ final class BenchMigrator: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(DispatchHandler(onDispatch: onDispatch))
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(DispatchHandler(onDispatch: onDispatch))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()

@@ -15,6 +15,9 @@ guard let target = arguments.first, let colon = target.lastIndex(of: ":"), let p
 let host = String(target[..<colon])
 let candidateCount = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let runCount = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
+// Runs started per second while listings are measured (each start makes 4 transitions: start
+// with its first dispatch, "prepare" completed with the next dispatch, two beats of "open-pr").
+let startRate = Double(ProcessInfo.processInfo.environment["LOOM_BENCH_START_RATE"] ?? "") ?? 250
 guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
     fatalError("cannot install NIO's event loops as the global executor")
 }
@@ -125,6 +128,7 @@ let starter = Task {
         for lane in 0..<32 {
             group.addTask {
                 for index in stride(from: lane, to: runCount, by: 32) {
+                    try await Task.sleep(until: startClock + .milliseconds(Int64(Double(index) * 1000 / startRate)), clock: .continuous)
                     _ = try await client.startRun(StartRunRequest(migrationID: migrationID, candidateID: "org-\(index % 100)/repo-\(index)"))
                 }
             }
@@ -145,7 +149,7 @@ while reported.value - transitionsBefore < 2 * runCount, ms(ContinuousClock.now 
     try await Task.sleep(for: .milliseconds(100))
 }
 let progressSeconds = ms(ContinuousClock.now - startClock) / 1000
-print(String(format: "started %d runs, 2 steps each reported (%d events) in %.2f s", runCount, reported.value - transitionsBefore, progressSeconds))
+print(String(format: "started %d runs at %.0f/s, 2 steps each reported (%d events) in %.2f s", runCount, startRate, reported.value - transitionsBefore, progressSeconds))
 print("  while runs progressed (\(duringTransitions) events during the samples):")
 print("    ListCandidates status=running page 100: \(summary(during.candidates))")
 print("    ListRuns status=running page 100:       \(summary(during.runs))")
