@@ -136,12 +136,13 @@ let starter = Task {
         try await group.waitForAll()
     }
 }
+// Sample every 100 ms for as long as runs start and progress.
 var during = (candidates: [Double](), runs: [Double]())
-while !starter.isCancelled, during.candidates.count < 400 {
-    let round = try await listings(20)
+while reported.value - transitionsBefore < 2 * runCount, ms(ContinuousClock.now - startClock) < 300_000 {
+    let round = try await listings(1)
     during.candidates += round.candidates
     during.runs += round.runs
-    if reported.value - transitionsBefore >= 2 * runCount { break }
+    try await Task.sleep(for: .milliseconds(100))
 }
 let duringTransitions = reported.value - transitionsBefore
 try await starter.value
