@@ -82,6 +82,7 @@ public enum CandidateID {
     /// `org%2Frepo`): safe inside a Redis key next to `:`-separated parts and inside one URL
     /// path segment. Ids made only of `[A-Za-z0-9._-]` are unchanged.
     public static func escapedForKey(_ value: String) -> String {
+        if value.utf8.allSatisfy(isUnreserved) { return value }
         var out = ""
         out.reserveCapacity(value.utf8.count)
         for byte in value.utf8 {
@@ -137,10 +138,22 @@ public struct RunID: Hashable, Comparable, Sendable, Codable, CustomStringConver
     /// Parses `{migrationId}__{candidateId}`.
     /// - Throws: ``LoomError/invalidArgument(_:)`` if the text is not a well-formed run id.
     public init(parsing text: String) throws(LoomError) {
-        guard let range = text.range(of: "__") else {
+        // The first `__`, found on the UTF-8 bytes (this runs for every run a listing returns).
+        let utf8 = text.utf8
+        var previous: UInt8 = 0
+        var separator: String.Index?
+        for index in utf8.indices {
+            if utf8[index] == UInt8(ascii: "_"), previous == UInt8(ascii: "_") {
+                separator = index
+                break
+            }
+            previous = utf8[index]
+        }
+        guard let separator else {
             throw .invalidArgument("run id must be {migrationId}__{candidateId}, got \(Identifier.quoted(text))")
         }
-        try self.init(migrationId: String(text[..<range.lowerBound]), candidateId: String(text[range.upperBound...]))
+        let lower = utf8.index(before: separator), upper = utf8.index(after: separator)
+        try self.init(migrationId: String(text[..<lower]), candidateId: String(text[upper...]))
     }
 
     /// The textual form `{migrationId}__{candidateId}`.
