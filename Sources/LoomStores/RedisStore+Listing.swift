@@ -189,12 +189,31 @@ extension RedisStore {
             guard exists == 1 else { return nil }
             let ids = try (replies[1].array ?? []).compactMap(\.string).map { try RunID(parsing: $0) }
             guard !ids.isEmpty else { return [] }
-            let records = try await client.pipeline(ids.map { RedisCommand("HGET", .string(keys.run($0)), "record") })
-            return try zip(ids, records).compactMap { id, record in
-                if case .error(let text) = record { throw RedisError.serverReply(text) }
-                return try record.presentValue?.string.map { try RedisStoreCodec.decode(Run.self, from: $0, what: "run \(id)") }
+            return try await currentRuns(ids)
+        }
+    }
+
+    /// The current records of `ids`, in order (a missing one left out): one pipeline of
+    /// `HMGET version record`; a record already decoded at that version is not decoded again
+    /// (``DecodedRunCache``).
+    func currentRuns(_ ids: [RunID]) async throws -> [Run] {
+        let replies = try await client.pipeline(ids.map { RedisCommand("HMGET", .string(keys.run($0)), "version", "record") })
+        var runs: [Run] = []
+        runs.reserveCapacity(ids.count)
+        for (id, reply) in zip(ids, replies) {
+            if case .error(let text) = reply { throw RedisError.serverReply(text) }
+            guard let parts = reply.array, parts.count == 2, let version = parts[0].presentValue?.string.flatMap(UInt64.init) else {
+                continue
+            }
+            if let cached = runCache.run(id, version: version) {
+                runs.append(cached)
+            } else if let json = parts[1].presentValue?.string {
+                let run = try RedisStoreCodec.decode(Run.self, from: json, what: "run \(id)")
+                runCache.remember(run)
+                runs.append(run)
             }
         }
+        return runs
     }
 
     /// The score bounds of a selection in the run index (by update) or the status index

@@ -102,11 +102,7 @@ extension RedisStore {
                     .integer(Int64(limit)))
             ).array?.compactMap(\.string).map { try RunID(parsing: $0) } ?? []
             guard !ids.isEmpty else { return [] }
-            let records = try await client.pipeline(ids.map { RedisCommand("HGET", .string(keys.run($0)), "record") })
-            return try zip(ids, records).compactMap { id, record in
-                if case .error(let text) = record { throw RedisError.serverReply(text) }
-                return try record.presentValue?.string.map { try RedisStoreCodec.decode(Run.self, from: $0, what: "run \(id)") }
-            }
+            return try await currentRuns(ids)
         }
     }
 

@@ -17,6 +17,8 @@ public final class RedisStore: LoomStore {
     public let historyCap: Int
     /// The client all commands go through (usually a ``RedisConnectionPool``).
     public let client: any RedisClient
+    /// Runs decoded for listings, reused while their version holds.
+    let runCache = DecodedRunCache()
 
     /// The number of timer partitions.
     public var timerPartitionCount: Int { keys.partitionCount }

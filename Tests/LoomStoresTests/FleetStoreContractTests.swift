@@ -188,6 +188,9 @@ struct FleetStoreContractTests {
         }
         #expect(listed.count == 1000)
         #expect(Set(listed).count == 1000)
+        // Each run is read as it is now (a run read before at an older version is not served stale).
+        let reread = try #require(try await store.runSnapshotPage(listing: "l1", migrationId: "m1", offset: 0, limit: 1000, ttl: .seconds(60)))
+        #expect(reread.allSatisfy { $0 == model.runs[$0.candidateId] })
         // Newest first: the snapshot order is by last update at snapshot time (the model's clock).
         let snapshotOrder = ids.map { try! RunID(migrationId: "m1", candidateId: $0) }.reversed()
         #expect(listed == Array(snapshotOrder))
