@@ -85,6 +85,15 @@ struct PolicyEnforcementTests {
             runID: "owned__c1", event: StepEvent(stepName: "one", candidateID: "c1", success: false, failureReason: "forged"))
         #expect(await Self.code { _ = try await otherMigrator.reportStepEvent(event) } == .permissionDenied)
         #expect(await Self.code { _ = try await viewer.reportStepEvent(event) } == .permissionDenied)
+        // Reads too: a migrator sees only what it owns (the viewer sees everything).
+        #expect(await Self.code { _ = try await otherMigrator.getMigration(GetMigrationRequest(migrationID: "owned")) } == .permissionDenied)
+        #expect(await Self.code { _ = try await otherMigrator.listCandidates(ListCandidatesRequest(migrationID: "owned")) } == .permissionDenied)
+        #expect(await Self.code { _ = try await otherMigrator.getRun(GetRunRequest(migrationID: "owned", candidateID: "c1")) } == .permissionDenied)
+        #expect(await Self.code { _ = try await migrator.getMigration(GetMigrationRequest(migrationID: "owned")) } == nil)
+        #expect(await Self.code { _ = try await migrator.listCandidates(ListCandidatesRequest(migrationID: "owned")) } == nil)
+        #expect(await Self.code { _ = try await migrator.getRun(GetRunRequest(migrationID: "owned", candidateID: "c1")) } == nil)
+        #expect(await Self.code { _ = try await viewer.getMigration(GetMigrationRequest(migrationID: "owned")) } == nil)
+        #expect(await Self.code { _ = try await viewer.listRuns(ListRunsRequest()) } == nil)
         await otherMigrator.close()
         for client in [migrator, operatorClient, viewer, anonymous] { await client.close() }
     }

@@ -39,9 +39,28 @@ public struct CallerAccess: Sendable {
         return roles.contains(.migrator) && !roles.contains(.operator)
     }
 
+    /// Whether the caller may read only the migrations it owns: its roles include migrator and
+    /// no role that reads every migration (viewer, operator).
+    func readsOnlyOwned(_ identity: PeerIdentity?) -> Bool {
+        let roles = roles(of: identity)
+        return roles.contains(.migrator) && roles.isDisjoint(with: [.viewer, .operator])
+    }
+
+    /// Throws PERMISSION_DENIED when a caller that may read only its own migrations reads
+    /// another's (GetMigration, ListCandidates, GetRun by default; the methods a policy adds to
+    /// the migrator role alone are scoped the same way).
+    func requireReadAccess(to migrationId: String, context: RPCHandlerContext, service: LoomCore.Service) async throws {
+        guard readsOnlyOwned(context.peer.identity) else { return }
+        try await requireOwner(of: migrationId, context: context, service: service)
+    }
+
     /// Throws PERMISSION_DENIED when a migrator-only caller touches a migration it does not own.
     func requireOwnership(of migrationId: String, context: RPCHandlerContext, service: LoomCore.Service) async throws {
         guard isMigratorOnly(context.peer.identity) else { return }
+        try await requireOwner(of: migrationId, context: context, service: service)
+    }
+
+    private func requireOwner(of migrationId: String, context: RPCHandlerContext, service: LoomCore.Service) async throws {
         let migration = try await service.migrationDefinition(id: migrationId)
         guard let identity = context.peer.identity, migration.owner == identity.value else {
             throw RPCError(

@@ -33,11 +33,15 @@ public struct LoomRPCService: LoomServiceHandler {
 
     public func listMigrations(_ request: ListMigrationsRequest, context: RPCHandlerContext) async throws -> ListMigrationsResponse {
         let page = try await service.listMigrations(pageSize: Int(request.pageSize), pageToken: request.pageToken)
-        return ListMigrationsResponse(migrations: page.migrations.map(LoomProto.Migration.init), nextPageToken: page.nextPageToken)
+        // A caller that reads only its own migrations sees only those (a page may be short).
+        let owner = access.readsOnlyOwned(context.peer.identity) ? context.peer.identity?.value ?? "" : nil
+        let visible = page.migrations.filter { owner == nil || $0.owner == owner }
+        return ListMigrationsResponse(migrations: visible.map(LoomProto.Migration.init), nextPageToken: page.nextPageToken)
     }
 
     public func getMigration(_ request: GetMigrationRequest, context: RPCHandlerContext) async throws -> LoomProto.Migration {
-        .init(try await service.migration(id: request.migrationID))
+        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
+        return .init(try await service.migration(id: request.migrationID))
     }
 
     public func submitCandidates(
@@ -52,6 +56,7 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse {
+        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
         let filter = LoomCore.CandidateFilter(
             status: try LoomCore.CandidateStatus(filter: request.status), kind: request.kind.isEmpty ? nil : request.kind,
             idPrefix: request.idPrefix, metadata: request.metadata)
@@ -61,6 +66,12 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func listRuns(_ request: ListRunsRequest, context: RPCHandlerContext) async throws -> ListRunsResponse {
+        if access.readsOnlyOwned(context.peer.identity) {
+            guard !request.migrationID.isEmpty else {
+                throw RPCError(code: .permissionDenied, message: "a migrator lists the runs of one migration it owns (migration_id)")
+            }
+            try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
+        }
         let page = try await service.listRuns(
             filter: try LoomCore.RunFilter(request), pageSize: Int(request.pageSize), pageToken: request.pageToken)
         return ListRunsResponse(runs: page.runs.map(LoomProto.Run.init), nextPageToken: page.nextPageToken)
@@ -92,17 +103,20 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func getRun(_ request: GetRunRequest, context: RPCHandlerContext) async throws -> LoomProto.Run {
-        .init(try await service.run(migrationId: request.migrationID, candidateId: request.candidateID))
+        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
+        return .init(try await service.run(migrationId: request.migrationID, candidateId: request.candidateID))
     }
 
     public func getRunHistory(_ request: GetRunHistoryRequest, context: RPCHandlerContext) async throws -> GetRunHistoryResponse {
+        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
         let entries = try await service.runHistory(
             migrationId: request.migrationID, candidateId: request.candidateID, limit: Int(request.limit))
         return GetRunHistoryResponse(entries: entries.map(LoomProto.HistoryEntry.init))
     }
 
     public func dryRun(_ request: LoomProto.DryRunRequest, context: RPCHandlerContext) async throws -> LoomProto.DryRunResult {
-        .init(
+        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
+        return .init(
             try await service.dryRun(
                 migrationId: request.migrationID, candidateId: request.candidateID, inputs: request.inputs,
                 candidate: request.candidate.map(LoomCore.Candidate.init)))
@@ -123,6 +137,7 @@ public struct LoomRPCService: LoomServiceHandler {
     public func watchRun(
         _ request: WatchRunRequest, context: RPCHandlerContext, writer: RPCResponseWriter<LoomProto.RunUpdate>
     ) async throws {
+        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
         let updates = try await service.watchRun(
             migrationId: request.migrationID, candidateId: request.candidateID, fromVersion: request.fromVersion,
             pollInterval: watchInterval)
@@ -135,6 +150,7 @@ public struct LoomRPCService: LoomServiceHandler {
     public func watchMigration(
         _ request: WatchMigrationRequest, context: RPCHandlerContext, writer: RPCResponseWriter<LoomProto.MigrationUpdate>
     ) async throws {
+        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
         let updates = try await service.watchMigration(id: request.migrationID, pollInterval: watchInterval * 2)
         for try await update in updates {
             try await writer.write(
