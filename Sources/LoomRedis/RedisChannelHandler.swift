@@ -87,6 +87,9 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private let closeReason: RedisCloseReason
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
+    /// A flush is scheduled for the end of this event-loop tick (requests sent in one tick
+    /// share one `write()`).
+    private var flushScheduled = false
 
     /// Creates the handler. With a `pushSink`, the connection is in pub/sub mode:
     /// messages (RESP3 pushes, or RESP2 `message` arrays) go to the sink.
@@ -114,8 +117,10 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         self.send(outbound.kind, deadline: outbound.deadline, context: context, promise: promise, flush: false)
     }
 
-    /// Encodes, queues and writes-and-flushes a request from the connection's own event loop,
-    /// skipping the walk from the pipeline's tail and the `NIOAny` box of a ``RedisOutbound``.
+    /// Encodes, queues and writes a request from the connection's own event loop, skipping the
+    /// walk from the pipeline's tail and the `NIOAny` box of a ``RedisOutbound``. The flush is
+    /// deferred to the end of the event-loop tick, so requests that many tasks send in one tick
+    /// leave in one `write()` (a system call per request was a sixth of the orchestrator's CPU).
     /// The handler then owns the request's completion, exactly as after ``write(context:data:promise:)``.
     func sendDirect(_ kind: RedisOutbound.Kind, deadline: NIODeadline?) {
         guard let context else {
@@ -123,7 +128,13 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             kind.waiter.fail(error)
             return
         }
-        self.send(kind, deadline: deadline, context: context, promise: nil, flush: true)
+        self.send(kind, deadline: deadline, context: context, promise: nil, flush: false)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            self.context?.flush()
+        }
     }
 
     private func send(
