@@ -161,8 +161,14 @@ print("    ListRuns status=running page 100:       \(summary(settled.runs))")
 let counts = try await client.getMigration(GetMigrationRequest(migrationID: migrationID)).counts
 print("counts: candidates running \(counts?.candidatesRunning ?? 0), not_started \(counts?.candidatesNotStarted ?? 0); runs running \(counts?.runsRunning ?? 0); open PRs \(counts?.steps.first { $0.stepName == "open-pr" }?.open ?? 0)")
 print("server memory with \(candidateCount) candidates and \(runCount) active runs: \(serverMemory())")
+var recountStart = ContinuousClock.now
 let recount = try await client.recountMigration(RecountMigrationRequest(migrationID: migrationID))
-print("recount: \(recount.drift.isEmpty ? "no drift" : "DRIFT \(recount.drift)")")
+print(String(format: "recount (check) of %d candidates and %d runs: %.0f ms, ", candidateCount, runCount, ms(ContinuousClock.now - recountStart))
+    + (recount.drift.isEmpty ? "no drift" : "DRIFT \(recount.drift)"))
+recountStart = ContinuousClock.now
+let repaired = try await client.recountMigration(RecountMigrationRequest(migrationID: migrationID, repair: true))
+print(String(format: "recount with repair (rebuilds counts and indexes, as the upgrade does): %.0f ms", ms(ContinuousClock.now - recountStart))
+    + ", drift after repair: \(repaired.drift.isEmpty ? "none" : "\(repaired.drift)")")
 try await migrator.close()
 await client.close()
 await reporter.close()
