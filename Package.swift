@@ -194,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomCoreTests",
-            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport"],
+            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport", logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(

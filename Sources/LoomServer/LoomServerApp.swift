@@ -104,9 +104,7 @@ struct Parts {
                 }
             }
         }
-        if configuration.callbackAuth == .none {
-            logger.warning("callback auth is NONE: anyone who can reach the shim can complete, fail or fake any step (legacy migrators only)")
-        }
+        // `--callback-auth none` is warned about once, by the shim when it starts.
         let migratorClient = MigratorHTTPClient(
             group: group,
             configuration: .defaults {

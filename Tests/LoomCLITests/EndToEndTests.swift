@@ -260,6 +260,15 @@ struct EndToEndTests {
         #expect(foreign.error.contains("unknown_ca"), "\(foreign.error)")
     }
 
+    @Test("run approve --help does not restrict operator events to callback auth mtls or none")
+    func approveHelp() async {
+        let capture = CapturedConsole()
+        #expect(await Loomctl.run(arguments: ["run", "approve", "--help"], environment: [:], console: capture.console()) == 0)
+        let text = capture.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(!text.contains("mtls or none"), "\(text)")
+        #expect(text.contains("in every callback auth mode, token included"), "\(text)")
+    }
+
     @Test("help, completion scripts and usage errors follow swift-argument-parser's conventions")
     func helpAndUsage() async {
         let capture = CapturedConsole()

@@ -1,3 +1,4 @@
+import Logging
 import LoomCore
 import LoomTestSupport
 import Testing
@@ -18,9 +19,10 @@ extension LoomHarness {
         _ factory: StoreFactory = ScenarioStores.inMemory,
         migration: Migration = Fixtures.migration(),
         candidates: [Candidate] = [Fixtures.candidate()],
+        logger: Logger = LoomHarness.quietLogger,
         configure: (inout Orchestrator.Configuration) -> Void = { _ in }
     ) async throws -> LoomHarness {
-        let harness = LoomHarness(store: try await factory(), configure: configure)
+        let harness = LoomHarness(store: try await factory(), logger: logger, configure: configure)
         try await harness.announce(migration, candidates: candidates)
         return harness
     }

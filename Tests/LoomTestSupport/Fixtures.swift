@@ -54,8 +54,13 @@ public struct LoomHarness: Sendable {
     public let service: Service
 
     /// Builds the harness; jitter is disabled so back-off times are exact.
+    /// - Parameters:
+    ///   - store: The store.
+    ///   - logger: The orchestrator's logger (tests that check logs pass a capturing one).
+    ///   - configure: Changes to the orchestrator configuration.
     public init(
         store: any LoomStore,
+        logger: Logger = LoomHarness.quietLogger,
         configure: (inout Orchestrator.Configuration) -> Void = { _ in }
     ) {
         self.store = store
@@ -69,7 +74,7 @@ public struct LoomHarness: Sendable {
         }
         self.orchestrator = Orchestrator(
             store: store, migrator: migrator, clock: clock, signer: signer, configuration: configuration,
-            logger: Self.quietLogger, random: { 0.5 }
+            logger: logger, random: { 0.5 }
         )
         self.service = Service(orchestrator: orchestrator, logger: Self.quietLogger)
     }

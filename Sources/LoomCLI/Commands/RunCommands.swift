@@ -151,7 +151,7 @@ public struct RunCommand: AsyncParsableCommand {
         /// Name, abstract and discussion.
         public static let configuration = CommandConfiguration(
             abstract: "Complete the run's current step, e.g. a manual review (ReportStepEvent, success).",
-            discussion: "Uses your client certificate's identity; the server must accept operator events (callback auth mtls or none)."
+            discussion: "Uses your client certificate's identity: the server trusts step events from an authenticated caller in every callback auth mode, token included."
         )
         /// Connection and output options.
         @OptionGroup(title: "Connection and output options") public var global: GlobalOptions

@@ -89,21 +89,36 @@ extension Orchestrator {
         } catch {
             failure = MigratorCallError(.unreachable, detail: "\(error)").description
         }
-        if let failure {
-            logger.info("dispatch failed", metadata: ["run": "\(run.id)", "step": "\(step.name)", "error": "\(failure)"])
-        }
         // Once the run has left "in flight for this POST" it never returns to it (every POST
         // bumps the dispatch count), so a newer copy that says so is final.
-        return try await mutate(run.id, known: run, settledAfter: run.version) { current in
-            guard RunMachine.isInFlight(current, for: ticket) else { return nil }
-            let now = clock.now()
-            if let failure {
-                return RunMachine.dispatchFailed(
-                    current, reason: failure, now: now, configuration: configuration, random: random()
-                )
+        var gaveUp = false
+        let outcome: (run: Run, applied: Bool)
+        do {
+            outcome = try await mutate(run.id, known: run, settledAfter: run.version) { current in
+                gaveUp = false
+                guard RunMachine.isInFlight(current, for: ticket) else { return nil }
+                let now = clock.now()
+                if let failure {
+                    let transition = RunMachine.dispatchFailed(
+                        current, reason: failure, now: now, configuration: configuration, random: random()
+                    )
+                    gaveUp = transition.history.contains { $0.kind == .stepFailed }
+                    return transition
+                }
+                return RunMachine.dispatchAcknowledged(current, now: now, timeout: configuration.timeout(of: step))
             }
-            return RunMachine.dispatchAcknowledged(current, now: now, timeout: configuration.timeout(of: step))
-        }.run
+        } catch {
+            if let failure { logTransientDispatchFailure(run, step: step, failure: failure) }
+            throw error
+        }
+        // The last attempt's failure is logged once, as the step's give-up (`logOutcomes`).
+        if let failure, !(outcome.applied && gaveUp) { logTransientDispatchFailure(run, step: step, failure: failure) }
+        return outcome.run
+    }
+
+    /// One failed POST that does not (or not yet) fail the step.
+    private func logTransientDispatchFailure(_ run: Run, step: StepDefinition, failure: String) {
+        logger.info("dispatch failed", metadata: ["run": "\(run.id)", "step": "\(step.name)", "error": "\(failure)"])
     }
 
     /// The `/dispatch-step` body for the run's current attempt.

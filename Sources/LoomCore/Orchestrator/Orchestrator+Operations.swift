@@ -32,6 +32,7 @@ extension Orchestrator {
             case .applied(let run):
                 recentRuns.remember(run)
                 metrics.record(transition.history)
+                logOutcomes(transition.history, run: run)
                 await changeSignals.signal(runID)
                 await follow(run)
                 return run

@@ -238,6 +238,7 @@ public final class Orchestrator: Sendable {
             case .applied(let stored):
                 recentRuns.remember(stored)
                 metrics.record(transition.history)
+                logOutcomes(transition.history, run: stored)
                 await changeSignals.signal(runID)
                 return (stored, true)
             case .conflict(let current):
@@ -258,5 +259,27 @@ public final class Orchestrator: Sendable {
             }
         }
         throw LoomError.conflict("run \(runID) changed concurrently too often; try again")
+    }
+}
+
+extension Orchestrator {
+    /// Logs what an applied transition settled for good, once per transition: a step given up
+    /// after its last dispatch attempt (`warning`) and a completed run (`info`). Transient
+    /// dispatch failures are logged where the POST fails.
+    func logOutcomes(_ history: [HistoryEntry], run: Run) {
+        if history.contains(where: { $0.kind == .dispatchFailed }),
+            let failed = history.first(where: { $0.kind == .stepFailed }),
+            let result = run.results.last(where: { $0.stepName == failed.stepName })
+        {
+            logger.warning(
+                "step failed: dispatch attempts exhausted",
+                metadata: [
+                    "run": "\(run.id)", "step": "\(failed.stepName)", "attempts": "\(result.dispatchCount)",
+                    "reason": "\(result.lastDispatchError ?? failed.detail)",
+                ])
+        }
+        if history.contains(where: { $0.kind == .runCompleted }) {
+            logger.info("run completed", metadata: ["run": "\(run.id)", "generation": "\(run.generation)"])
+        }
     }
 }

@@ -23,6 +23,10 @@ extension MigratorHTTPClient: MigratorClient {
 
 extension MigratorCallError {
     /// The port's error for a client error: statuses keep their code and body excerpt.
+    ///
+    /// The port's ``MigratorCallError/description`` already names the kind (and the status), so
+    /// for a status the detail is only the body excerpt: the failure reads once, as
+    /// `migrator answered HTTP 503: <body excerpt>`, not `… HTTP 503: dispatch-step: … HTTP 503 — …`.
     init(_ error: MigratorClientError) {
         let kind: Kind
         switch error.code {
@@ -35,9 +39,15 @@ extension MigratorCallError {
         default:
             kind = .unreachable
         }
-        var detail = error.message
-        if let excerpt = error.bodyExcerpt, !excerpt.isEmpty {
-            detail += " — body: \(excerpt)"
+        let excerpt = error.bodyExcerpt.flatMap { $0.isEmpty ? nil : $0 }
+        let detail: String
+        switch (kind, excerpt) {
+        case (.httpStatus, let excerpt):
+            detail = excerpt ?? ""
+        case (_, let excerpt?):
+            detail = "\(error.message) — body: \(excerpt)"
+        case (_, nil):
+            detail = error.message
         }
         self.init(kind, detail: detail)
     }

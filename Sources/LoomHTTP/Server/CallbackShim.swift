@@ -68,7 +68,7 @@ public final class CallbackShim: Sendable {
         }
         if config.callbackAuth == .none {
             self.logger.warning(
-                "callback authentication is OFF (mode none): anyone who can reach the shim can post step events",
+                "callback authentication is OFF (mode none): anyone who can reach the shim can complete, fail or fake any step (legacy migrators only)",
                 metadata: ["host": "\(config.host)", "port": "\(config.port)"]
             )
         }
