@@ -41,7 +41,7 @@ struct TLSSocketTests {
         _ outcome: Result<TLSHandshakeCompleted, any Error>,
         code: TLSError.Code,
         reasonContains fragment: String,
-        logs: LogCapture,
+        logs: CapturedLogs,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         guard case .failure(let error) = outcome, let tlsError = error as? TLSError else {

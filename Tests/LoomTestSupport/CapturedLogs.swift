@@ -38,6 +38,11 @@ public final class CapturedLogs: @unchecked Sendable {
         entries.filter { $0.message == message }
     }
 
+    /// Records at `notice` or above whose message is exactly `message`.
+    public func notices(_ message: String) -> [Entry] {
+        entries.filter { $0.level >= .notice && $0.message == message }
+    }
+
     fileprivate func append(_ entry: Entry) {
         lock.lock()
         storage.append(entry)

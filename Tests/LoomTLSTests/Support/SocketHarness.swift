@@ -1,5 +1,6 @@
 import Foundation
 import LoomTLS
+import LoomTestSupport
 import NIOCore
 import NIOPosix
 
@@ -8,13 +9,13 @@ import NIOPosix
 /// event. Each connection's handshake outcome is published on ``outcomes``.
 struct TestTLSServer {
     let channel: any Channel
-    let logs: LogCapture
+    let logs: CapturedLogs
     let outcomes: AsyncStream<Result<TLSHandshakeCompleted, any Error>>
 
     var port: Int { channel.localAddress!.port! }
 
     static func start(context: TLSContext) async throws -> TestTLSServer {
-        let logs = LogCapture()
+        let logs = CapturedLogs()
         let logger = logs.logger()
         let (outcomes, continuation) = AsyncStream.makeStream(of: Result<TLSHandshakeCompleted, any Error>.self)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
