@@ -245,9 +245,9 @@ public actor InMemoryStore: MigrationStore, RunStore {
             if let index = migrationCounts.steps.firstIndex(where: { $0.stepName == position.stepName }) {
                 migrationCounts.steps[index][position.stepStatus] = UInt64(Int(migrationCounts.steps[index][position.stepStatus]) + delta)
                 if migrationCounts.steps[index].isEmpty { migrationCounts.steps.remove(at: index) }
-            } else {
+            } else if delta > 0 {
                 var step = StepCounts(stepName: position.stepName)
-                step[position.stepStatus] = UInt64(max(0, delta))
+                step[position.stepStatus] = UInt64(delta)
                 migrationCounts.steps.append(step)
             }
         }

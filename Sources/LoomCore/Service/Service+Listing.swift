@@ -93,12 +93,13 @@ extension Service {
         try Validation.runFilter(filter)
         let size = try pageLimit(pageSize)
         let migrationId = filter.selection.migrationId
-        if let migrationId { _ = try await store.migrationDefinition(id: migrationId) }
         let binding = Self.filterBinding(filter)
         let listing: String
         let total: Int
         var offset = 0
         if pageToken.isEmpty {
+            // A later page's token proves the migration existed; the first page checks it.
+            if let migrationId { _ = try await store.migrationDefinition(id: migrationId) }
             // Named by filter and time window: the first listings of one window share it.
             let window = clock.now().unixMilliseconds / Self.runSnapshotSharing.wholeMilliseconds
             listing = "\(binding)-\(window)"

@@ -32,6 +32,11 @@ extension ReferenceJSON.Candidate {
     }
 }
 
+extension ReferenceJSON.RejectedCandidate {
+    /// The reference form of a refused candidate.
+    public init(_ value: LoomCore.RejectedCandidate) { self.init(id: value.id, reason: value.reason) }
+}
+
 extension ReferenceJSON.CandidateStatus {
     /// The domain status.
     public var domain: LoomCore.CandidateStatus {

@@ -22,7 +22,7 @@ public struct ServiceShimBackend: CallbackShimBackend {
     /// Announces through `Service.announce`, with the peer identity as owner when known.
     public func announce(_ announcement: ReferenceJSON.MigrationAnnouncement, caller: ShimCaller) async throws -> [ReferenceJSON.RejectedCandidate] {
         try await self.service.announceReporting(announcement.domain, owner: caller.peerIdentity).rejectedCandidates
-            .map { ReferenceJSON.RejectedCandidate(id: $0.id, reason: $0.reason) }
+            .map(ReferenceJSON.RejectedCandidate.init)
     }
 
     /// Submits through `Service.submitCandidates`; in `mtls` mode only the migration's owner may.
@@ -33,7 +33,7 @@ public struct ServiceShimBackend: CallbackShimBackend {
             try await self.requireOwner(migrationId: migrationId, caller: caller)
         }
         return try await self.service.submitCandidates(migrationId: migrationId, candidates: candidates.map(\.domain)).rejected
-            .map { ReferenceJSON.RejectedCandidate(id: $0.id, reason: $0.reason) }
+            .map(ReferenceJSON.RejectedCandidate.init)
     }
 
     /// Reports through `Service.reportStepEvent`.

@@ -28,7 +28,7 @@ public struct LoomRPCService: LoomServiceHandler {
         guard let migration = request.migration else { throw RPCError(code: .invalidArgument, message: "migration is required") }
         let (stored, rejected) = try await service.announceReporting(LoomCore.Migration(migration), owner: access.ownerIdentity(context))
         return AnnounceResponse(
-            migration: .init(stored), rejectedCandidates: rejected.map { LoomProto.RejectedCandidate(id: $0.id, reason: $0.reason) })
+            migration: .init(stored), rejectedCandidates: rejected.map(LoomProto.RejectedCandidate.init))
     }
 
     public func listMigrations(_ request: ListMigrationsRequest, context: RPCHandlerContext) async throws -> ListMigrationsResponse {
@@ -52,7 +52,7 @@ public struct LoomRPCService: LoomServiceHandler {
             migrationId: request.migrationID, candidates: request.candidates.map(LoomCore.Candidate.init))
         return SubmitCandidatesResponse(
             accepted: UInt32(clamping: outcome.accepted), skippedIDs: outcome.skippedIds,
-            rejected: outcome.rejected.map { LoomProto.RejectedCandidate(id: $0.id, reason: $0.reason) })
+            rejected: outcome.rejected.map(LoomProto.RejectedCandidate.init))
     }
 
     public func listCandidates(_ request: ListCandidatesRequest, context: RPCHandlerContext) async throws -> ListCandidatesResponse {

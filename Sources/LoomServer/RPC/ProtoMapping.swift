@@ -58,6 +58,10 @@ extension LoomProto.Migration {
     }
 }
 
+extension LoomProto.RejectedCandidate {
+    init(_ value: LoomCore.RejectedCandidate) { self.init(id: value.id, reason: value.reason) }
+}
+
 extension LoomProto.MigrationCounts {
     init(_ value: LoomCore.MigrationCounts) {
         self.init(
@@ -178,48 +182,23 @@ extension LoomProto.DryRunResult {
 
 // MARK: - Wire -> domain
 
+/// The domain value a filter names: `nil` for UNSPECIFIED (any), the domain case whose wire form
+/// is `value`, or INVALID_ARGUMENT naming `field` for a number the contract does not define.
+func filterValue<Domain: CaseIterable, Wire: LoomEnum>(
+    _ value: Wire, field: String, wire: (Domain) -> Wire
+) throws(LoomError) -> Domain? {
+    guard value.rawValue != 0 else { return nil }
+    guard let match = Domain.allCases.first(where: { wire($0) == value }) else {
+        throw .invalidArgument("\(field): unknown value \(value.rawValue)")
+    }
+    return match
+}
+
 extension LoomCore.CandidateStatus {
     /// The status a filter names; `nil` for UNSPECIFIED (any status).
     init?(filter value: LoomProto.CandidateStatus) throws(LoomError) {
-        switch value {
-        case .unspecified: return nil
-        case .notStarted: self = .notStarted
-        case .running: self = .running
-        case .completed: self = .completed
-        case .unrecognized(let raw): throw .invalidArgument("status: unknown candidate status \(raw)")
-        }
-    }
-}
-
-extension LoomCore.RunStatus {
-    /// The status a filter names; `nil` for UNSPECIFIED (any status).
-    init?(filter value: LoomProto.RunStatus) throws(LoomError) {
-        switch value {
-        case .unspecified: return nil
-        case .running: self = .running
-        case .waitingRetry: self = .waitingRetry
-        case .completed: self = .completed
-        case .cancelled: self = .cancelled
-        case .failed: self = .failed
-        case .unrecognized(let raw): throw .invalidArgument("status: unknown run status \(raw)")
-        }
-    }
-}
-
-extension LoomCore.StepStatus {
-    /// The status a filter names; `nil` for UNSPECIFIED (any status).
-    init?(filter value: LoomProto.StepStatus) throws(LoomError) {
-        switch value {
-        case .unspecified: return nil
-        case .inProgress: self = .inProgress
-        case .awaitingReview: self = .awaitingReview
-        case .open: self = .open
-        case .completed: self = .completed
-        case .merged: self = .merged
-        case .failed: self = .failed
-        case .cancelled: self = .cancelled
-        case .unrecognized(let raw): throw .invalidArgument("step_status: unknown step status \(raw)")
-        }
+        guard let status = try filterValue(value, field: "status", wire: LoomProto.CandidateStatus.init) else { return nil }
+        self = status
     }
 }
 
@@ -228,11 +207,11 @@ extension LoomCore.RunFilter {
         self.init(
             selection: LoomCore.RunSelection(
                 migrationId: request.migrationID.isEmpty ? nil : request.migrationID,
-                status: try LoomCore.RunStatus(filter: request.status),
+                status: try filterValue(request.status, field: "status", wire: LoomProto.RunStatus.init),
                 updatedAfter: request.updatedAfterUnixMs == 0 ? nil : Timestamp(unixMilliseconds: request.updatedAfterUnixMs),
                 updatedBefore: request.updatedBeforeUnixMs == 0 ? nil : Timestamp(unixMilliseconds: request.updatedBeforeUnixMs)),
             stepName: request.stepName.isEmpty ? nil : request.stepName,
-            stepStatus: try LoomCore.StepStatus(filter: request.stepStatus))
+            stepStatus: try filterValue(request.stepStatus, field: "step_status", wire: LoomProto.StepStatus.init))
     }
 }
 
