@@ -20,6 +20,7 @@ let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift
 let nioTestUtils = Target.Dependency.product(name: "NIOTestUtils", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let metricsTestKit = Target.Dependency.product(name: "MetricsTestKit", package: "swift-metrics")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
@@ -35,6 +36,9 @@ let package = Package(
         .library(name: "LoomProto", targets: ["LoomProto"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
         .library(name: "LoomStores", targets: ["LoomStores"]),
+        .library(name: "LoomServer", targets: ["LoomServer"]),
+        // For the fuzz targets under Fuzz/.
+        .library(name: "LoomHTTP", targets: ["LoomHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -72,7 +76,7 @@ let package = Package(
         .target(
             name: "LoomTLS",
             dependencies: [
-                "COpenSSL", nioCore, nioPosix, logging,
+                "COpenSSL", nioCore, nioPosix, logging, metrics,
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -179,12 +183,14 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomTLSTests",
-            dependencies: ["LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioEmbedded],
+            dependencies: ["LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioEmbedded, metricsTestKit],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LoomRPCTests",
-            dependencies: ["LoomRPC", "LoomTLS", "LoomProto", "LoomTestSupport", nioCore, nioPosix, nioEmbedded, nioTestUtils],
+            dependencies: [
+                "LoomRPC", "LoomTLS", "LoomProto", "LoomTestSupport", nioCore, nioPosix, nioEmbedded, nioTestUtils, metricsTestKit,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -204,13 +210,17 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomHTTPTests",
-            dependencies: ["LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded],
+            // LoomServer: the launcher for Tools/bench/http verifies callback tokens with the server's signer.
+            dependencies: [
+                "LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomServer", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LoomServerTests",
             dependencies: [
-                "LoomServer", "LoomExampleMigrator", "LoomCore", "LoomRPC", "LoomTLS", "LoomTestSupport", metrics,
+                "LoomServer", "LoomExampleMigrator", "LoomCore", "LoomHTTP", "LoomRPC", "LoomStores", "LoomTLS", "LoomTestSupport",
+                metrics, nioCore, nioHTTP1,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings

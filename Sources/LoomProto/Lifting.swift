@@ -1,29 +1,27 @@
 import CProtobufC
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// A string field that cannot become a Swift `String`; the decoder adds the message name.
+/// A string field that is not valid UTF-8; the decoder adds the message name.
 struct FieldError: Error {
-    enum Kind {
-        case invalidUTF8
-        case nulCharacter
-    }
-
-    let kind: Kind
     /// The fully qualified field, e.g. `loom.v1.FileRef.path`.
     let field: StaticString
 }
 
-// Conversions from structs unpacked by protobuf-c (with `loom_pbc_allocator()`) to Swift.
+// Conversions from structs unpacked by protobuf-c to Swift.
 
-/// A string field: validated as UTF-8 and free of NUL bytes (its exact length comes
-/// from the allocator, so a NUL cannot silently shorten it).
+/// A string field, validated as UTF-8. Its length is `strlen`'s: the pre-scan refused the
+/// message if any string field contained a NUL byte, so no string is cut short.
 func liftString(_ string: UnsafeMutablePointer<CChar>?, field: StaticString) throws(FieldError) -> String {
     guard let string else { return "" }
-    let length = loom_pbc_string_length(string)
+    let length = strlen(string)
     if length == 0 { return "" }
-    guard length > 0 else { throw FieldError(kind: .nulCharacter, field: field) }
     let utf8 = UnsafeBufferPointer(start: UnsafeRawPointer(string).assumingMemoryBound(to: UInt8.self), count: length)
     guard let value = String(validating: utf8, as: UTF8.self) else {
-        throw FieldError(kind: .invalidUTF8, field: field)
+        throw FieldError(field: field)
     }
     return value
 }

@@ -8,8 +8,10 @@
 /// ```swift
 /// let run = try buffer.withUnsafeReadableBytes { try Run(decoding: $0, maxSize: limit) }
 /// ```
-/// The size limit is checked before parsing. Decoding throws ``ProtoCodecError`` for any
-/// input that is not a valid encoding; it never traps and frees everything it allocated.
+/// The size limit is checked before parsing, then a scan of the bytes checks the bounds of
+/// ``DecodeLimits`` (elements per repeated field, unknown fields, nesting, decoded size) before
+/// protobuf-c allocates anything. Decoding throws ``ProtoCodecError`` for any input that is not
+/// a valid encoding or breaks a bound; it never traps and frees everything it allocated.
 /// Unknown fields are skipped (they are not kept for re-encoding).
 ///
 /// ### Encoding
@@ -42,13 +44,62 @@ extension LoomMessage {
     /// - Parameters:
     ///   - bytes: The encoding; read only during the call (no copy is kept).
     ///   - maxSize: The largest encoding accepted, in bytes; checked before any parsing.
-    /// - Throws: ``ProtoCodecError`` when the bytes are too large or not a valid encoding.
-    public init(decoding bytes: UnsafeRawBufferPointer, maxSize: Int = Self.defaultMaxSize) throws(ProtoCodecError) {
+    ///   - limits: The bounds checked by a scan of the bytes before anything is allocated.
+    /// - Throws: ``ProtoCodecError`` when the bytes are too large, break a bound or are not a valid encoding.
+    public init(
+        decoding bytes: UnsafeRawBufferPointer,
+        maxSize: Int = Self.defaultMaxSize,
+        limits: DecodeLimits = .default
+    ) throws(ProtoCodecError) {
+        _ = try Self.decodeCost(of: bytes, maxSize: maxSize, limits: limits)
+        self = try Self.unpack(bytes)
+    }
+
+    /// Decodes a message from its protobuf encoding, asking `admit` between the checks and the
+    /// allocations: a server reserves the memory the decode takes, or refuses it, there.
+    ///
+    /// - Parameters:
+    ///   - bytes: The encoding; read only during the call (no copy is kept).
+    ///   - maxSize: The largest encoding accepted, in bytes; checked before any parsing.
+    ///   - limits: The bounds checked by a scan of the bytes before anything is allocated.
+    ///   - admit: Called once the bytes passed the checks, with what decoding them takes, before
+    ///     anything is allocated. An error it throws is rethrown unchanged, and nothing is decoded.
+    /// - Throws: ``ProtoCodecError`` as ``init(decoding:maxSize:limits:)``, or what `admit` throws.
+    public init(
+        decoding bytes: UnsafeRawBufferPointer,
+        maxSize: Int = Self.defaultMaxSize,
+        limits: DecodeLimits = .default,
+        admit: (DecodeCost) throws -> Void
+    ) throws {
+        try admit(try Self.decodeCost(of: bytes, maxSize: maxSize, limits: limits))
+        self = try Self.unpack(bytes)
+    }
+
+    /// Checks an encoding against the size limit and the bounds of `limits`, and estimates what
+    /// decoding it takes, without allocating anything.
+    ///
+    /// - Parameters:
+    ///   - bytes: The encoding.
+    ///   - maxSize: The largest encoding accepted, in bytes.
+    ///   - limits: The bounds to check.
+    /// - Returns: The size of the encoding and the estimate of the memory decoding takes.
+    /// - Throws: ``ProtoCodecError`` when the bytes are too large, break a bound or are not a valid
+    ///   encoding as far as a scan can tell (invalid UTF-8 is only found by decoding).
+    public static func decodeCost(
+        of bytes: UnsafeRawBufferPointer,
+        maxSize: Int = Self.defaultMaxSize,
+        limits: DecodeLimits = .default
+    ) throws(ProtoCodecError) -> DecodeCost {
         guard bytes.count <= maxSize else {
             throw .tooLarge(Self.protoName, size: bytes.count, limit: maxSize)
         }
+        return try Self._codec.schema.scan(bytes, limits: limits, messageName: Self.protoName)
+    }
+
+    /// Unpacks bytes that passed ``decodeCost(of:maxSize:limits:)`` and converts them to Swift.
+    private static func unpack(_ bytes: UnsafeRawBufferPointer) throws(ProtoCodecError) -> Self {
         do {
-            self = try Self._codec.decode(bytes)
+            return try Self._codec.decode(bytes)
         } catch {
             throw error.codecError(messageName: Self.protoName)
         }
@@ -59,10 +110,11 @@ extension LoomMessage {
     /// - Parameters:
     ///   - bytes: The encoding.
     ///   - maxSize: The largest encoding accepted, in bytes; checked before any parsing.
-    /// - Throws: ``ProtoCodecError`` when the bytes are too large or not a valid encoding.
-    public init(decoding bytes: [UInt8], maxSize: Int = Self.defaultMaxSize) throws(ProtoCodecError) {
+    ///   - limits: The bounds checked by a scan of the bytes before anything is allocated.
+    /// - Throws: ``ProtoCodecError`` when the bytes are too large, break a bound or are not a valid encoding.
+    public init(decoding bytes: [UInt8], maxSize: Int = Self.defaultMaxSize, limits: DecodeLimits = .default) throws(ProtoCodecError) {
         let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(ProtoCodecError) -> Self in try Self(decoding: raw, maxSize: maxSize) }
+            Result { () throws(ProtoCodecError) -> Self in try Self(decoding: raw, maxSize: maxSize, limits: limits) }
         }
         self = try result.get()
     }

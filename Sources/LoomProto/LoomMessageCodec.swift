@@ -1,18 +1,20 @@
 import CProtobufC
 
-/// The libprotobuf-c side of one ``LoomMessage`` type: its descriptor, its generated
-/// `*__unpack`, `*__free_unpacked`, `*__get_packed_size` and `*__pack` functions, and the
-/// conversions between the Swift value and the C struct.
+/// The libprotobuf-c side of one ``LoomMessage`` type: its descriptor and scan schema, its
+/// generated `*__unpack`, `*__free_unpacked`, `*__get_packed_size` and `*__pack` functions, and
+/// the conversions between the Swift value and the C struct.
 ///
 /// Only LoomProto can create one, which keeps ``LoomMessage`` closed to outside types.
 /// Each message type holds one in a `static let`, so a call allocates no closures.
 ///
-/// `@unchecked Sendable`: it is immutable, and holds only a constant descriptor, C
-/// function pointers and conversion functions that capture no state.
+/// `@unchecked Sendable`: it is immutable, and holds only a constant descriptor, its immutable
+/// scan schema, C function pointers and conversion functions that capture no state.
 public struct LoomMessageCodec<Message>: @unchecked Sendable {
     /// The protobuf-c descriptor of the message.
     let descriptor: ProtobufCMessageDescriptor
-    /// Unpacks, converts to Swift and frees: the whole decode after the size check.
+    /// The pre-scan's view of the message type (``DecodeLimits``).
+    let schema: ScanSchema
+    /// Unpacks, converts to Swift and frees: the decode after the size check and the scan.
     let decode: (UnsafeRawBufferPointer) throws(DecodeFailure) -> Message
     /// Converts a value to its C struct (allocated in the arena), ready to pack.
     let lower: (Message, LoweringArena) -> LoweredMessage
@@ -27,14 +29,14 @@ public struct LoomMessageCodec<Message>: @unchecked Sendable {
         lower: @escaping (Message, LoweringArena) -> UnsafeMutablePointer<CStruct>
     ) {
         self.descriptor = descriptor
+        self.schema = ScanSchema(descriptor: descriptor)
         self.decode = { (bytes: UnsafeRawBufferPointer) throws(DecodeFailure) -> Message in
-            var allocator = loom_pbc_allocator()
             // protobuf-c does not read `data` when `len` is 0, but give it a valid pointer anyway.
             let unpacked = withUnsafePointer(to: 0 as UInt8) { empty in
-                unpack(&allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty)
+                unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty)
             }
             guard let unpacked else { throw .malformed }
-            defer { freeUnpacked(unpacked, &allocator) }
+            defer { freeUnpacked(unpacked, nil) }
             do throws(FieldError) {
                 return try lift(unpacked)
             } catch {
@@ -66,10 +68,7 @@ enum DecodeFailure: Error {
         case .malformed:
             .malformed(messageName)
         case .field(let error):
-            switch error.kind {
-            case .invalidUTF8: .invalidUTF8(messageName, field: "\(error.field)")
-            case .nulCharacter: .nulCharacter(messageName, field: "\(error.field)")
-            }
+            .invalidUTF8(messageName, field: "\(error.field)")
         }
     }
 }

@@ -67,17 +67,25 @@ public struct RPCTransportSecurity: Sendable {
     }
 
     /// Adds the security handlers (if any) at the front of a new connection's pipeline; everything added after
-    /// them sees plaintext frames.
-    func configure(channel: any Channel, isServer: Bool, targetHost: String?, logger: Logger) throws {
+    /// them sees plaintext frames. Returns the TLS handler, if any; a server's hands rejected handshakes to
+    /// `rejections` when given.
+    @discardableResult
+    func configure(
+        channel: any Channel,
+        isServer: Bool,
+        targetHost: String?,
+        logger: Logger,
+        rejections: (any TLSRejectionReporter)? = nil
+    ) throws -> TLSHandler? {
         switch base {
         case .insecure:
-            return
+            return nil
         case .tls(let context, let serverHostname):
             if isServer {
-                try channel.pipeline.syncOperations.addTLSServerHandlers(context: context, logger: logger)
+                return try channel.pipeline.syncOperations.addTLSServerHandlers(context: context, logger: logger, rejections: rejections)
             } else {
                 let name = serverHostname ?? context.configuration.serverName ?? targetHost
-                try channel.pipeline.syncOperations.addTLSClientHandlers(context: context, serverHostname: name, logger: logger)
+                return try channel.pipeline.syncOperations.addTLSClientHandlers(context: context, serverHostname: name, logger: logger)
             }
         }
     }

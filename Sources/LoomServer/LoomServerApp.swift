@@ -12,6 +12,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// The composition root: builds the store, the orchestrator, the service, the RPC server and
 /// the REST shim from a ``ServerConfiguration`` and runs them as one service group.
@@ -19,21 +20,67 @@ import ServiceLifecycle
 /// Shutdown (SIGTERM/SIGINT) stops accepting, drains RPCs and HTTP requests, lets in-flight
 /// run transitions finish, then returns. SIGHUP reloads the TLS certificates: new connections
 /// use the new files, open ones continue.
+///
+/// One owner, ``ServerResources``, holds everything started — Redis connections, the migrator
+/// HTTP client, background tasks, the RPC and shim listeners — and releases it newest first:
+/// after the service group has drained, or as soon as a later start fails (a shim whose port
+/// is taken leaves no RPC listener bound).
 public enum LoomServerApp {
     /// Starts everything and runs until a termination signal.
-    /// - Throws: ``ConfigurationError`` when something cannot start (nothing is left running).
+    /// - Throws: ``ConfigurationError`` or ``StartError`` when something cannot start (whatever
+    ///   had started is released first); ``ConfigurationError`` naming `--replica-id` when another
+    ///   live process uses this replica id.
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        try await run(configuration, logger: logger, shutdownSignals: [.sigterm, .sigint]) { _, _, _ in }
+    }
+
+    /// ``run(_:logger:)``, handing `started` the service group once everything listens (tests
+    /// stop it with `triggerGracefulShutdown()` instead of a signal).
+    static func run(
+        _ configuration: ServerConfiguration, logger: Logger, shutdownSignals: [UnixSignal],
+        started: @Sendable (ServiceGroup, _ rpcPort: Int, _ httpPort: Int) async -> Void
+    ) async throws {
         try configuration.validate()
+        let connections = try ConnectionPlan.prepare(configuration, logger: logger)
         let group = MultiThreadedEventLoopGroup.singleton
-        let parts = try await Parts.make(configuration, group: group, logger: logger)
-        let rpc = try await parts.bindRPC(configuration, group: group, logger: logger)
-        let shim = try await parts.startShim(configuration, group: group, logger: logger)
+        let resources = ServerResources(logger: logger)
+        do {
+            try await serve(
+                configuration, connections: connections, group: group, resources: resources, logger: logger,
+                shutdownSignals: shutdownSignals, started: started)
+        } catch let conflict as ReplicaConflict {
+            await resources.stopAll()
+            throw ConfigurationError("--replica-id: \(conflict) (set --replica-id or LOOM_REPLICA_ID)")
+        } catch {
+            await resources.stopAll()
+            throw error
+        }
+        await resources.stopAll()
+        logger.notice("loom-server stopped")
+    }
+
+    private static func serve(
+        _ configuration: ServerConfiguration, connections: ConnectionPlan, group: any EventLoopGroup, resources: ServerResources, logger: Logger,
+        shutdownSignals: [UnixSignal], started: @Sendable (ServiceGroup, Int, Int) async -> Void
+    ) async throws {
+        let parts = try await Parts.make(configuration, group: group, resources: resources, logger: logger)
+        // One budget for both listeners (ConnectionPlan): a flood on one leaves the other its reserve.
+        let limits = connections.limits(budget: connections.makeBudget())
+        let rpc = try await resources.start("the RPC listener (--rpc-listen \(configuration.rpcAddress))") {
+            try await parts.bindRPC(configuration, limits: limits, group: group, logger: logger)
+        } stop: { await $0.close() }
+        let shim = try await resources.start("the REST shim listener (--http-listen \(configuration.httpAddress))") {
+            try await parts.startShim(configuration, limits: limits, group: group, logger: logger)
+        } stop: { try? await $0.shutdown() }
 
         let rpcMode = configuration.insecure ? "plaintext (INSECURE)" : "TLS, client-auth \(configuration.clientAuthentication.rawValue)"
         let httpMode = configuration.httpTLS ? "TLS, client-auth \(configuration.httpClientAuthentication.rawValue)" : "plaintext HTTP"
         logger.notice("listening", metadata: ["listener": "rpc", "address": "\(rpc.localAddress.map { "\($0)" } ?? "?")", "mode": "\(rpcMode)"])
         logger.notice("listening", metadata: ["listener": "http", "port": "\(shim.localPort ?? 0)", "mode": "\(httpMode)", "callback-auth": "\(configuration.callbackAuth.rawValue)"])
 
+        // Started in this order; a graceful shutdown stops them in reverse: certificate reloads,
+        // the shim, the RPC server (drained), then the orchestrator (idle). `resources` then
+        // releases the migrator client, background tasks and Redis connections.
         let services: [any ServiceLifecycle.Service] = [
             OrchestratorService(orchestrator: parts.orchestrator),
             RPCServerService(server: rpc),
@@ -43,10 +90,10 @@ public enum LoomServerApp {
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                gracefulShutdownSignals: shutdownSignals,
                 logger: logger))
+        await started(serviceGroup, rpc.localAddress?.port ?? 0, shim.localPort ?? 0)
         try await serviceGroup.run()
-        logger.notice("loom-server stopped")
     }
 }
 
@@ -63,12 +110,20 @@ struct Parts {
 
     var reloadableContexts: [TLSContext] { [serverTLS, shimTLS].compactMap { $0 } }
 
-    static func make(_ configuration: ServerConfiguration, group: any EventLoopGroup, logger: Logger) async throws -> Parts {
+    /// Builds the parts; `resources` adopts each that must be released (Redis connections, the
+    /// migrator client, background tasks) as it starts.
+    static func make(
+        _ configuration: ServerConfiguration, group: any EventLoopGroup, resources: ServerResources, logger: Logger
+    ) async throws -> Parts {
         let registry = MetricsSystem.sharedRegistry
 
         let policy = try configuration.policyPath.map { path throws(PolicyFileError) in try AuthorizationPolicy.load(contentsOf: path) }
         if policy == nil {
             logger.warning("no authorization policy (--policy): every authenticated caller may call every method")
+        }
+        if configuration.shimAnonymousAnnounce {
+            logger.warning(
+                "--shim-anonymous-announce: callers without credentials may announce migrations and submit candidates over the REST shim (legacy); migrations that have an owner stay refused to them")
         }
         let serverTLS = try configuration.tls.map { files in
             try TLSContext.server(TLSSettings.server(files, configuration: configuration, alpn: [RPCTransportSecurity.alpnProtocol]))
@@ -80,30 +135,28 @@ struct Parts {
         } : nil
         let migratorTLS = try TLSSettings.migratorClient(configuration).map { try TLSContext.client($0) }
 
-        let (store, readiness) = try await StoreFactory.make(configuration, group: group, logger: logger)
-        let hmacSigner: HMACCallbackTokenSigner? =
-            configuration.callbackAuth == .none ? nil : try await CallbackSecret.signer(configuration, store: store, logger: logger)
-        let signer: (any CallbackTokenSigner)? = hmacSigner
+        let (store, reads, storeReadiness, closeStore) = try await StoreFactory.make(configuration, group: group, logger: logger)
+        resources.adopt("store connections", stop: closeStore)
+        // Without callback auth no key is needed; otherwise it may have to wait for Redis.
+        let callbackKey = configuration.callbackAuth == .none ? nil : try CallbackKey.make(configuration, store: store, logger: logger)
+        let signer: (any CallbackTokenSigner)? = callbackKey.map { CallbackKeySigner(key: $0) }
         if let redis = store as? RedisStore {
-            // Data written before counts existed gets them once; in the background, so a
-            // server whose Redis is not up yet still starts (unready) and upgrades when it is.
-            Task {
-                while !Task.isCancelled {
-                    do {
-                        let upgraded = try await redis.upgradeCounts()
-                        if !upgraded.isEmpty {
-                            logger.notice(
-                                "rebuilt the counts and listing indexes of migrations written by an earlier version",
-                                metadata: ["migrations": "\(upgraded.joined(separator: ", "))"])
-                        }
-                        return
-                    } catch {
-                        logger.warning("counts upgrade: store not reachable, retrying in 5 s", metadata: ["error": "\(error)"])
-                        try? await Task.sleep(for: .seconds(5))
-                    }
+            if let callbackKey, !callbackKey.isLoaded {
+                let loader = Task { await callbackKey.load(from: redis, logger: logger) }
+                resources.adopt("callback key loader") {
+                    loader.cancel()
+                    await loader.value
                 }
             }
+            // Data written before counts existed gets them once; in the background, so a
+            // server whose Redis is not up yet still starts (unready) and upgrades when it is.
+            let upgrade = Task { await Self.upgradeCounts(redis, logger: logger) }
+            resources.adopt("counts upgrade") {
+                upgrade.cancel()
+                await upgrade.value
+            }
         }
+        let readiness: @Sendable () async -> Bool = { (callbackKey?.isLoaded ?? true) ? await storeReadiness() : false }
         // `--callback-auth none` is warned about once, by the shim when it starts.
         let migratorClient = MigratorHTTPClient(
             group: group,
@@ -112,6 +165,7 @@ struct Parts {
                 $0.dryRunTimeout = configuration.dryRunTimeout
             },
             tls: migratorTLS)
+        resources.adopt("migrator HTTP client") { await migratorClient.shutdown() }
         let orchestrator = Orchestrator(
             store: store, migrator: migratorClient, clock: SystemWallClock(), signer: signer,
             configuration: .defaults {
@@ -120,16 +174,18 @@ struct Parts {
                 $0.maxDispatchAttempts = configuration.maxDispatchAttempts
                 $0.timerLease = configuration.timerLease
                 $0.callbackBaseURL = configuration.publicURL ?? ""
+                $0.replicaID = configuration.effectiveReplicaID
             },
             logger: logger)
         let service = LoomCore.Service(
             orchestrator: orchestrator,
+            readStore: reads,
             configuration: {
                 var service = LoomCore.Service.Configuration.defaults
                 service.dryRunTimeout = configuration.dryRunTimeout
                 // Page tokens verify on every replica that shares the callback key; without one
                 // (callback auth none) each replica signs its own.
-                service.pageTokenKey = hmacSigner?.derivedKey(label: "page tokens")
+                if let callbackKey { service.pageTokenKeySource = { callbackKey.pageTokenKey } }
                 return service
             }(),
             logger: logger)
@@ -138,28 +194,41 @@ struct Parts {
             serverTLS: serverTLS, shimTLS: shimTLS, registry: registry, readiness: readiness)
     }
 
-    func bindRPC(_ configuration: ServerConfiguration, group: any EventLoopGroup, logger: Logger) async throws -> RPCServer {
+    func bindRPC(
+        _ configuration: ServerConfiguration, limits: ConnectionLimits, group: any EventLoopGroup, logger: Logger
+    ) async throws -> RPCServer {
         var rpcConfiguration = RPCServer.Configuration(
             transportSecurity: serverTLS.map { .tls($0) } ?? .insecure)
         rpcConfiguration.maxMessageSize = configuration.maxMessageSize
         rpcConfiguration.maxConcurrentCallsPerConnection = configuration.maxCallsPerConnection
         rpcConfiguration.drainTimeout = .milliseconds(configuration.drainTimeout.wholeMilliseconds)
+        rpcConfiguration.connectionLimits = limits
+        rpcConfiguration.requestTimeout = .milliseconds(configuration.rpcRequestTimeout.wholeMilliseconds)
+        rpcConfiguration.maxUnaryDuration = .milliseconds(configuration.rpcMaxUnaryDuration.wholeMilliseconds)
         rpcConfiguration.authorizer = PolicyAuthorizer(access: access)
-        let router = RPCRouter(loomService: LoomRPCService(service: service, access: access))
+        let router = RPCRouter(
+            loomService: LoomRPCService(
+                service: service, access: access, readLimiter: CallerReadLimiter(maxConcurrentReads: configuration.maxReadsPerCaller)))
         return try await RPCServer.bind(
             host: configuration.rpcAddress.host, port: configuration.rpcAddress.port, router: router,
             configuration: rpcConfiguration, group: group, logger: logger)
     }
 
-    func startShim(_ configuration: ServerConfiguration, group: any EventLoopGroup, logger: Logger) async throws -> CallbackShim {
+    func startShim(
+        _ configuration: ServerConfiguration, limits: ConnectionLimits, group: any EventLoopGroup, logger: Logger
+    ) async throws -> CallbackShim {
         let shimConfiguration = CallbackShimConfiguration.defaults {
             $0.host = configuration.httpAddress.host
             $0.port = configuration.httpAddress.port
             $0.maxBodySize = configuration.maxBodySize
             $0.callbackAuth = configuration.callbackAuth
+            $0.connectionLimits = limits
         }
         let router = CallbackShimRouter(
-            backend: ServiceShimBackend(service: service), authMode: configuration.callbackAuth,
+            backend: ServiceShimBackend(
+                service: service,
+                authorizer: ShimMigratorAccess(access: access, service: service, allowsAnonymous: configuration.shimAnonymousAnnounce)),
+            authMode: configuration.callbackAuth,
             readiness: readiness, registry: registry, logger: logger)
         let shim = CallbackShim(configuration: shimConfiguration, router: router, tls: shimTLS, group: group, logger: logger)
         try await shim.start()

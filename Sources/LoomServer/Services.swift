@@ -2,18 +2,50 @@ import Logging
 import LoomCore
 import LoomHTTP
 import LoomRPC
+import LoomStores
 import LoomTLS
 import ServiceLifecycle
 import UnixSignals
 
 /// The orchestrator's timer loop as a lifecycle service: on shutdown it stops claiming timers
-/// and waits for the transitions in flight.
+/// and waits for the transitions in flight. It throws ``ReplicaConflict`` (stopping the
+/// server) when another live process uses the same replica id.
 struct OrchestratorService: ServiceLifecycle.Service {
     let orchestrator: Orchestrator
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await orchestrator.run()
+        try await cancelWhenGracefulShutdown {
+            try await orchestrator.run()
+        }
+    }
+}
+
+extension Parts {
+    /// Rebuilds, once, the counts and listing indexes of migrations written before counts
+    /// existed, retrying every 5 s while Redis is not reachable (logged when that starts and
+    /// when it ends, not per attempt) until done or cancelled.
+    static func upgradeCounts(_ redis: RedisStore, logger: Logger) async {
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                let upgraded = try await redis.upgradeCounts()
+                if !upgraded.isEmpty {
+                    logger.notice(
+                        "rebuilt the counts and listing indexes of migrations written by an earlier version",
+                        metadata: ["migrations": "\(upgraded.joined(separator: ", "))"])
+                }
+                return
+            } catch {
+                if !failing {
+                    failing = true
+                    logger.warning("counts upgrade: store not reachable; retrying every 5 s", metadata: ["error": "\(error)"])
+                }
+                do {
+                    try await Task.sleep(for: .seconds(5))
+                } catch {
+                    return
+                }
+            }
         }
     }
 }

@@ -16,6 +16,10 @@ public actor InMemoryStore: MigrationStore, RunStore {
     private var histories: [RunID: [HistoryEntry]] = [:]
     private var historySequence: UInt64 = 0
     private var timers: [[RunID: Timestamp]]
+    /// The holder of each timer that is a lease (a claim, or a dispatch in flight).
+    private var leaseHolders: [RunID: LeaseHolder] = [:]
+    /// The live incarnation of each replica, and when its registration lapses.
+    private var replicas: [String: (registration: ReplicaRegistration, expires: Timestamp)] = [:]
     /// Maintained with every write, like the Redis adapter's counts hash.
     private var counts: [String: MigrationCounts] = [:]
     private var listings: [String: (runs: [RunID], migrationId: String?, expires: ContinuousClock.Instant)] = [:]
@@ -42,11 +46,8 @@ public actor InMemoryStore: MigrationStore, RunStore {
         stored.candidates = []
         let created: Bool
         if let existing = migrations[migration.id] {
-            if !existing.owner.isEmpty, let owner, owner != existing.owner {
-                throw LoomError(
-                    code: .permissionDenied,
-                    message: "migration \"\(migration.id)\" belongs to another migrator"
-                )
+            if !existing.owner.isEmpty, owner != existing.owner {
+                throw LoomError.ownedByAnother(migration.id)
             }
             stored.createdAt = existing.createdAt
             stored.owner = existing.owner
@@ -221,6 +222,7 @@ public actor InMemoryStore: MigrationStore, RunStore {
         runs[id] = run
         let partition = StorePartitioning.partition(ofMigration: id.migrationId, count: timerPartitionCount)
         timers[partition][id] = run.timerDueAt
+        leaseHolders[id] = run.timerDueAt == nil ? nil : write.leaseHolder
         if !write.history.isEmpty {
             var history = histories[id] ?? []
             for var entry in write.history {
@@ -301,8 +303,8 @@ public actor InMemoryStore: MigrationStore, RunStore {
                 .prefix(max(0, limit)))
     }
 
-    /// See ``RunStore/claimDueTimers(partition:now:lease:limit:)``.
-    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) throws -> [DueTimer] {
+    /// See ``RunStore/claimDueTimers(partition:now:lease:limit:holder:)``.
+    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int, holder: LeaseHolder?) throws -> [DueTimer] {
         guard timers.indices.contains(partition) else {
             throw LoomError.invalidArgument("timer partition \(partition) out of range")
         }
@@ -310,8 +312,29 @@ public actor InMemoryStore: MigrationStore, RunStore {
             .sorted { ($0.value, $0.key) < ($1.value, $1.key) }
             .prefix(max(0, limit))
         let leased = now + lease
-        for (id, _) in due { timers[partition][id] = leased }
+        for (id, _) in due {
+            timers[partition][id] = leased
+            leaseHolders[id] = holder
+        }
         return due.map { DueTimer(runID: $0.key, dueAt: $0.value) }
+    }
+
+    /// See ``RunStore/takeOverLeases(partition:of:for:now:lease:)``.
+    public func takeOverLeases(partition: Int, of replica: String, for holder: LeaseHolder, now: Timestamp, lease: Duration) throws -> [DueTimer] {
+        guard timers.indices.contains(partition) else {
+            throw LoomError.invalidArgument("timer partition \(partition) out of range")
+        }
+        let earlier = leaseHolders.filter { id, held in
+            held.replica == replica && held.incarnation != holder.incarnation && timers[partition][id] != nil
+        }
+        var taken: [DueTimer] = []
+        for (id, _) in earlier.sorted(by: { $0.key < $1.key }) {
+            guard let due = timers[partition][id] else { continue }
+            timers[partition][id] = now + lease
+            leaseHolders[id] = holder
+            taken.append(DueTimer(runID: id, dueAt: due, takenOver: true))
+        }
+        return taken
     }
 
     /// See ``RunStore/restoreTimer(of:version:)``.
@@ -319,6 +342,43 @@ public actor InMemoryStore: MigrationStore, RunStore {
         guard let run = runs[runID], run.version == version else { return }
         let partition = StorePartitioning.partition(ofMigration: runID.migrationId, count: timerPartitionCount)
         timers[partition][runID] = run.timerDueAt
+        leaseHolders[runID] = nil
+    }
+
+    /// The holder of the run's timer lease (for tests and diagnostics).
+    public func leaseHolder(of runID: RunID) -> LeaseHolder? {
+        leaseHolders[runID]
+    }
+
+    // MARK: ReplicaRegistry
+
+    /// See ``ReplicaRegistry/replicaRegistration(_:now:)``.
+    public func replicaRegistration(_ replica: String, now: Timestamp) -> ReplicaRegistration? {
+        guard let entry = replicas[replica], entry.expires > now else { return nil }
+        return entry.registration
+    }
+
+    /// See ``ReplicaRegistry/registerReplica(_:replacing:now:ttl:)``.
+    public func registerReplica(_ holder: LeaseHolder, replacing expected: ReplicaRegistration?, now: Timestamp, ttl: Duration) -> Bool {
+        guard replicaRegistration(holder.replica, now: now) == expected else { return false }
+        replicas[holder.replica] = (ReplicaRegistration(incarnation: holder.incarnation, beats: 0), now + ttl)
+        return true
+    }
+
+    /// See ``ReplicaRegistry/renewReplica(_:now:ttl:)``.
+    public func renewReplica(_ holder: LeaseHolder, now: Timestamp, ttl: Duration) -> Bool {
+        guard let current = replicaRegistration(holder.replica, now: now) else {
+            replicas[holder.replica] = (ReplicaRegistration(incarnation: holder.incarnation, beats: 0), now + ttl)
+            return true
+        }
+        guard current.incarnation == holder.incarnation else { return false }
+        replicas[holder.replica] = (ReplicaRegistration(incarnation: holder.incarnation, beats: current.beats + 1), now + ttl)
+        return true
+    }
+
+    /// See ``ReplicaRegistry/unregisterReplica(_:)``.
+    public func unregisterReplica(_ holder: LeaseHolder) {
+        if replicas[holder.replica]?.registration.incarnation == holder.incarnation { replicas[holder.replica] = nil }
     }
 
     /// The due time of the run's timer in the index (for tests and diagnostics).

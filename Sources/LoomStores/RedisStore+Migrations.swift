@@ -28,11 +28,7 @@ extension RedisStore {
             let reply = try await client.evalScript(
                 RedisStoreScripts.announce, keys: candidateKeys(id), arguments: arguments)
             guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("announce", reply) }
-            if verdict == "denied" {
-                throw LoomError(
-                    code: .permissionDenied,
-                    message: "migration \(id) is owned by \(parts.count > 1 ? parts[1].string ?? "" : "another identity")")
-            }
+            if verdict == "denied" { throw LoomError.ownedByAnother(id) }
             guard verdict == "ok", parts.count == 4, let created = parts[1].int else { throw malformedReply("announce", reply) }
             var stored = try Self.migration(id: id, hash: parts[2].stringDictionary)
             stored.counts = try Self.counts(parts[3].stringDictionary, of: id)

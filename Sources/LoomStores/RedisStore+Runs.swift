@@ -35,7 +35,7 @@ extension RedisStore {
         let position = RunPosition(run)
         arguments += [
             .string(run.status.rawValue), .string(position?.stepName ?? ""), .string(position?.stepStatus.rawValue ?? ""),
-            .integer(run.updatedAt.unixMilliseconds),
+            .integer(run.updatedAt.unixMilliseconds), .string(run.timerDueAt == nil ? "" : write.leaseHolder?.description ?? ""),
         ]
         for var entry in write.history {
             entry.runVersion = run.version
@@ -47,7 +47,7 @@ extension RedisStore {
                 keys: [
                     keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId),
                     keys.counts(id.migrationId), keys.candidateStatusIndex(id.migrationId), keys.runIndex(id.migrationId),
-                    keys.runStatusIndex(id.migrationId),
+                    keys.runStatusIndex(id.migrationId), keys.leases(of: id),
                 ],
                 arguments: arguments)
             guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("apply", reply) }
@@ -134,14 +134,17 @@ extension RedisStore {
         }
     }
 
-    /// Claims due timers of `partition` under a lease (one Lua script).
-    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer] {
+    /// Claims due timers of `partition` under a lease held by `holder` (one Lua script).
+    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int, holder: LeaseHolder?) async throws -> [DueTimer] {
         guard limit > 0, (0..<keys.partitionCount).contains(partition) else { return [] }
         let leaseUntil = now + lease
         return try await redis("timer claim") {
             let reply = try await client.evalScript(
-                RedisStoreScripts.claimTimers, keys: [keys.timers(partition: partition)],
-                arguments: [.integer(now.unixMilliseconds), .integer(leaseUntil.unixMilliseconds), .integer(Int64(limit))])
+                RedisStoreScripts.claimTimers, keys: [keys.timers(partition: partition), keys.leases(partition: partition)],
+                arguments: [
+                    .integer(now.unixMilliseconds), .integer(leaseUntil.unixMilliseconds), .integer(Int64(limit)),
+                    .string(holder?.description ?? ""),
+                ])
             guard let flat = reply.array, flat.count % 2 == 0 else { throw malformedReply("timer claim", reply) }
             var timers: [DueTimer] = []
             for index in stride(from: 0, to: flat.count, by: 2) {
@@ -159,7 +162,7 @@ extension RedisStore {
     public func restoreTimer(of runID: RunID, version: UInt64) async throws {
         try await redis("timer restore") {
             _ = try await client.evalScript(
-                RedisStoreScripts.restoreTimer, keys: [keys.run(runID), keys.timers(of: runID)],
+                RedisStoreScripts.restoreTimer, keys: [keys.run(runID), keys.timers(of: runID), keys.leases(of: runID)],
                 arguments: [.string(String(version)), .string(runID.description)])
         }
     }

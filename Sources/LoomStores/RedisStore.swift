@@ -40,6 +40,17 @@ public final class RedisStore: LoomStore {
         self.historyCap = max(1, historyCap)
     }
 
+    /// The same store — key schema, partitions, history cap — whose commands go through
+    /// `client` instead.
+    ///
+    /// `loom-server` serves the expensive client reads (listings, migration reads with counts,
+    /// recounts, histories, watches) through such a store on a pool of their own, so that slow
+    /// reads never hold up, on a shared pipelined connection, the transitions and timer claims of
+    /// the orchestrator.
+    public func using(_ client: any RedisClient) -> RedisStore {
+        RedisStore(client: client, keyPrefix: keys.prefix, partitionCount: keys.partitionCount, historyCap: historyCap)
+    }
+
     /// Runs `body`, mapping Redis failures to ``LoomError`` `storeUnavailable`.
     func redis<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {

@@ -81,4 +81,17 @@ public struct RedisStoreKeys: Sendable, Hashable {
     public func timers(of id: RunID) -> String {
         timers(partition: StorePartitioning.partition(ofMigration: id.migrationId, count: partitionCount))
     }
+
+    /// Hash run id → `<replica>/<incarnation>` holding each timer of partition `partition` that
+    /// is a lease (a claim or a dispatch in flight): `loom:{p3}:leases`.
+    public func leases(partition: Int) -> String { "\(prefix):{p\(partition)}:leases" }
+
+    /// The lease-holder hash of the run's partition.
+    public func leases(of id: RunID) -> String {
+        leases(partition: StorePartitioning.partition(ofMigration: id.migrationId, count: partitionCount))
+    }
+
+    /// String `<incarnation>:<beats>` of a replica's live incarnation, expiring unless renewed:
+    /// `loom:replica:<id>` (untagged; a replica id is `[A-Za-z0-9._-]`).
+    public func replica(_ id: String) -> String { "\(prefix):replica:\(id)" }
 }

@@ -25,8 +25,8 @@ enum RedisStoreScripts {
         local created = 0
         if exists then
           local stored = redis.call('HGET', KEYS[1], 'owner') or ''
-          if ARGV[2] == '1' and stored ~= '' and stored ~= ARGV[3] then
-            return {'denied', stored}
+          if stored ~= '' and (ARGV[2] ~= '1' or stored ~= ARGV[3]) then
+            return {'denied'}
           end
           redis.call('HSET', KEYS[1], 'def', ARGV[1], 'updatedAt', ARGV[4], 'v', ARGV[5])
         else
@@ -70,11 +70,12 @@ enum RedisStoreScripts {
         """
 
     /// KEYS: run, timers, history, candidate statuses, counts, candidate status index, run
-    /// index, run status index.
+    /// index, run status index, lease holders.
     /// ARGV: expected version, new version, record, timer due ms ('' for none), run id,
     /// candidate id, status mode ('none' | 'set' | 'require'), new status, allowed statuses
     /// (comma-separated), history cap, schema version, run status, current step name ('' when
-    /// none), its step status, last update ms, then history entries.
+    /// none), its step status, last update ms, lease holder ('' when the timer is no lease),
+    /// then history entries.
     /// Returns {'conflict', record or false}, {'candidate', status or false} or {'ok', {entry ids}}.
     ///
     /// Besides the record, timer and history, it moves the candidate's status (counted and
@@ -132,25 +133,36 @@ enum RedisStoreScripts {
         else
           redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
         end
+        if ARGV[4] ~= '' and ARGV[16] ~= '' then
+          redis.call('HSET', KEYS[9], ARGV[5], ARGV[16])
+        else
+          redis.call('HDEL', KEYS[9], ARGV[5])
+        end
         local ids = {}
-        for i = 16, #ARGV do
+        for i = 17, #ARGV do
           ids[#ids + 1] = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'e', ARGV[i])
         end
         return {'ok', ids}
         """)
 
-    /// KEYS: timers. ARGV: now ms, lease-until ms, limit.
+    /// KEYS: timers, lease holders. ARGV: now ms, lease-until ms, limit, holder ('' for none).
     /// Returns {member, score, member, score, …} of the claimed entries, earliest first.
     static let claimTimers = RedisScript(
         """
         local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
         for i = 1, #due, 2 do
           redis.call('ZADD', KEYS[1], ARGV[2], due[i])
+          if ARGV[4] == '' then
+            redis.call('HDEL', KEYS[2], due[i])
+          else
+            redis.call('HSET', KEYS[2], due[i], ARGV[4])
+          end
         end
         return due
         """)
 
-    /// KEYS: run, timers. ARGV: version, run id. Returns 1 when restored, 0 when the run moved on.
+    /// KEYS: run, timers, lease holders. ARGV: version, run id. Returns 1 when restored (the
+    /// lease released), 0 when the run moved on.
     static let restoreTimer = RedisScript(
         """
         if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
@@ -160,6 +172,7 @@ enum RedisStoreScripts {
         else
           redis.call('ZADD', KEYS[2], due, ARGV[2])
         end
+        redis.call('HDEL', KEYS[3], ARGV[2])
         return 1
         """)
 }

@@ -19,11 +19,17 @@ extension ChannelPipeline.SynchronousOperations {
     /// - Parameters:
     ///   - context: A server ``TLSContext``; the connection uses its current certificates.
     ///   - logger: Receives handshake rejections with their reason.
+    ///   - rejections: Receives handshake rejections instead of `logger`, to aggregate them (see
+    ///     ``ConnectionAdmission``).
     /// - Returns: The added handler.
     @discardableResult
-    public func addTLSServerHandlers(context: TLSContext, logger: Logger = Logger(label: "loom.tls")) throws -> TLSHandler {
+    public func addTLSServerHandlers(
+        context: TLSContext,
+        logger: Logger = Logger(label: "loom.tls"),
+        rejections: (any TLSRejectionReporter)? = nil
+    ) throws -> TLSHandler {
         precondition(context.role == .server, "addTLSServerHandlers needs a server TLSContext")
-        let handler = try TLSHandler(context: context, logger: logger)
+        let handler = try TLSHandler(context: context, logger: logger, rejections: rejections)
         try addHandler(handler, position: .first)
         return handler
     }

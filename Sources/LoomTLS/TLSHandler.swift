@@ -12,7 +12,8 @@ import NIOCore
 /// - On success the handler fires ``TLSHandshakeCompleted`` as a user inbound event,
 ///   completes ``handshakeFuture`` and sets ``handshakeResult`` / ``peerIdentity``.
 /// - On failure (bad certificate, wrong version, plaintext or garbage, timeout, EOF) it
-///   sends OpenSSL's alert, logs the reason at `notice`, fires the ``TLSError``
+///   sends OpenSSL's alert, logs the reason at `notice` (or hands it to its
+///   ``TLSRejectionReporter``), fires the ``TLSError``
 ///   through `errorCaught`, fails ``handshakeFuture`` and closes the channel.
 /// - Writes are queued and encrypted on `flush`, all flushed writes into one network write.
 /// - `close()` sends close_notify and waits up to ``TLSConfig/Timeouts/closeNotify`` for
@@ -39,6 +40,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let connection: SSLConnection
     private let timeouts: TLSConfig.Timeouts
     private let logger: Logger
+    /// Receives rejected handshakes instead of a notice each (a flood would otherwise flood the log).
+    private let rejections: (any TLSRejectionReporter)?
     private var pendingWrites = CircularBuffer<PendingWrite>(initialCapacity: 4)
     /// How many of `pendingWrites` (from the front) have been flushed by the application.
     private var flushedWriteCount = 0
@@ -75,9 +78,17 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ///   - serverHostname: Client side: the name or IP address the server certificate must
     ///     match and the SNI to send; overrides ``TLSConfig/serverName``. Ignored by servers.
     ///   - logger: Receives handshake failures (`notice`) and lifecycle details (`debug`).
+    ///   - rejections: Receives handshake failures instead of `logger` (which then logs them at `debug` only), for
+    ///     servers that aggregate them (``ConnectionAdmission``).
     /// - Throws: ``TLSError`` when OpenSSL cannot create the connection or the client has
     ///   no server name under full verification.
-    public init(context: TLSContext, serverHostname: String? = nil, logger: Logger = Logger(label: "loom.tls")) throws(TLSError) {
+    public init(
+        context: TLSContext,
+        serverHostname: String? = nil,
+        logger: Logger = Logger(label: "loom.tls"),
+        rejections: (any TLSRejectionReporter)? = nil
+    ) throws(TLSError) {
+        self.rejections = rejections
         let box = context.currentBox
         self.connection = try SSLConnection(contextBox: box, serverHostname: serverHostname)
         self.timeouts = box.configuration.timeouts
@@ -465,7 +476,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !error.openSSLErrors.isEmpty {
             metadata["tls.openssl"] = "\(error.openSSLErrors.joined(separator: "; "))"
         }
-        logger.notice("TLS handshake rejected", metadata: metadata)
+        if let rejections {
+            logger.debug("TLS handshake rejected", metadata: metadata)
+            rejections.handshakeRejected(error, channel: context.channel)
+        } else {
+            logger.notice("TLS handshake rejected", metadata: metadata)
+        }
     }
 
     private func peerMetadata(_ context: ChannelHandlerContext) -> Logger.Metadata {

@@ -33,6 +33,7 @@ extension LoomServerCommand {
             c.httpClientAuthentication = try Self.clientAuth(text, flag: "--http-client-auth")
         }
         c.policyPath = policy ?? env["LOOM_POLICY"]
+        c.shimAnonymousAnnounce = shimAnonymousAnnounce || Self.flag(env["LOOM_SHIM_ANONYMOUS_ANNOUNCE"])
         if let text = callbackAuth ?? env["LOOM_CALLBACK_AUTH"] {
             guard let mode = CallbackShimConfiguration.CallbackAuthMode(rawValue: text) else {
                 throw ConfigurationError("--callback-auth must be token, mtls or none, not \"\(text)\"")
@@ -58,6 +59,7 @@ extension LoomServerCommand {
         }
         c.defaultStepTimeout = try Self.seconds(stepTimeout, env["LOOM_STEP_TIMEOUT"], flag: "--step-timeout")
         if let seconds = try Self.seconds(timerLease, env["LOOM_TIMER_LEASE"], flag: "--timer-lease") { c.timerLease = seconds }
+        c.replicaID = replicaID ?? env["LOOM_REPLICA_ID"]
         if let value = try Self.integer(maxDispatchAttempts.map(Int.init), env["LOOM_MAX_DISPATCH_ATTEMPTS"], flag: "--max-dispatch-attempts") {
             c.maxDispatchAttempts = UInt32(clamping: value)
         }
@@ -66,14 +68,40 @@ extension LoomServerCommand {
             c.maxCallsPerConnection = value
         }
         if let value = try Self.integer(maxBodySize, env["LOOM_MAX_BODY_SIZE"], flag: "--max-body-size") { c.maxBodySize = value }
+        if let value = try Self.integer(redisConnections, env["LOOM_REDIS_CONNECTIONS"], flag: "--redis-connections") {
+            c.redisConnections = value
+        }
+        if let value = try Self.integer(redisReadConnections, env["LOOM_REDIS_READ_CONNECTIONS"], flag: "--redis-read-connections") {
+            c.redisReadConnections = value
+        }
+        if let value = try Self.integer(maxReadsPerCaller, env["LOOM_MAX_READS_PER_CALLER"], flag: "--max-reads-per-caller") {
+            c.maxReadsPerCaller = value
+        }
+        c.maxConnections = try Self.integer(maxConnections, env["LOOM_MAX_CONNECTIONS"], flag: "--max-connections")
+        c.maxConnectionsPerPeer = try Self.integer(maxConnectionsPerPeer, env["LOOM_MAX_CONNECTIONS_PER_PEER"], flag: "--max-connections-per-peer")
+        c.maxHandshakes = try Self.integer(maxHandshakes, env["LOOM_MAX_HANDSHAKES"], flag: "--max-handshakes")
+        if let seconds = try Self.seconds(rpcRequestTimeout, env["LOOM_RPC_REQUEST_TIMEOUT"], flag: "--rpc-request-timeout") {
+            c.rpcRequestTimeout = seconds
+        }
+        if let seconds = try Self.seconds(rpcMaxUnaryDuration, env["LOOM_RPC_MAX_UNARY_DURATION"], flag: "--rpc-max-unary-duration") {
+            c.rpcMaxUnaryDuration = seconds
+        }
         return c
     }
 
-    /// The process logger, text or JSON lines, at the configured level.
     /// Runs Swift concurrency on NIO's event loops unless `dispatch` is chosen: handlers, the
     /// orchestrator and the Redis client then resume on the loop their I/O completed on, instead
     /// of waking a thread of the default pool for every reply (measured: about a third more
     /// Redis round trips per second, Tools/bench/redis).
+    ///
+    /// - Important: With `nio` (the default) every task of the process runs on the event loops
+    ///   that also do all socket I/O: RPC and shim connections, Redis, calls to migrators. A
+    ///   blocking call anywhere in an async function — a synchronous file read, `sleep`,
+    ///   `Thread.sleep`, a lock held across slow work, a long CPU loop without a suspension
+    ///   point, `DispatchSemaphore.wait`, synchronous `Process`/`FileHandle` I/O — stalls every
+    ///   connection of that loop until it returns, and with few cores, the whole server. Do such
+    ///   work off the loops (`NIOThreadPool.runIfActive`, or a dedicated thread), never inline.
+    ///   See docs/architecture.md, "Concurrency".
     func installExecutor(_ env: [String: String], logger: Logger) throws(ConfigurationError) {
         switch executor ?? env["LOOM_EXECUTOR"] ?? "nio" {
         case "nio":
@@ -87,6 +115,7 @@ extension LoomServerCommand {
         }
     }
 
+    /// The process logger, text or JSON lines, at the configured level.
     func makeLogger(_ env: [String: String]) throws(ConfigurationError) -> Logger {
         let levelText = logLevel ?? env["LOOM_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else {

@@ -44,6 +44,13 @@ struct LoomServerCommand: AsyncParsableCommand {
     var httpClientAuth: String?
     @Option(name: .customLong("policy"), help: "Authorization policy file, JSON: identities -> roles -> methods (LOOM_POLICY).")
     var policy: String?
+    @Flag(
+        name: .customLong("shim-anonymous-announce"),
+        help: """
+            Legacy, insecure: let callers without a client certificate or a migrator credential announce and submit \
+            candidates over the REST shim, for migrations that have no owner (LOOM_SHIM_ANONYMOUS_ANNOUNCE=1). Warns at start.
+            """)
+    var shimAnonymousAnnounce = false
     @Option(name: .customLong("callback-auth"), help: "Migrator callback auth: token, mtls or none (LOOM_CALLBACK_AUTH; default token).")
     var callbackAuth: String?
     @Option(name: .customLong("callback-secret-file"), help: "Callback-token signing key file, >= 32 bytes, shared by replicas (LOOM_CALLBACK_SECRET_FILE; default: kept in Redis).")
@@ -66,6 +73,12 @@ struct LoomServerCommand: AsyncParsableCommand {
     var stepTimeout: Double?
     @Option(name: .customLong("timer-lease"), help: "Seconds a claimed timer stays hidden from other replicas; a dead replica's work is taken over after it (LOOM_TIMER_LEASE; default 30).")
     var timerLease: Double?
+    @Option(
+        name: .customLong("replica-id"),
+        help: """
+            This replica's stable id, kept across restarts: a restarted replica takes back its own timer leases at once             instead of after --timer-lease. Unique per live process: a second process with the same id on the same             store is refused (LOOM_REPLICA_ID; default the host name).
+            """)
+    var replicaID: String?
     @Option(name: .customLong("max-dispatch-attempts"), help: "Dispatch POSTs per step attempt before the step fails (LOOM_MAX_DISPATCH_ATTEMPTS; default 8).")
     var maxDispatchAttempts: UInt32?
     @Option(name: .customLong("max-message-size"), help: "Largest RPC message in bytes (LOOM_MAX_MESSAGE_SIZE; default 4194304).")
@@ -74,6 +87,62 @@ struct LoomServerCommand: AsyncParsableCommand {
     var maxCallsPerConnection: Int?
     @Option(name: .customLong("max-body-size"), help: "Largest shim request body in bytes (LOOM_MAX_BODY_SIZE; default 1048576).")
     var maxBodySize: Int?
+    @Option(
+        name: .customLong("redis-connections"),
+        help: "Redis connections for the orchestrator: transitions, timer claims, starts, events, GetRun (LOOM_REDIS_CONNECTIONS; default 4).")
+    var redisConnections: Int?
+    @Option(
+        name: .customLong("redis-read-connections"),
+        help: """
+            Redis connections for the expensive client reads (listings, migration reads with counts, recounts, histories, \
+            watches), never shared with the orchestrator's (LOOM_REDIS_READ_CONNECTIONS; default 4).
+            """)
+    var redisReadConnections: Int?
+    @Option(
+        name: .customLong("max-reads-per-caller"),
+        help: """
+            Listing and migration reads (ListMigrations, GetMigration, ListCandidates, ListRuns, GetRunHistory, \
+            RecountMigration) one client identity may have in flight; more are refused with RESOURCE_EXHAUSTED. Callers \
+            without a certificate share one allowance (LOOM_MAX_READS_PER_CALLER; default 4).
+            """)
+    var maxReadsPerCaller: Int?
+    @Option(
+        name: .customLong("max-connections"),
+        help: """
+            Connections the RPC server and the REST shim may hold together; one more is closed at once. Each listener may \
+            take all but a reserve (a sixteenth, at most 64), so an RPC flood leaves the shim's /healthz and /readyz \
+            room (LOOM_MAX_CONNECTIONS; default: the open-file limit, raised to its hard limit at start, less an eighth \
+            of it for Redis, migrators and files, at least 128; at most 10000).
+            """)
+    var maxConnections: Int?
+    @Option(
+        name: .customLong("max-connections-per-peer"),
+        help: """
+            Connections one peer may hold on a listener: per client IP address until its TLS handshake completes, then \
+            per certificate identity (LOOM_MAX_CONNECTIONS_PER_PEER; default an eighth of --max-connections, at least 4).
+            """)
+    var maxConnectionsPerPeer: Int?
+    @Option(
+        name: .customLong("max-handshakes"),
+        help: """
+            TLS handshakes in progress per listener; clients that connect and send nothing hold one each until the \
+            10 s handshake timeout (LOOM_MAX_HANDSHAKES; default a quarter of --max-connections, at least 4).
+            """)
+    var maxHandshakes: Int?
+    @Option(
+        name: .customLong("rpc-request-timeout"),
+        help: """
+            Seconds an RPC call's request may take to arrive after its CALL_START; a late one ends with \
+            DEADLINE_EXCEEDED (LOOM_RPC_REQUEST_TIMEOUT; default 30).
+            """)
+    var rpcRequestTimeout: Double?
+    @Option(
+        name: .customLong("rpc-max-unary-duration"),
+        help: """
+            Seconds a unary RPC without a deadline (or with a longer one) may run before it ends with DEADLINE_EXCEEDED; \
+            at least --dry-run-timeout. Watches are not limited (LOOM_RPC_MAX_UNARY_DURATION; default 300).
+            """)
+    var rpcMaxUnaryDuration: Double?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (LOOM_LOG_LEVEL; default info).")
     var logLevel: String?
     @Option(name: .customLong("log-format"), help: "text or json (JSON lines) (LOOM_LOG_FORMAT; default text).")
@@ -82,7 +151,8 @@ struct LoomServerCommand: AsyncParsableCommand {
         name: .customLong("executor"),
         help: """
             Where Swift concurrency runs: nio (on the server's event loops, no thread hop between a handler and its \
-            socket or Redis connection) or dispatch (Swift's default pool) (LOOM_EXECUTOR; default nio).
+            socket or Redis connection; a blocking call then stalls I/O) or dispatch (Swift's default pool) \
+            (LOOM_EXECUTOR; default nio).
             """)
     var executor: String?
 

@@ -73,7 +73,7 @@ struct ReplicaTests {
         let harness = try await LoomHarness.announced()
         harness.migrator.failNextDispatches([MigratorCallError(.timeout)])
         try await harness.startAndSettle()
-        let loop = Task { await harness.orchestrator.run() }
+        let loop = Task { try await harness.orchestrator.run() }
         harness.clock.advance(by: .seconds(1))
         // The loop wakes on the manual clock; wait (bounded) until it has re-sent.
         var waited = 0
@@ -83,7 +83,7 @@ struct ReplicaTests {
             waited += 1
         }
         loop.cancel()
-        await loop.value
+        try await loop.value
         #expect(harness.migrator.dispatches.count == 2)
         #expect(try await harness.currentRun().results[0].dispatch == .delivered)
     }

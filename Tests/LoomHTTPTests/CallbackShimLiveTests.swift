@@ -1,4 +1,5 @@
 import LoomHTTP
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -25,10 +26,13 @@ struct CallbackShimLiveTests {
 
     @Test("pipelined requests are answered in order even when the first is slower")
     func pipelining() async throws {
+        let entered = Latch(), finish = Latch()
         let backend = RecordingBackend { call in
-            // The first announce is slow; later requests would overtake it without ordering.
+            // The first announce is held in the backend until the test lets it finish; the requests
+            // written with it would overtake it without ordering.
             if case .announce(let announcement, _) = call, announcement.id == "slow" {
-                try await Task.sleep(for: .milliseconds(200))
+                entered.open()
+                await finish.wait()
             }
         }
         try await withLiveShim(backend: backend) { port in
@@ -38,6 +42,8 @@ struct CallbackShimLiveTests {
                     String.post("/registry/announce", slow) + String.get("/healthz") + String.get("/nope")
                         + String.post("/migrations/m/candidates", #"{"candidates":[]}"#)
                 )
+                await entered.wait()
+                finish.open()
                 let responses = try await connection.readResponses(4)
                 #expect(responses.map(\.status) == [200, 200, 404, 204])
                 #expect(responses.first?.body == #"{"status":"SUCCESS"}"#)
@@ -123,8 +129,11 @@ struct CallbackShimLiveTests {
 
     @Test("a request the backend does not finish in time gets 503 and the connection closes")
     func requestTimeout() async throws {
-        let backend = RecordingBackend { _ in try await Task.sleep(for: .seconds(30)) }
+        // The backend never finishes on its own: it is let go only after the 503 was read.
+        let finish = Latch()
+        let backend = RecordingBackend { _ in await finish.wait() }
         try await withLiveShim(backend: backend, configure: { $0.requestTimeout = .milliseconds(200) }) { port in
+            defer { finish.open() }
             try await RawHTTPConnection.with(port: port, group: group) { connection in
                 try await connection.send(.post("/migrations/m/candidates", #"{"candidates":[]}"#))
                 let responses = try await connection.readUntilClosed()
@@ -144,5 +153,30 @@ struct CallbackShimLiveTests {
                 #expect(responses.first?.header("connection") == "close")
             }
         }
+    }
+}
+
+/// A one-way latch: ``wait()`` returns once ``open()`` was called (at once if it was already).
+private final class Latch: Sendable {
+    private let state = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let open = state.withLockedValue { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }

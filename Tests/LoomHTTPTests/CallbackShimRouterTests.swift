@@ -1,5 +1,6 @@
 import Logging
 @testable import LoomHTTP
+import LoomTLS
 import NIOCore
 import NIOHTTP1
 import Prometheus
@@ -115,7 +116,7 @@ struct CallbackShimRouterTests {
         let noCert = await Self.router(backend, auth: .mtls).respond(to: Self.post("/event/m__c", ReferenceBodies.events[0].body))
         #expect(noCert.status == .unauthorized)
         var withCert = Self.post("/event/m__c", ReferenceBodies.events[0].body)
-        withCert.peerIdentity = "spiffe://acme/migrator"
+        withCert.peerIdentity = PeerIdentity(value: "spiffe://acme/migrator", source: .uri)
         #expect(await Self.router(backend, auth: .mtls).respond(to: withCert).status == .accepted)
         #expect(await Self.router(backend, auth: .none).respond(to: Self.post("/event/m__c", ReferenceBodies.events[0].body)).status == .accepted)
         #expect(backend.recorded.count == 2)

@@ -105,7 +105,7 @@ struct ServiceEndToEndTests {
             $0.callbackAuth = auth
         }
         let router = CallbackShimRouter(
-            backend: ServiceShimBackend(service: service),
+            backend: ServiceShimBackend(service: service, authorizer: PeerIdentityAuthorizer()),
             authMode: auth,
             readiness: { true },
             registry: nil,

@@ -33,7 +33,8 @@ struct CrashRecoveryTests {
     }
 
     /// Waits until every run is completed, then checks each step completed exactly once.
-    static func expectAllCompleted(_ client: LoomClient, candidates: Int) async throws {
+    static func expectAllCompleted(_ client: LoomClient, candidates: Int, seed: UInt64? = nil) async throws {
+        let replay = seed.map { " (replay: LOOM_CRASH_SEED=\($0))" } ?? ""
         let deadline = ContinuousClock.now + .seconds(180)
         var pending = Set(0..<candidates)
         while !pending.isEmpty, ContinuousClock.now < deadline {
@@ -45,12 +46,12 @@ struct CrashRecoveryTests {
             }
             if !pending.isEmpty { try await Task.sleep(for: .milliseconds(250)) }
         }
-        #expect(pending.isEmpty, "runs not completed: \(pending.sorted().prefix(20))")
+        #expect(pending.isEmpty, "runs not completed: \(pending.sorted().prefix(20))\(replay)")
         for index in 0..<candidates {
             let history = try await client.getRunHistory(
                 GetRunHistoryRequest(migrationID: "crash", candidateID: "c\(index)"))
             let completions = history.entries.filter { $0.kind == .stepCompleted }.map(\.stepName)
-            #expect(completions == steps, "c\(index): step completions \(completions)")
+            #expect(completions == steps, "c\(index): step completions \(completions)\(replay)")
         }
         // Every candidate completed (paged), and the counts kept with each transition equal a
         // recount from the records: no drift after the crashes.
@@ -64,7 +65,7 @@ struct CrashRecoveryTests {
         #expect(statuses.count == candidates)
         #expect(statuses.values.allSatisfy { $0 == .completed })
         let recount = try await client.recountMigration(RecountMigrationRequest(migrationID: "crash"))
-        #expect(recount.drift.isEmpty, "drift after crashes: \(recount.drift)")
+        #expect(recount.drift.isEmpty, "drift after crashes: \(recount.drift)\(replay)")
         let counts = try #require(try await client.getMigration(GetMigrationRequest(migrationID: "crash")).counts)
         #expect(counts.candidatesCompleted == UInt64(candidates))
         #expect(counts.runsCompleted == UInt64(candidates))
@@ -79,14 +80,66 @@ struct CrashRecoveryTests {
         #expect(completedRuns == candidates)
     }
 
-    @Test("200 runs × 3 steps survive 5 SIGKILLs of the server: all complete, each step exactly once")
+    /// The seed of the kill timings: `LOOM_CRASH_SEED` when set (to replay a failure), else a fresh one.
+    /// Printed either way, so a failing run can be repeated with the same timings.
+    static func crashSeed() -> UInt64 {
+        if let text = ProcessInfo.processInfo.environment["LOOM_CRASH_SEED"], let seed = UInt64(text) { return seed }
+        return UInt64.random(in: 1...UInt64.max)
+    }
+
+    /// Runs a Lua script on the fixture's Redis with `redis-cli` (the test target has no Redis client).
+    static func redisEval(_ redis: RedisServerFixture, _ script: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        process.arguments = ["-s", redis.socketPath, "EVAL", script, "0"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The incarnation registered for `replica` (`<incarnation>:<beats>` at `loom:replica:<id>`).
+    static func registeredIncarnation(_ redis: RedisServerFixture, replica: String) throws -> String {
+        let value = try redisEval(redis, "return redis.call('GET', KEYS[1] or ARGV[1]) or ''", ["loom:replica:\(replica)"])
+        return String(value.split(separator: ":").first ?? "")
+    }
+
+    /// How many timer leases are held by an incarnation other than `incarnation` (every
+    /// partition's lease-holder hash); all of them when `incarnation` is empty.
+    static func leases(_ redis: RedisServerFixture, notHeldBy incarnation: String) throws -> Int {
+        let script = """
+            local n = 0
+            for _, key in ipairs(redis.call('KEYS', 'loom:*:leases')) do
+              for _, holder in ipairs(redis.call('HVALS', key)) do
+                if ARGV[1] == '' or not string.find(holder, '/' .. ARGV[1], 1, true) then n = n + 1 end
+              end
+            end
+            return n
+            """
+        return Int(try redisEval(redis, script, [incarnation])) ?? -1
+    }
+
+    /// Runs completed so far (one listing page: at most 1000).
+    static func completedRuns(_ client: LoomClient) async throws -> Int {
+        try await retrying {
+            try await client.listRuns(ListRunsRequest(migrationID: "crash", status: .completed, pageSize: 1000)).runs.count
+        }
+    }
+
+    @Test("200 runs × 3 steps survive 5 SIGKILLs of the server: all complete, each step exactly once, resumed before any lease expired")
     func crashes() async throws {
+        let seed = Self.crashSeed()
+        print("CrashRecoveryTests: kill timings from LOOM_CRASH_SEED=\(seed) (set it to replay them)")
         let redis = try await RedisServerFixture.start(RedisServerFixture.Options(persistence: true))
         defer { redis.stop() }
         let directory = redis.directory.path
+        // Default leases (timer claims 30 s, dispatches 35 s): what a killed process leaves under
+        // a lease resumes only because the restarted replica (same --replica-id) takes it back.
         let server = ServerProcess(
-            rpcPort: try RedisServerFixture.freePort(), httpPort: try RedisServerFixture.freePort(),
-            extraArguments: ["--redis", redis.unixURL, "--dispatch-timeout", "2", "--timer-lease", "1"],
+            extraArguments: ["--redis", redis.unixURL, "--replica-id", "crash-test"],
             logPath: directory + "/server.log")
         try await server.start()
         defer { server.kill() }
@@ -106,14 +159,39 @@ struct CrashRecoveryTests {
                 }
             }
         }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandomNumberGenerator(seed: seed)
+        var dead: Set<String> = []
+        var stranded = 0
+        var restartedAt = ContinuousClock.now
         for _ in 0..<5 {
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...400, using: &generator)))
+            dead.insert(try Self.registeredIncarnation(redis, replica: "crash-test"))
             server.kill()
+            stranded = try Self.leases(redis, notHeldBy: "")
             try await server.start()
+            restartedAt = ContinuousClock.now
         }
+        // Measured from the last restart: when every lease is held by the new incarnation (the
+        // killed ones' taken back, or moved on), and when every run completed. Polled: the server
+        // gives no signal.
+        var takenBack: Duration?
+        var completedAfter: Duration?
+        while completedAfter == nil, ContinuousClock.now - restartedAt < .seconds(120) {
+            let current = try Self.registeredIncarnation(redis, replica: "crash-test")
+            if takenBack == nil, !current.isEmpty, !dead.contains(current), try Self.leases(redis, notHeldBy: current) == 0 {
+                takenBack = ContinuousClock.now - restartedAt
+            }
+            if try await Self.completedRuns(client) == 200 { completedAfter = ContinuousClock.now - restartedAt }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        print(
+            "CrashRecoveryTests: the last kill left \(stranded) leases; taken back \(takenBack.map { "\($0)" } ?? "never") "
+                + "and all runs completed \(completedAfter.map { "\($0)" } ?? "never") after the restart")
+        // Without the takeover they would wait for the 30 s / 35 s leases.
+        #expect(takenBack.map { $0 < .seconds(10) } == true, "leases of the killed process taken back after \(String(describing: takenBack))")
+        #expect(completedAfter.map { $0 < .seconds(20) } == true, "runs completed \(String(describing: completedAfter)) after the last restart")
         try await starts.value
-        try await Self.expectAllCompleted(client, candidates: 200)
+        try await Self.expectAllCompleted(client, candidates: 200, seed: seed)
         #expect(migrator.dispatchCount >= 600)
         await client.close()
     }
@@ -124,12 +202,9 @@ struct CrashRecoveryTests {
         defer { redis.stop() }
         let directory = redis.directory.path
         let common = ["--redis", redis.unixURL, "--dispatch-timeout", "2", "--timer-lease", "1"]
-        let first = ServerProcess(
-            rpcPort: try RedisServerFixture.freePort(), httpPort: try RedisServerFixture.freePort(),
-            extraArguments: common, logPath: directory + "/first.log")
-        let second = ServerProcess(
-            rpcPort: try RedisServerFixture.freePort(), httpPort: try RedisServerFixture.freePort(),
-            extraArguments: common, logPath: directory + "/second.log")
+        // Two live processes need two replica ids (one host name would make the second refuse to start).
+        let first = ServerProcess(extraArguments: common + ["--replica-id", "first"], logPath: directory + "/first.log")
+        let second = ServerProcess(extraArguments: common + ["--replica-id", "second"], logPath: directory + "/second.log")
         try await first.start()
         try await second.start()
         defer { first.kill(); second.kill() }

@@ -48,7 +48,6 @@ struct PolicyEnforcementTests {
             $0.alpnProtocols = [RPCTransportSecurity.alpnProtocol]
         })
         let server = ServerProcess(
-            rpcPort: try RedisServerFixture.freePort(), httpPort: try RedisServerFixture.freePort(),
             extraArguments: [
                 "--tls-cert", ca.server.chainPath, "--tls-key", ca.server.keyPath, "--tls-ca", ca.caPath,
                 "--client-auth", "optional", "--policy", policy,
@@ -96,5 +95,84 @@ struct PolicyEnforcementTests {
         #expect(await Self.code { _ = try await viewer.listRuns(ListRunsRequest()) } == nil)
         await otherMigrator.close()
         for client in [migrator, operatorClient, viewer, anonymous] { await client.close() }
+    }
+
+    /// The review's exploit (#16 item 1), against the real server: a migration announced over mTLS,
+    /// then an anonymous `POST /registry/announce` pointing `migratorUrl` at an attacker, and an
+    /// anonymous candidate injection. Both used to succeed; now only the owner's credential works.
+    @Test("an anonymous caller cannot take over an mTLS-owned migration through the REST shim")
+    func shimTakeover() async throws {
+        let ca = try TestCertificateAuthority.shared()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-takeover-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policy = directory.appendingPathComponent("policy.json").path
+        let token = "0f3c9a7e5b2d4c6a8e1f3b5d7c9a2e4f6b8d1c3e5a7f9b2d4c6e8a1f3b5d7c9a"
+        let digest = SHA256Digest.hex(of: token)
+        try """
+        {"identities": [
+          {"uri": "spiffe://loom.dev/operator", "roles": ["operator"]},
+          {"uri": "spiffe://loom.dev/migrator/*", "roles": ["migrator"]}],
+         "credentials": [{"uri": "spiffe://loom.dev/migrator/example", "sha256": "\(digest)"}]}
+        """.write(toFile: policy, atomically: true, encoding: .utf8)
+        let readinessContext = try TLSContext.client(.defaults {
+            $0.trustRootsPath = ca.caPath
+            $0.certificates = .init(chainPath: ca.operatorClient.chainPath, privateKeyPath: ca.operatorClient.keyPath)
+            $0.alpnProtocols = [RPCTransportSecurity.alpnProtocol]
+        })
+        let server = ServerProcess(
+            extraArguments: [
+                "--tls-cert", ca.server.chainPath, "--tls-key", ca.server.keyPath, "--tls-ca", ca.caPath,
+                "--client-auth", "optional", "--policy", policy,
+            ],
+            logPath: directory.appendingPathComponent("server.log").path,
+            security: .tls(readinessContext, serverHostname: "localhost"))
+        try await server.start()
+        defer { server.stop() }
+
+        let migrator = try Self.client(server.rpcPort, ca, ca.migratorClient)
+        defer { Task { await migrator.close() } }
+        let migration = Migration(
+            id: "owned", migratorURL: "http://127.0.0.1:9", candidates: [Candidate(id: "c1", kind: "app")],
+            steps: [StepDefinition(name: "one", migratorApp: "m", type: "t")])
+        _ = try await migrator.announce(AnnounceRequest(migration: migration))
+
+        let takeover = #"{"id":"owned","name":"x","migratorUrl":"http://attacker.example:9","steps":[{"name":"one","migratorApp":"m"}]}"#
+        let injection = #"{"candidates":[{"id":"injected","kind":"app"}]}"#
+        let port = server.httpPort
+        #expect(try PlainHTTP.post(port: port, path: "/registry/announce", body: takeover).status == 401)
+        #expect(try PlainHTTP.post(port: port, path: "/migrations/owned/candidates", body: injection).status == 401)
+        let guess = ["Authorization": "Bearer \(String(token.reversed()))"]
+        #expect(try PlainHTTP.post(port: port, path: "/registry/announce", body: takeover, headers: guess).status == 401)
+        var stored = try await migrator.getMigration(GetMigrationRequest(migrationID: "owned"))
+        #expect(stored.migratorURL == "http://127.0.0.1:9")
+        let candidates = try await migrator.listCandidates(ListCandidatesRequest(migrationID: "owned"))
+        #expect(candidates.candidates.map(\.id) == ["c1"])
+
+        // The owner's own credential works over the shim, as the same identity.
+        let credential = ["Authorization": "Bearer \(token)"]
+        let moved = #"{"id":"owned","name":"x","migratorUrl":"http://127.0.0.1:10","steps":[{"name":"one","migratorApp":"m"}]}"#
+        #expect(try PlainHTTP.post(port: port, path: "/registry/announce", body: moved, headers: credential).status == 200)
+        #expect(try PlainHTTP.post(port: port, path: "/migrations/owned/candidates", body: injection, headers: credential).status == 204)
+        stored = try await migrator.getMigration(GetMigrationRequest(migrationID: "owned"))
+        #expect(stored.migratorURL == "http://127.0.0.1:10")
+        #expect(stored.owner == "spiffe://loom.dev/migrator/example")
+    }
+}
+
+/// SHA-256 as hex, for writing policy credentials in tests.
+enum SHA256Digest {
+    static func hex(of text: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try? process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        let line = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return String(line.prefix(64))
     }
 }

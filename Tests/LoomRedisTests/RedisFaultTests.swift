@@ -81,9 +81,11 @@ struct RedisFaultTests {
 
     @Test("nothing listening is a connect error")
     func refused() async throws {
-        let port = try RedisServerFixture.freePort()
+        // Held bound but not listening for the whole test: no other process can start listening on it.
+        let reserved = try ReservedPort()
+        defer { reserved.close() }
         await #expect {
-            _ = try await RedisConnection.connect(to: RedisConfiguration(url: "redis://127.0.0.1:\(port)"))
+            _ = try await RedisConnection.connect(to: RedisConfiguration(url: "redis://127.0.0.1:\(reserved.port)"))
         } throws: { ($0 as? RedisError)?.code == .connectFailed }
     }
 

@@ -98,7 +98,13 @@ struct RedisOnLoopCallerTests {
         let admin = try await RedisConnection.connect(to: RedisConfiguration(url: redis.url))
         let id = try #require(try await caller.send(RedisCommand("CLIENT", "ID")).int)
         let blocked = Task { try await caller.send(RedisCommand("BLPOP", "never", "5")) }
-        try await Task.sleep(for: .milliseconds(50))
+        // The signal that the BLPOP is in flight: Redis lists the connection as blocked (flag `b`).
+        // (Each check is a round trip; the BLPOP lands within one or two.)
+        var inFlight = false
+        for _ in 0..<10_000 where !inFlight {
+            inFlight = try await admin.send(RedisCommand("CLIENT", "LIST", "ID", .integer(id))).string?.contains(" flags=b ") == true
+        }
+        try #require(inFlight, "the BLPOP never blocked")
         _ = try await admin.send(RedisCommand("CLIENT", "KILL", "ID", .integer(id)))
         await #expect { _ = try await blocked.value } throws: { ($0 as? RedisError)?.code == .connectionClosed }
         await #expect { try await caller.send(RedisCommand("PING")) } throws: { ($0 as? RedisError)?.code == .connectionClosed }

@@ -30,6 +30,37 @@ struct AuthorizationPolicyTests {
         #expect(policy.roles(of: PeerIdentity(value: "spiffe://loom.dev/operator/x", source: .uri)).isEmpty)
     }
 
+    @Test("a credential maps its token (kept as a SHA-256) to its identity; any other token maps to none")
+    func credentials() throws {
+        // sha256("migrator-secret"), as `printf %s migrator-secret | sha256sum` prints it.
+        let json = """
+            {"identities": [{"uri": "spiffe://loom.dev/migrator/*", "roles": ["migrator"]}],
+             "credentials": [{"uri": "spiffe://loom.dev/migrator/helm",
+                              "sha256": "\(ShimAccessMatrixTests.sha256Hex("migrator-secret"))"}]}
+            """
+        let policy = try AuthorizationPolicy.parse(Data(json.utf8))
+        let identity = try #require(policy.identity(presenting: "migrator-secret"))
+        #expect(identity == PeerIdentity(value: "spiffe://loom.dev/migrator/helm", source: .uri))
+        #expect(policy.roles(of: identity) == [.migrator])
+        #expect(policy.identity(presenting: "migrator-secreT") == nil)
+        #expect(policy.identity(presenting: "") == nil)
+        #expect(policy.identity(presenting: ShimAccessMatrixTests.sha256Hex("migrator-secret")) == nil)
+    }
+
+    @Test("the credentials list is bounded")
+    func credentialsLimit() throws {
+        func file(_ count: Int) -> Data {
+            let entries = (0..<count).map { index in
+                let digest = ShimAccessMatrixTests.sha256Hex("t\(index)")
+                return #"{"cn": "m\#(index)", "sha256": "\#(digest)"}"#
+            }
+            return Data(#"{"identities": [], "credentials": [\#(entries.joined(separator: ","))]}"#.utf8)
+        }
+        let limit = AuthorizationPolicy.maximumCredentials
+        #expect(try AuthorizationPolicy.parse(file(limit)).credentials.count == limit)
+        #expect(throws: PolicyFileError.self) { _ = try AuthorizationPolicy.parse(file(limit + 1)) }
+    }
+
     @Test("a roles table replaces the defaults of the roles it names only")
     func roleOverrides() throws {
         let policy = try AuthorizationPolicy.parse(Data(Self.policyJSON.utf8))
@@ -51,6 +82,14 @@ struct AuthorizationPolicyTests {
             (#"{"identities": [{"uri": "x", "roles": []}]}"#, "non-empty array"),
             (#"{"identities": [], "roles": {"viewer": ["DropDatabase"]}}"#, "unknown method \"DropDatabase\""),
             (#"{"identities": [], "extra": 1}"#, "unknown key \"extra\""),
+            (#"{"identities": [], "credentials": {}}"#, "\"credentials\" must be an array"),
+            (#"{"identities": [], "credentials": [{"sha256": "\#(String(repeating: "a", count: 64))"}]}"#, "exactly one of"),
+            (#"{"identities": [], "credentials": [{"uri": "spiffe://m/*", "sha256": "\#(String(repeating: "a", count: 64))"}]}"#, "without \"*\""),
+            (#"{"identities": [], "credentials": [{"uri": "spiffe://m"}]}"#, "64 hex digits"),
+            (#"{"identities": [], "credentials": [{"uri": "spiffe://m", "sha256": "\#(String(repeating: "a", count: 63))"}]}"#, "64 hex digits"),
+            (#"{"identities": [], "credentials": [{"uri": "spiffe://m", "sha256": "\#(String(repeating: "g", count: 64))"}]}"#, "64 hex digits"),
+            (#"{"identities": [], "credentials": [{"uri": "spiffe://m", "token": "x", "sha256": "\#(String(repeating: "a", count: 64))"}]}"#, "unknown key \"token\""),
+            (#"{"identities": [], "credentials": [{"uri": "a", "sha256": "\#(String(repeating: "a", count: 64))"}, {"uri": "b", "sha256": "\#(String(repeating: "A", count: 64))"}]}"#, "repeats"),
         ])
     func invalidFiles(json: String, reason: String) {
         #expect {

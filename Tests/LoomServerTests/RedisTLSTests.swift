@@ -20,13 +20,10 @@ struct RedisTLSTests {
     @Test("commands run over TLS when the server's certificate verifies; another CA is refused")
     func tls() async throws {
         let ca = try TestCertificateAuthority.shared()
-        let tlsPort = try RedisServerFixture.freePort()
         let redis = try await RedisServerFixture.start(
-            RedisServerFixture.Options(extraArguments: [
-                "--tls-port", String(tlsPort), "--tls-cert-file", ca.server.chainPath,
-                "--tls-key-file", ca.server.keyPath, "--tls-ca-cert-file", ca.caPath, "--tls-auth-clients", "no",
-            ]))
+            RedisServerFixture.Options(tls: .init(certificatePath: ca.server.chainPath, keyPath: ca.server.keyPath, caPath: ca.caPath)))
         defer { redis.stop() }
+        let tlsPort = try #require(redis.tlsPort)
 
         var configuration = try RedisConfiguration(url: "rediss://localhost:\(tlsPort)/0")
         configuration.tlsProvider = try Self.provider(trusting: ca.caPath)

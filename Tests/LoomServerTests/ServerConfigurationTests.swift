@@ -36,6 +36,34 @@ struct ServerConfigurationTests {
         }
     }
 
+    @Test("Redis lanes and the per-caller read bound: accepted at their limits, refused one over, naming the flag")
+    func laneLimits() throws {
+        var c = ServerConfiguration()
+        c.insecure = true
+        #expect(c.redisConnections == 4 && c.redisReadConnections == 4 && c.maxReadsPerCaller == CallerReadLimiter.defaultLimit)
+        let limits: [(WritableKeyPath<ServerConfiguration, Int>, ClosedRange<Int>, String)] = [
+            (\.redisConnections, 1...64, "--redis-connections"),
+            (\.redisReadConnections, 1...64, "--redis-read-connections"),
+            (\.maxReadsPerCaller, 1...10_000, "--max-reads-per-caller"),
+        ]
+        for (field, range, flag) in limits {
+            for value in [range.lowerBound, range.upperBound] {
+                var at = c
+                at[keyPath: field] = value
+                try at.validate()
+            }
+            for value in [range.lowerBound - 1, range.upperBound + 1] {
+                var over = c
+                over[keyPath: field] = value
+                #expect {
+                    try over.validate()
+                } throws: { error in
+                    (error as? ConfigurationError)?.message.contains(flag) == true
+                }
+            }
+        }
+    }
+
     @Test("an insecure in-memory server is a valid configuration")
     func minimal() throws {
         var configuration = ServerConfiguration()

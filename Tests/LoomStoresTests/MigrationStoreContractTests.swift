@@ -50,17 +50,26 @@ struct MigrationStoreContractTests {
         #expect(migration.counts?.candidates[.notStarted] == 2)
     }
 
-    @Test("an announce by another owner is refused and changes nothing", arguments: StoreFactories.all)
+    @Test("an announce by another owner, or by an anonymous caller, is refused and changes nothing", arguments: StoreFactories.all)
     func announceOwner(factory: StoreFactory) async throws {
         let store = try await factory()
         _ = try await store.announce(Migration(id: "m1", migratorUrl: "http://x", steps: [StepDefinition(name: "s")]), newCandidates: [], owner: "a", at: Build.t0)
-        await #expect(throws: LoomError.self) {
-            _ = try await store.announce(Migration(id: "m1", migratorUrl: "http://evil", steps: [StepDefinition(name: "s")]), newCandidates: [], owner: "b", at: Build.at(1))
+        for intruder in ["b", nil] as [String?] {
+            let error = await #expect(throws: LoomError.self) {
+                _ = try await store.announce(
+                    Migration(id: "m1", migratorUrl: "http://evil", steps: [StepDefinition(name: "s")]),
+                    newCandidates: [Candidate(id: "injected", kind: "app")], owner: intruder, at: Build.at(1))
+            }
+            #expect(error?.code == .permissionDenied)
+            // The refusal does not name the owner.
+            #expect(error?.message.contains("\"a\"") == false)
         }
         #expect(try await store.migrationSummary(id: "m1").migratorUrl == "http://x")
-        // The same owner, or an unknown one (auth disabled), may re-announce.
+        #expect(try await store.allCandidates(of: "m1").isEmpty)
+        // The owner may re-announce.
         _ = try await store.announce(Migration(id: "m1", migratorUrl: "http://z", steps: [StepDefinition(name: "s")]), newCandidates: [], owner: "a", at: Build.at(2))
         #expect(try await store.migrationSummary(id: "m1").owner == "a")
+        #expect(try await store.migrationSummary(id: "m1").migratorUrl == "http://z")
     }
 
     @Test("missing migrations and candidates are not-found errors", arguments: StoreFactories.all)

@@ -15,6 +15,7 @@ public final class CapturedLogs: @unchecked Sendable {
 
     private let lock = NSLock()
     private var storage: [Entry] = []
+    private var waiters: [(predicate: @Sendable ([Entry]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
 
     /// Creates an empty capture.
     public init() {}
@@ -43,10 +44,25 @@ public final class CapturedLogs: @unchecked Sendable {
         entries.filter { $0.level >= .notice && $0.message == message }
     }
 
+    /// Returns once the records so far satisfy `predicate` (an explicit signal: the code under
+    /// test logged what the test waits for).
+    public func wait(until predicate: @escaping @Sendable ([Entry]) -> Bool) async {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            let ready = predicate(storage)
+            if !ready { waiters.append((predicate, continuation)) }
+            lock.unlock()
+            if ready { continuation.resume() }
+        }
+    }
+
     fileprivate func append(_ entry: Entry) {
         lock.lock()
         storage.append(entry)
+        let satisfied = waiters.filter { $0.predicate(storage) }.map(\.continuation)
+        waiters.removeAll { $0.predicate(storage) }
         lock.unlock()
+        for continuation in satisfied { continuation.resume() }
     }
 
     private struct Handler: LogHandler {

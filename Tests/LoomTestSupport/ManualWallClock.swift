@@ -5,7 +5,16 @@ import LoomCore
 public final class ManualWallClock: WallClock {
     private struct State {
         var now: Timestamp
-        var sleepers: [(deadline: Timestamp, continuation: CheckedContinuation<Void, any Error>)] = []
+        var sleepers: [(id: UInt64, deadline: Timestamp, continuation: CheckedContinuation<Void, any Error>)] = []
+        var nextID: UInt64 = 0
+        var sleeperWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+        /// Removes and returns the waiters satisfied by the current number of sleepers.
+        mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
+            let satisfied = sleeperWaiters.filter { sleepers.count >= $0.count }.map(\.continuation)
+            sleeperWaiters.removeAll { sleepers.count >= $0.count }
+            return satisfied
+        }
     }
 
     private let state: Locked<State>
@@ -31,14 +40,48 @@ public final class ManualWallClock: WallClock {
     }
 
     /// Suspends until the manual time reaches `deadline`.
+    /// - Throws: `CancellationError` when the task is cancelled first (as the port requires).
     public func sleep(until deadline: Timestamp) async throws {
-        try await withCheckedThrowingContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if deadline <= state.now { return true }
-                state.sleepers.append((deadline, continuation))
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                // Checked under the lock: a cancel that ran before the sleeper was added finds
+                // nothing to resume, so the sleeper must not be added.
+                let (outcome, waiters) = state.withLock { state -> (Bool?, [CheckedContinuation<Void, Never>]) in
+                    if Task.isCancelled { return (nil, []) }
+                    if deadline <= state.now { return (true, []) }
+                    state.sleepers.append((id, deadline, continuation))
+                    return (false, state.satisfiedWaiters())
+                }
+                for waiter in waiters { waiter.resume() }
+                switch outcome {
+                case nil: continuation.resume(throwing: CancellationError())
+                case true?: continuation.resume()
+                case false?: break
+                }
+            }
+        } onCancel: {
+            let cancelled = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.sleepers.remove(at: index).continuation
+            }
+            cancelled?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Returns once at least `count` tasks are asleep on this clock (an explicit signal that
+    /// the code under test reached its wait, so that advancing the clock now wakes it).
+    public func waitUntilSleeping(count: Int = 1) async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.sleepers.count >= count { return true }
+                state.sleeperWaiters.append((count, continuation))
                 return false
             }
-            if resumeNow { continuation.resume() }
+            if ready { continuation.resume() }
         }
     }
 }

@@ -28,12 +28,31 @@ public final class RedisServerFixture: @unchecked Sendable {
         public var persistence: Bool
         /// Further `redis-server` arguments, e.g. `["--maxmemory-policy", "allkeys-lru"]`.
         public var extraArguments: [String]
+        /// A TLS listener too (on ``RedisServerFixture/tlsPort``), with these files.
+        public var tls: TLS?
+
+        /// The files of a TLS listener.
+        public struct TLS: Sendable {
+            /// Server certificate chain, key, and the CA bundle for client certificates.
+            public var certificatePath: String, keyPath: String, caPath: String
+            /// Whether clients must present a certificate (`--tls-auth-clients`).
+            public var requireClientCertificates: Bool
+
+            /// Creates TLS options.
+            public init(certificatePath: String, keyPath: String, caPath: String, requireClientCertificates: Bool = false) {
+                self.certificatePath = certificatePath
+                self.keyPath = keyPath
+                self.caPath = caPath
+                self.requireClientCertificates = requireClientCertificates
+            }
+        }
 
         /// Creates options.
-        public init(password: String? = nil, persistence: Bool = false, extraArguments: [String] = []) {
+        public init(password: String? = nil, persistence: Bool = false, extraArguments: [String] = [], tls: TLS? = nil) {
             self.password = password
             self.persistence = persistence
             self.extraArguments = extraArguments
+            self.tls = tls
         }
     }
 
@@ -45,6 +64,8 @@ public final class RedisServerFixture: @unchecked Sendable {
 
     /// The TCP port on 127.0.0.1.
     public let port: Int
+    /// The TLS port on 127.0.0.1, when ``Options/tls`` asked for one.
+    public let tlsPort: Int?
     /// The unix socket path.
     public let socketPath: String
     /// The private directory (socket, log, data).
@@ -64,8 +85,9 @@ public final class RedisServerFixture: @unchecked Sendable {
     /// `unix://<socket path>`.
     public var unixURL: String { "unix://\(socketPath)" }
 
-    private init(port: Int, directory: URL, options: Options) {
+    private init(port: Int, tlsPort: Int?, directory: URL, options: Options) {
         self.port = port
+        self.tlsPort = tlsPort
         self.directory = directory
         self.socketPath = directory.appendingPathComponent("redis.sock").path
         self.options = options
@@ -81,16 +103,18 @@ public final class RedisServerFixture: @unchecked Sendable {
 
     /// Starts a server and waits (bounded, 20 s) until it accepts connections.
     public static func start(_ options: Options = Options()) async throws -> RedisServerFixture {
-        // A port found free can be taken by another process before the server binds it: retry
-        // on another port then (bounded).
-        for attempt in 1...3 {
+        // redis-server cannot listen on port 0 and report the port it got, so a port is found free
+        // first; another process can take it before the server binds it: the server then fails
+        // with "Address already in use", and the start is retried on other ports (bounded).
+        for attempt in 1...5 {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-redis-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let fixture = RedisServerFixture(port: try freePort(), directory: directory, options: options)
+            let fixture = RedisServerFixture(
+                port: try freePort(), tlsPort: options.tls == nil ? nil : try freePort(), directory: directory, options: options)
             do {
                 try await fixture.launch()
                 return fixture
-            } catch let error as StartError where attempt < 3 && error.description.contains("Address already in use") {
+            } catch let error as StartError where attempt < 5 && error.description.contains("Address already in use") {
                 fixture.stop()
                 continue
             }
@@ -132,6 +156,12 @@ public final class RedisServerFixture: @unchecked Sendable {
         ]
         arguments += options.persistence ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"]
         if let password = options.password { arguments += ["--requirepass", password] }
+        if let tls = options.tls, let tlsPort {
+            arguments += [
+                "--tls-port", String(tlsPort), "--tls-cert-file", tls.certificatePath, "--tls-key-file", tls.keyPath,
+                "--tls-ca-cert-file", tls.caPath, "--tls-auth-clients", tls.requireClientCertificates ? "yes" : "no",
+            ]
+        }
         arguments += options.extraArguments
         let process = Process()
         process.executableURL = try Self.redisServerExecutable()
@@ -189,6 +219,11 @@ public final class RedisServerFixture: @unchecked Sendable {
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+    ///
+    /// Racy by nature — another process may take it before it is used — so the fixture's own start
+    /// retries when that happens. Elsewhere prefer a race-free way: servers of our own listen on
+    /// port 0 and report the port (``RPCServer/localAddress``, `ServerProcess`), and a test that
+    /// needs a port nobody listens on holds a ``ReservedPort``.
     public static func freePort() throws -> Int {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -232,4 +267,59 @@ public final class RedisServerFixture: @unchecked Sendable {
             }
         }
     }
+}
+
+/// A loopback TCP port held by this process — bound, never listening — until ``close()`` (or
+/// deinit): no other process can take it, and a connection to it is refused. The race-free
+/// "port where nothing listens".
+public final class ReservedPort: @unchecked Sendable {
+    /// The port on 127.0.0.1.
+    public let port: Int
+    private let lock = NSLock()
+    private var descriptor: Int32
+
+    /// Binds a port the kernel picks.
+    public init() throws {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw RedisServerFixture.StartError(description: "socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else {
+            closeSocket(fd)
+            throw RedisServerFixture.StartError(description: "cannot bind a port")
+        }
+        self.descriptor = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Releases the port.
+    public func close() {
+        let fd = lock.withLock { () -> Int32 in
+            defer { descriptor = -1 }
+            return descriptor
+        }
+        if fd >= 0 { closeSocket(fd) }
+    }
+
+    deinit { close() }
+}
+
+private func closeSocket(_ fd: Int32) {
+    #if canImport(Glibc)
+    _ = Glibc.close(fd)
+    #else
+    _ = Darwin.close(fd)
+    #endif
 }

@@ -110,9 +110,32 @@ public final class RedisTestStore: LoomStore {
     public func history(of runID: RunID, limit: Int) async throws -> [HistoryEntry] { try await store.history(of: runID, limit: limit) }
 
     /// Forwards to the wrapped store.
-    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer] {
-        try await store.claimDueTimers(partition: partition, now: now, lease: lease, limit: limit)
+    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int, holder: LeaseHolder?) async throws -> [DueTimer] {
+        try await store.claimDueTimers(partition: partition, now: now, lease: lease, limit: limit, holder: holder)
     }
+
+    /// Forwards to the wrapped store.
+    public func takeOverLeases(partition: Int, of replica: String, for holder: LeaseHolder, now: Timestamp, lease: Duration) async throws -> [DueTimer] {
+        try await store.takeOverLeases(partition: partition, of: replica, for: holder, now: now, lease: lease)
+    }
+
+    /// Forwards to the wrapped store.
+    public func replicaRegistration(_ replica: String, now: Timestamp) async throws -> ReplicaRegistration? {
+        try await store.replicaRegistration(replica, now: now)
+    }
+
+    /// Forwards to the wrapped store.
+    public func registerReplica(_ holder: LeaseHolder, replacing expected: ReplicaRegistration?, now: Timestamp, ttl: Duration) async throws -> Bool {
+        try await store.registerReplica(holder, replacing: expected, now: now, ttl: ttl)
+    }
+
+    /// Forwards to the wrapped store.
+    public func renewReplica(_ holder: LeaseHolder, now: Timestamp, ttl: Duration) async throws -> Bool {
+        try await store.renewReplica(holder, now: now, ttl: ttl)
+    }
+
+    /// Forwards to the wrapped store.
+    public func unregisterReplica(_ holder: LeaseHolder) async throws { try await store.unregisterReplica(holder) }
 
     /// Forwards to the wrapped store.
     public func restoreTimer(of runID: RunID, version: UInt64) async throws { try await store.restoreTimer(of: runID, version: version) }

@@ -11,7 +11,7 @@
 /// ABORTED/409, `unauthenticated` UNAUTHENTICATED/401, `permissionDenied`
 /// PERMISSION_DENIED/403, `migratorUnavailable` UNAVAILABLE/502, `migratorTimeout`
 /// DEADLINE_EXCEEDED/504, `storeUnavailable`
-/// UNAVAILABLE/503, `internal` INTERNAL/500.
+/// UNAVAILABLE/503, `notReady` UNAVAILABLE/503, `internal` INTERNAL/500.
 public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A stable error code. Extensible: new codes can be added without breaking adapters that
     /// switch with a `default`.
@@ -32,6 +32,7 @@ public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
             case migratorTimeout = "migrator_timeout"
             case migratorBadResponse = "migrator_bad_response"
             case storeUnavailable = "store_unavailable"
+            case notReady = "not_ready"
             case `internal`
         }
 
@@ -75,6 +76,9 @@ public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let migratorBadResponse = Code(.migratorBadResponse)
         /// The store could not be reached.
         public static let storeUnavailable = Code(.storeUnavailable)
+        /// The server cannot serve the call yet (its callback signing key is still being loaded
+        /// from the store); nothing changed, and the same call succeeds once it is ready.
+        public static let notReady = Code(.notReady)
         /// An unexpected failure; details are in ``LoomError/cause`` and the logs only.
         public static let `internal` = Code(.internal)
     }
@@ -120,9 +124,22 @@ public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
         .init(code: .internal, message: message, cause: cause)
     }
 
+    /// `the callback signing key is not loaded yet …` (not ready): a call that issues or checks
+    /// callback tokens or page tokens arrived before the key kept in the store could be read.
+    public static let callbackKeyNotLoaded = LoomError(
+        code: .notReady,
+        message: "the server is starting: its callback signing key is not loaded yet (the store has not answered since start); retry later")
+
     /// `migration "id" not found`.
     public static func migrationNotFound(_ id: String) -> LoomError {
         .notFound("migration \(Identifier.quoted(id)) not found")
+    }
+
+    /// `migration "m" is owned by another identity` (permission denied): a caller that is not
+    /// the migration's owner tried to change it. The owner is not named, so a refused caller
+    /// learns nothing about who migrates what.
+    public static func ownedByAnother(_ id: String) -> LoomError {
+        LoomError(code: .permissionDenied, message: "migration \(Identifier.quoted(id)) is owned by another identity")
     }
 
     /// `candidate "c" not found in migration "m"`.

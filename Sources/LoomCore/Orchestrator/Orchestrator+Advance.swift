@@ -4,14 +4,19 @@ extension Orchestrator {
     /// One pass over a run whose timer is (or may be) due: dispatch, re-send after a lost
     /// dispatch, or time the step out — whatever the stored state calls for. Idempotent and
     /// safe to run on several replicas at once.
-    func advance(_ runID: RunID, hint: Run? = nil) async {
+    /// - Parameter takenOverAt: Set when the run's lease was just taken over from an earlier
+    ///   incarnation of this replica: a dispatch recorded in flight no later than this was
+    ///   abandoned by that incarnation, and is re-sent at once instead of after its lease.
+    func advance(_ runID: RunID, hint: Run? = nil, takenOverAt: Timestamp? = nil) async {
         do {
             var passes = 0
             var known = hint
+            var takenOverAt = takenOverAt
             while passes < Int(configuration.maxDispatchAttempts) + 2 {
                 passes += 1
-                guard let next = try await advanceOnce(runID, known: known) else { return }
+                guard let next = try await advanceOnce(runID, known: known, takenOverAt: takenOverAt) else { return }
                 known = next
+                takenOverAt = nil
             }
         } catch let error as LoomError where error.code == .notFound {
             logger.debug("timer for a run that no longer exists", metadata: ["run": "\(runID)"])
@@ -21,11 +26,17 @@ extension Orchestrator {
     }
 
     /// Does the due work of one state; returns the run when more work became due at once.
-    private func advanceOnce(_ runID: RunID, known: Run?) async throws -> Run? {
+    private func advanceOnce(_ runID: RunID, known: Run?, takenOverAt: Timestamp?) async throws -> Run? {
         var idle: Run?
         let (run, applied) = try await mutate(runID, known: known) { run in
             let now = clock.now()
             idle = nil
+            if let takenOverAt, RunMachine.isDispatchAbandoned(run, before: takenOverAt) {
+                return RunMachine.dispatchFailed(
+                    run, reason: "the replica that made it restarted before recording its outcome", now: now,
+                    configuration: configuration, random: random(), immediately: true
+                )
+            }
             if RunMachine.isDispatchDue(run, now: now) {
                 let lease = configuration.dispatchTimeout + configuration.dispatchLeaseMargin
                 return RunMachine.beginDispatch(run, now: now, lease: lease)

@@ -20,6 +20,14 @@ import Logging
 /// 3. ``run()`` claims due timers under a lease (``tick()``): dispatches whose replica died,
 ///    back-off re-sends and step timeouts.
 ///
+/// ### Leases and restarts
+/// Every lease (a claimed timer, a dispatch in flight) records its holder: the replica's stable
+/// id and this process's incarnation (``LeaseHolder``). Another replica takes a lease over only
+/// when it expires; a restarted replica takes back the leases of its earlier incarnation as soon
+/// as it has registered (``ReplicaRegistry``: after the earlier incarnation's heartbeat stopped),
+/// and re-sends the dispatches that incarnation left in flight. Two live processes with one
+/// replica id are refused (``ReplicaConflict``).
+///
 /// ### Round trips
 /// A replica keeps the runs it wrote last as hints (``RecentRuns``) and lets one transition of
 /// a run at a time be decided and written locally (``RunWriteGate``). An event for a run this
@@ -46,6 +54,8 @@ public final class Orchestrator: Sendable {
     let recentRuns: RecentRuns
     let writeGate = RunWriteGate()
     let random: @Sendable () -> Double
+    /// This process as the holder of timer leases: the replica id and a fresh incarnation.
+    public let leaseHolder: LeaseHolder
 
     /// Creates an orchestrator.
     /// - Parameters:
@@ -66,6 +76,14 @@ public final class Orchestrator: Sendable {
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         precondition(configuration.maxDispatchAttempts >= 1, "maxDispatchAttempts must be at least 1")
+        precondition(configuration.replicaSilence > configuration.replicaHeartbeat * 2, "replicaSilence must exceed two heartbeats")
+        var generator = SystemRandomNumberGenerator()
+        let replica = configuration.replicaID ?? "anonymous-\(UInt64.random(in: .min ... .max, using: &generator))"
+        do {
+            self.leaseHolder = try LeaseHolder(replica: replica)
+        } catch {
+            preconditionFailure("invalid replica id: \(error.message)")
+        }
         self.store = store
         self.migrator = migrator
         self.clock = clock
@@ -78,11 +96,40 @@ public final class Orchestrator: Sendable {
 
     // MARK: Timer loop
 
-    /// Runs the timer loop until the task is cancelled, then waits for work in flight.
+    /// Runs the replica until the task is cancelled, then waits for work in flight.
     ///
-    /// Each pass claims due timers (``tick()``); when nothing was due it sleeps for
-    /// ``Configuration/tickInterval``.
-    public func run() async {
+    /// Registers this incarnation of the replica (waiting, when an earlier incarnation is
+    /// registered, until its heartbeat has stopped), takes back that incarnation's leases, then
+    /// claims due timers (``tick()``; when nothing was due it sleeps for
+    /// ``Configuration/tickInterval``) while renewing the registration every
+    /// ``Configuration/replicaHeartbeat``. A graceful end removes the registration. Store
+    /// failures are logged and retried.
+    /// - Throws: ``ReplicaConflict`` when another live process uses the same replica id.
+    public func run() async throws {
+        guard try await registerReplica() else {
+            await waitUntilIdle()
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.heartbeat() }
+            group.addTask { await self.timerLoop() }
+            // The timer loop ends when the task is cancelled; the heartbeat ends then too, or
+            // throws first when another process took the replica id.
+            try await group.next()
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        do {
+            try await store.unregisterReplica(leaseHolder)
+        } catch {
+            logger.notice("could not remove the replica registration; the next start waits for it to fall silent", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Takes back the earlier incarnation's leases, then claims due timers until cancelled and
+    /// waits for the work in flight.
+    private func timerLoop() async {
+        await takeOverEarlierLeases()
         while !Task.isCancelled {
             let claimed = await tick()
             if claimed == 0 {
@@ -100,9 +147,11 @@ public final class Orchestrator: Sendable {
 
     /// Claims the timers due now in every partition (within the in-flight budget) and starts
     /// work on their runs. Returns how many were claimed. Store failures are logged; the
-    /// timers stay in the store for the next tick.
+    /// timers stay in the store for the next tick. Claims nothing while the token signer is not
+    /// ready (its key is not loaded yet): a dispatch needs a token.
     @discardableResult
     public func tick() async -> Int {
+        guard signer?.isReady ?? true else { return 0 }
         let now = clock.now()
         var claimed = 0
         for partition in 0..<store.timerPartitionCount {
@@ -111,7 +160,7 @@ public final class Orchestrator: Sendable {
             do {
                 let due = try await store.claimDueTimers(
                     partition: partition, now: now, lease: configuration.timerLease,
-                    limit: min(configuration.claimBatchSize, capacity)
+                    limit: min(configuration.claimBatchSize, capacity), holder: leaseHolder
                 )
                 for timer in due {
                     metrics.timerLag.recordMilliseconds(max(0, now.unixMilliseconds - timer.dueAt.unixMilliseconds))
@@ -135,20 +184,24 @@ public final class Orchestrator: Sendable {
     /// - Parameter hint: The run as just written by this replica, saving the first read.
     /// - Parameter post: A run whose dispatch this replica just recorded as in flight (beat 1
     ///   folded into the transition that made it due): its POST is made first.
-    func schedule(_ runID: RunID, hint: Run? = nil, post: Run? = nil) async {
+    /// - Parameter takenOverAt: When the run's lease was taken over from an earlier incarnation
+    ///   of this replica: a dispatch it recorded in flight by then was abandoned.
+    func schedule(_ runID: RunID, hint: Run? = nil, post: Run? = nil, takenOverAt: Timestamp? = nil) async {
         guard await tasks.claim(runID, post: post) else { return }
         Task {
             var hint = hint
             var post = post
+            var takenOverAt = takenOverAt
             while true {
                 if let begun = post {
                     await self.post(begun)
                 } else {
-                    await self.advance(runID, hint: hint)
+                    await self.advance(runID, hint: hint, takenOverAt: takenOverAt)
                 }
                 guard let next = await self.tasks.finish(runID) else { break }
                 hint = nil
                 post = next.post
+                takenOverAt = nil
             }
         }
     }
@@ -234,7 +287,7 @@ public final class Orchestrator: Sendable {
                 return (run, false)
             }
             unverified = false
-            switch try await store.apply(transition.write(expectedVersion: run.version)) {
+            switch try await store.apply(transition.write(expectedVersion: run.version, holder: leaseHolder)) {
             case .applied(let stored):
                 recentRuns.remember(stored)
                 metrics.record(transition.history)

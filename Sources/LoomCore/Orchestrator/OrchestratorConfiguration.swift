@@ -33,9 +33,21 @@ extension Orchestrator {
         /// How many recently written runs this replica keeps as hints that save a store read
         /// (every write stays version-checked; a stale hint costs one conflict). 0 disables.
         public var recentRunsCapacity: Int = 4096
+        /// This replica's stable id (the same across restarts; see ``LeaseHolder``), recorded
+        /// with its timer leases so that a restart takes them back at once. `nil`: an id of its
+        /// own per orchestrator, whose leases are only ever taken over when they expire.
+        public var replicaID: String? = nil
+        /// How often the replica renews its registration (``ReplicaRegistry``).
+        public var replicaHeartbeat: Duration = .milliseconds(250)
+        /// How long a registration must go without a beat before a new incarnation of the replica
+        /// replaces it (the previous incarnation is then presumed dead). Longer than
+        /// ``replicaHeartbeat``; a restart after a crash waits this long before taking back the
+        /// earlier incarnation's leases (after a graceful stop, not at all).
+        public var replicaSilence: Duration = .seconds(1)
 
         /// Production defaults: 30 s dispatch timeout, 8 POSTs with back-off 1 s ×2 up to
-        /// 60 s ±20 %, no default step timeout, 30 s timer lease, 250 ms ticks, 4,096 run hints.
+        /// 60 s ±20 %, no default step timeout, 30 s timer lease, 250 ms ticks, 4,096 run hints,
+        /// an anonymous replica id, heartbeats every 250 ms, 1 s of silence before a takeover.
         public static var defaults: Configuration {
             Configuration(
                 dispatchTimeout: .seconds(30),

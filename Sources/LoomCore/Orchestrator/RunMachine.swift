@@ -6,8 +6,13 @@ struct RunTransition: Sendable {
     var candidateStatus: CandidateStatusChange?
     var history: [HistoryEntry]
 
-    func write(expectedVersion: UInt64) -> RunWrite {
-        RunWrite(run: run, expectedVersion: expectedVersion, candidateStatus: candidateStatus, history: history)
+    /// The store write, against `expectedVersion`; `holder` is recorded as the holder of the
+    /// run's timer when the timer is a dispatch lease (the written run is in flight).
+    func write(expectedVersion: UInt64, holder: LeaseHolder? = nil) -> RunWrite {
+        let leased = run.status == .running && run.currentResult?.dispatch == .inFlight && run.timerDueAt != nil
+        return RunWrite(
+            run: run, expectedVersion: expectedVersion, candidateStatus: candidateStatus, history: history,
+            leaseHolder: leased ? holder : nil)
     }
 }
 
@@ -171,9 +176,11 @@ enum RunMachine {
     }
 
     /// Beat 3 after a failed POST (or a dispatch lease that expired): back off and re-send, or
-    /// fail the step after the last allowed POST.
+    /// fail the step after the last allowed POST. With `immediately`, the re-send is due now (a
+    /// POST whose outcome was lost with the replica that made it, not a failure of the migrator).
     static func dispatchFailed(
-        _ run: Run, reason: String, now: Timestamp, configuration: Orchestrator.Configuration, random: Double
+        _ run: Run, reason: String, now: Timestamp, configuration: Orchestrator.Configuration, random: Double,
+        immediately: Bool = false
     ) -> RunTransition {
         var run = run
         let index = run.results.count - 1
@@ -188,7 +195,7 @@ enum RunMachine {
             history.append(entry(run, run.results[index], .stepFailed, now, failure))
         } else {
             run.results[index].dispatch = .pending
-            let delay = configuration.backoff(afterFailures: count, random: random)
+            let delay = immediately ? .zero : configuration.backoff(afterFailures: count, random: random)
             run.timerDueAt = now + delay
             history[0].detail += "; next POST in \(delay.wholeMilliseconds) ms"
         }
@@ -201,6 +208,14 @@ enum RunMachine {
             result.dispatch == .delivered, let due = run.timerDueAt
         else { return false }
         return due <= now
+    }
+
+    /// Whether `run` has a POST recorded in flight at or before `time`: after its lease was taken
+    /// over from an earlier incarnation of this replica at `time`, that POST's outcome was lost
+    /// with the incarnation (a POST recorded later is another replica's, still live).
+    static func isDispatchAbandoned(_ run: Run, before time: Timestamp) -> Bool {
+        guard run.status == .running, let result = run.currentResult else { return false }
+        return result.status == .inProgress && result.dispatch == .inFlight && result.updatedAt <= time
     }
 
     /// Whether a POST recorded as in flight outlived its lease (the replica died or hung).

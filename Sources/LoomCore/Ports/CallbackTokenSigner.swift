@@ -30,4 +30,15 @@ public protocol CallbackTokenSigner: Sendable {
     /// The claims of `token` if it is well-formed and correctly signed, else `nil`.
     /// Must not crash or allocate unboundedly on hostile input.
     func verify(_ token: String) -> CallbackClaims?
+
+    /// Whether the signer has its key. A signer whose key is read from the store after start
+    /// is not ready until then: the orchestrator claims no timers, and the calls that issue or
+    /// check tokens fail with ``LoomError/Code/notReady``, changing nothing. Once `true`, it
+    /// stays `true`.
+    var isReady: Bool { get }
+}
+
+extension CallbackTokenSigner {
+    /// A signer constructed with its key is always ready.
+    public var isReady: Bool { true }
 }

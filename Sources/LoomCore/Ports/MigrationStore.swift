@@ -69,9 +69,10 @@ public protocol MigrationStore: Sendable {
     /// - Parameters:
     ///   - migration: The validated definition (its `candidates`, timestamps and `owner` are ignored).
     ///   - newCandidates: Validated candidates to create if absent (statuses ignored).
-    ///   - owner: The announcing identity, or `nil` when unknown. When the stored migration
-    ///     has a non-empty owner and `owner` is non-nil and different, the store throws
-    ///     ``LoomError/Code/permissionDenied`` and changes nothing.
+    ///   - owner: The announcing identity, or `nil` for an anonymous caller. When the stored
+    ///     migration has a non-empty owner and `owner` is not that identity (another identity,
+    ///     or `nil`: an anonymous caller never changes an owned migration), the store throws
+    ///     ``LoomError/ownedByAnother(_:)`` and changes nothing.
     ///   - now: The announce time.
     func announce(
         _ migration: Migration,

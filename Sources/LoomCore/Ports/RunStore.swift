@@ -30,13 +30,20 @@ public struct RunWrite: Sendable {
     public var candidateStatus: CandidateStatusChange?
     /// Entries to append to the run's history (their `id` is assigned by the store).
     public var history: [HistoryEntry]
+    /// Who holds the run's timer as a lease after this write (a dispatch recorded in flight),
+    /// or `nil` when the timer is an ordinary due time. See ``RunStore/takeOverLeases(partition:of:for:now:lease:)``.
+    public var leaseHolder: LeaseHolder?
 
     /// Creates a run write.
-    public init(run: Run, expectedVersion: UInt64, candidateStatus: CandidateStatusChange? = nil, history: [HistoryEntry]) {
+    public init(
+        run: Run, expectedVersion: UInt64, candidateStatus: CandidateStatusChange? = nil, history: [HistoryEntry],
+        leaseHolder: LeaseHolder? = nil
+    ) {
         self.run = run
         self.expectedVersion = expectedVersion
         self.candidateStatus = candidateStatus
         self.history = history
+        self.leaseHolder = leaseHolder
     }
 }
 
@@ -58,11 +65,16 @@ public struct DueTimer: Hashable, Sendable {
     public var runID: RunID
     /// The score the timer had when claimed (its due time, or an expired lease).
     public var dueAt: Timestamp
+    /// Whether the timer was a lease of an earlier incarnation of this replica, taken over
+    /// before it expired (``RunStore/takeOverLeases(partition:of:for:now:lease:)``): work that
+    /// incarnation recorded as in progress was abandoned when it stopped.
+    public var takenOver: Bool
 
     /// Creates a due timer.
-    public init(runID: RunID, dueAt: Timestamp) {
+    public init(runID: RunID, dueAt: Timestamp, takenOver: Bool = false) {
         self.runID = runID
         self.dueAt = dueAt
+        self.takenOver = takenOver
     }
 }
 
@@ -74,15 +86,18 @@ public struct DueTimer: Hashable, Sendable {
 ///   stamped with the run's new version, ``HistoryEntry/runVersion``).
 /// - The timer index holds at most one entry per run; after any ``apply(_:)`` it holds the
 ///   run's ``Run/timerDueAt`` (or nothing when `nil`).
-/// - ``claimDueTimers(partition:now:lease:limit:)`` atomically takes entries due at or before
-///   `now` and pushes them to `now + lease`, so concurrent claimers on other replicas do not
-///   take them while one works; an abandoned claim simply expires.
+/// - ``claimDueTimers(partition:now:lease:limit:holder:)`` atomically takes entries due at or
+///   before `now` and pushes them to `now + lease`, so concurrent claimers on other replicas do
+///   not take them while one works; an abandoned claim simply expires — or, when its holder's
+///   replica restarts, is taken back at once (``takeOverLeases(partition:of:for:now:lease:)``).
+/// - A timer entry remembers the holder of its lease (a claim, or a write with a
+///   ``RunWrite/leaseHolder``) until the next write, claim or restore of the run replaces it.
 /// - The same operation keeps the migration's counts (``MigrationCounts``) and the run
 ///   listing indexes (by last update, by status) in step with the run's status, current step
 ///   and that step's status.
 /// - Runs live in the timer partition of their migration
 ///   (``StorePartitioning/partition(ofMigration:count:)``).
-public protocol RunStore: Sendable {
+public protocol RunStore: ReplicaRegistry {
     /// The number of timer partitions (fixed for the lifetime of the data).
     var timerPartitionCount: Int { get }
 
@@ -107,8 +122,15 @@ public protocol RunStore: Sendable {
     func runsUpdated(migrationId: String, since: Timestamp, limit: Int) async throws -> [Run]
 
     /// Claims up to `limit` timers of `partition` due at or before `now`, earliest first,
-    /// pushing each to `now + lease` in the same atomic operation.
-    func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer]
+    /// pushing each to `now + lease` and recording `holder` as its lease holder (none when
+    /// `nil`) in the same atomic operation.
+    func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int, holder: LeaseHolder?) async throws -> [DueTimer]
+
+    /// Takes over the timer leases of `partition` held by earlier incarnations of `replica`
+    /// (holder replica `replica`, incarnation other than `holder`'s): each is pushed to
+    /// `now + lease` with `holder` as its holder, atomically, and returned with
+    /// ``DueTimer/takenOver`` set. Leases of other replicas and of `holder` are not touched.
+    func takeOverLeases(partition: Int, of replica: String, for holder: LeaseHolder, now: Timestamp, lease: Duration) async throws -> [DueTimer]
 
     /// Snapshots the runs that `selection` selects, most recently updated first, under the
     /// name `listing`, kept for `ttl`: the pages of one listing read this snapshot, so they
@@ -127,6 +149,14 @@ public protocol RunStore: Sendable {
     /// stored run still has `version`; otherwise does nothing (a newer transition already set
     /// it). Used after a claim found nothing to do.
     func restoreTimer(of runID: RunID, version: UInt64) async throws
+}
+
+extension RunStore {
+    /// Claims due timers without recording a holder (see
+    /// ``claimDueTimers(partition:now:lease:limit:holder:)``).
+    public func claimDueTimers(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [DueTimer] {
+        try await claimDueTimers(partition: partition, now: now, lease: lease, limit: limit, holder: nil)
+    }
 }
 
 /// Both store ports, as one adapter usually provides them (needed for the atomic candidate

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Opaque, signed page tokens for paginated listings.
 ///
 /// A token is `"p1." + base64url(payload) + "." + base64url(mac)` where `mac` is
@@ -223,5 +225,42 @@ private enum Base64URL {
         case UInt8(ascii: "_"): 63
         default: nil
         }
+    }
+}
+
+/// The page-token codec of a service: fixed at start, or built once a key source has the key.
+final class PageTokenKeys: Sendable {
+    private let source: (@Sendable () -> [UInt8]?)?
+    private let codec: Mutex<PageTokenCodec?>
+
+    /// A fixed codec.
+    init(codec: PageTokenCodec) {
+        self.source = nil
+        self.codec = Mutex(codec)
+    }
+
+    /// A codec built from the first key (≥ 32 bytes) `source` returns.
+    init(source: @escaping @Sendable () -> [UInt8]?) {
+        self.source = source
+        self.codec = Mutex(nil)
+    }
+
+    /// The codec, or ``LoomError/callbackKeyNotLoaded`` while the source has no key yet.
+    func current() throws(LoomError) -> PageTokenCodec {
+        if let codec = codec.withLock({ $0 }) { return codec }
+        guard let key = source?(), key.count >= 32 else { throw LoomError.callbackKeyNotLoaded }
+        return codec.withLock { stored in
+            if let stored { return stored }
+            let made = PageTokenCodec(key: key)
+            stored = made
+            return made
+        }
+    }
+}
+
+extension Service {
+    /// The page-token codec; throws ``LoomError/Code/notReady`` while its key is not loaded.
+    var pageTokens: PageTokenCodec {
+        get throws(LoomError) { try pageTokenKeys.current() }
     }
 }

@@ -24,6 +24,8 @@ extension Service {
     public func reportStepEvent(runID: String, credential: EventCredential, event: StepEvent) async throws -> Run {
         let id = try RunID(parsing: runID)
         try Validation.event(event)
+        // Before the token is checked: without the key every token would look forged.
+        try requireSigningKey()
         do {
             var claims: CallbackClaims?
             switch credential {

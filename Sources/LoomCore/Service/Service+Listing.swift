@@ -18,7 +18,7 @@ extension Service {
     /// ``listCandidates(migrationId:filter:pageSize:pageToken:)``).
     public func migration(id: String) async throws -> Migration {
         try Identifier.validate(id, field: "migration id")
-        var migration = try await store.migrationSummary(id: id)
+        var migration = try await reads.migrationSummary(id: id)
         let order = migration.steps.map(\.name)
         migration.counts?.orderSteps(by: order)
         return migration
@@ -28,8 +28,8 @@ extension Service {
     /// `repair`, rewrites the stored counts and listing indexes from the records.
     public func recountMigration(id: String, repair: Bool) async throws -> CountCheck {
         try Identifier.validate(id, field: "migration id")
-        let definition = try await store.migrationDefinition(id: id)
-        var check = try await store.recountMigration(id: id, repair: repair)
+        let definition = try await reads.migrationDefinition(id: id)
+        var check = try await reads.recountMigration(id: id, repair: repair)
         let order = definition.steps.map(\.name)
         check.stored.orderSteps(by: order)
         check.recounted.orderSteps(by: order)
@@ -69,10 +69,10 @@ extension Service {
             guard let cursor = fields["after"], CandidateID.isValid(cursor) else { throw Self.badToken }
             after = cursor
         }
-        let scan = try await store.candidatePage(
+        let scan = try await reads.candidatePage(
             migrationId: migrationId, filter: filter, after: after, limit: size, scanLimit: Self.candidateScanLimit)
-        let next = scan.resumeAfter.map {
-            pageTokens.seal(kind: "candidates", fields: [("m", migrationId), ("f", binding), ("after", $0)], expiresAt: 0)
+        let next = try scan.resumeAfter.map {
+            try pageTokens.seal(kind: "candidates", fields: [("m", migrationId), ("f", binding), ("after", $0)], expiresAt: 0)
         }
         return CandidatePage(candidates: scan.candidates, nextPageToken: next ?? "")
     }
@@ -99,11 +99,11 @@ extension Service {
         var offset = 0
         if pageToken.isEmpty {
             // A later page's token proves the migration existed; the first page checks it.
-            if let migrationId { _ = try await store.migrationDefinition(id: migrationId) }
+            if let migrationId { _ = try await reads.migrationDefinition(id: migrationId) }
             // Named by filter and time window: the first listings of one window share it.
             let window = clock.now().unixMilliseconds / Self.runSnapshotSharing.wholeMilliseconds
             listing = "\(binding)-\(window)"
-            total = try await store.snapshotRuns(filter.selection, listing: listing, ttl: Self.runListingLifetime)
+            total = try await reads.snapshotRuns(filter.selection, listing: listing, ttl: Self.runListingLifetime)
         } else {
             let fields = try openToken(pageToken, kind: "runs", migrationId: migrationId ?? "", binding: binding)
             guard let id = fields["l"], id.hasPrefix(binding + "-"), id.utf8.count <= 64, let count = fields["n"].flatMap(Int.init),
@@ -118,7 +118,7 @@ extension Service {
         var examined = 0
         while runs.count < size, offset < total, examined < (stepFiltered ? Self.runScanLimit : size) {
             let want = stepFiltered ? min(max(size, 100), total - offset) : size - runs.count
-            guard let batch = try await store.runSnapshotPage(
+            guard let batch = try await reads.runSnapshotPage(
                 listing: listing, migrationId: migrationId, offset: offset, limit: want, ttl: Self.runListingLifetime)
             else { throw LoomError.invalidArgument("page token expired: start the listing again without a page token") }
             var consumed = 0
@@ -136,7 +136,7 @@ extension Service {
         offset = min(offset, total)
         let expiresAt = (clock.now() + Self.runListingLifetime).unixMilliseconds
         let next =
-            offset < total
+            try offset < total
             ? pageTokens.seal(
                 kind: "runs",
                 fields: [("m", migrationId ?? ""), ("f", binding), ("l", listing), ("n", String(total)), ("o", String(offset))],
@@ -160,7 +160,7 @@ extension Service {
     /// Opens a token of listing `kind`, checking that it was issued for the same migration and
     /// filters and has not expired.
     func openToken(_ token: String, kind: String, migrationId: String, binding: String) throws(LoomError) -> [String: String] {
-        guard let opened = pageTokens.open(token, kind: kind), opened.fields["m"] == migrationId, opened.fields["f"] == binding
+        guard let opened = try pageTokens.open(token, kind: kind), opened.fields["m"] == migrationId, opened.fields["f"] == binding
         else { throw Self.badToken }
         if opened.expiresAt != 0, opened.expiresAt < clock.now().unixMilliseconds {
             throw .invalidArgument("page token expired: start the listing again without a page token")

@@ -13,6 +13,7 @@ extension Service {
         migrationId: String, candidateId: String, inputs: [String: String] = [:], startedBy: String = ""
     ) async throws -> Run {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
+        try requireSigningKey()
         try Validation.map(inputs, field: "inputs")
         try Validation.text(startedBy, field: "startedBy", max: Validation.maxNameLength)
         let migration = try await store.migrationDefinition(id: migrationId)
@@ -51,12 +52,15 @@ extension Service {
     public func retryStep(migrationId: String, candidateId: String, stepName: String) async throws -> Run {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
         try Identifier.validate(stepName, field: "step name")
+        try requireSigningKey()
         return try await withRunNotFound(runID) { try await orchestrator.retryStep(runID, stepName: stepName) }
     }
 
     /// The candidate's latest run (status and step results).
     public func run(migrationId: String, candidateId: String) async throws -> Run {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
+        // One key read: on the orchestrator's store, so it is answered even while slow listings
+        // fill the read connections.
         return try await withRunNotFound(runID) { try await store.run(id: runID) }
     }
 
@@ -64,8 +68,14 @@ extension Service {
     public func runHistory(migrationId: String, candidateId: String, limit: Int = 0) async throws -> [HistoryEntry] {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
         guard limit >= 0 else { throw LoomError.invalidArgument("limit must not be negative") }
-        _ = try await withRunNotFound(runID) { try await store.run(id: runID) }
-        return try await store.history(of: runID, limit: limit)
+        _ = try await withRunNotFound(runID) { try await reads.run(id: runID) }
+        return try await reads.history(of: runID, limit: limit)
+    }
+
+    /// Throws ``LoomError/callbackKeyNotLoaded`` while the callback token signer has no key:
+    /// the call would dispatch a step (which needs a token) or check one.
+    func requireSigningKey() throws(LoomError) {
+        guard orchestrator.signer?.isReady ?? true else { throw LoomError.callbackKeyNotLoaded }
     }
 
     /// Runs `body`, turning the store's bare not-found into a run-specific message.

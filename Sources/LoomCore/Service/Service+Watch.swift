@@ -58,13 +58,13 @@ extension Service {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
         let first: (run: Run, entries: [HistoryEntry])
         do {
-            first = try await store.runWithHistory(id: runID, afterVersion: fromVersion == 0 ? .max : fromVersion)
+            first = try await reads.runWithHistory(id: runID, afterVersion: fromVersion == 0 ? .max : fromVersion)
         } catch let error as LoomError where error.code == .notFound {
             throw LoomError.runNotFound(runID)
         }
         let (signals, signalContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let key = await orchestrator.changeSignals.register(runID, signalContinuation)
-        let store = self.store
+        let reads = self.reads
         let (stream, continuation) = AsyncThrowingStream<RunUpdate, any Error>.makeStream()
         let poller = Self.poll(signalContinuation, every: pollInterval, clock: clock)
         let reader = Task {
@@ -80,7 +80,7 @@ extension Service {
             var version = first.run.version
             for await _ in signals {
                 do {
-                    let (run, entries) = try await store.runWithHistory(id: runID, afterVersion: version)
+                    let (run, entries) = try await reads.runWithHistory(id: runID, afterVersion: version)
                     guard run.version != version else { continue }
                     version = run.version
                     continuation.yield(RunUpdate(run: run, entries: entries))
@@ -117,7 +117,7 @@ extension Service {
     public func watchMigration(id: String, pollInterval: Duration = .seconds(1)) async throws -> AsyncThrowingStream<MigrationUpdate, any Error> {
         let first = try await migration(id: id)
         let cursor = MigrationWatchCursor(since: clock.now() - Self.watchMigrationLookBack, counts: first.counts)
-        let store = self.store
+        let reads = self.reads
         let clock = self.clock
         let order = first.steps.map(\.name)
         return AsyncThrowingStream(unfolding: {
@@ -126,9 +126,9 @@ extension Service {
             }
             while !Task.isCancelled {
                 try await clock.sleep(until: clock.now() + pollInterval)
-                var now = try await store.migrationSummary(id: id)
+                var now = try await reads.migrationSummary(id: id)
                 now.counts?.orderSteps(by: order)
-                let updated = try await store.runsUpdated(migrationId: id, since: cursor.since, limit: Self.watchMigrationRunLimit + 1)
+                let updated = try await reads.runsUpdated(migrationId: id, since: cursor.since, limit: Self.watchMigrationRunLimit + 1)
                 if let update = cursor.take(updated, counts: now.counts) { return update }
             }
             return nil

@@ -25,13 +25,20 @@ public final class Service: Sendable {
     public let orchestrator: Orchestrator
     let configuration: Configuration
     let logger: Logger
-    let pageTokens: PageTokenCodec
+    let pageTokenKeys: PageTokenKeys
     let rejectionLimiter = RejectionLimiter()
     let candidatesSubmitted = Counter(label: "loom.candidates.submitted.total")
     let dryRunsOK = Counter(label: "loom.dry_runs.total", dimensions: [("status", "ok")])
     let dryRunsFailed = Counter(label: "loom.dry_runs.total", dimensions: [("status", "error")])
 
+    /// The orchestrator's store: writes, and reads on the way to a transition.
     var store: any LoomStore { orchestrator.store }
+    /// The store the expensive client reads go through: listings, migration reads with counts,
+    /// recounts, histories, watches. The server gives it connections of its own, so that slow
+    /// reads never queue ahead of the orchestrator's transitions and timer claims. (Point reads
+    /// — one run, one definition, one candidate — stay on ``store``: they cost a key lookup and
+    /// are answered even while slow reads fill the read connections.)
+    let reads: any LoomStore
     var clock: any WallClock { orchestrator.clock }
 
     /// Tunables of the service.
@@ -46,6 +53,12 @@ public final class Service: Sendable {
         /// must share it, or a page token works only on the replica that issued it; `nil`
         /// draws a random key at start.
         public var pageTokenKey: [UInt8]?
+        /// Where the page-token key comes from when it is only known after start (derived from
+        /// a callback key kept in the store, read once the store answers): asked on each
+        /// listing until it returns a key (at least 32 bytes), which is then kept; while it
+        /// returns `nil`, listings that issue or open a page token fail with
+        /// ``LoomError/Code/notReady``. Overrides ``pageTokenKey``.
+        public var pageTokenKeySource: (@Sendable () -> [UInt8]?)?
 
         /// Creates a configuration.
         public init(defaultPageSize: Int, maxPageSize: Int, dryRunTimeout: Duration, pageTokenKey: [UInt8]? = nil) {
@@ -63,19 +76,27 @@ public final class Service: Sendable {
 
     /// Creates the service over an orchestrator (which brings the store, migrator client,
     /// clock and token signer).
+    /// - Parameter readStore: The same data as the orchestrator's store, reached through other
+    ///   connections, for the expensive client reads; `nil` reads through the orchestrator's store.
     public init(
         orchestrator: Orchestrator,
+        readStore: (any LoomStore)? = nil,
         configuration: Configuration = .defaults,
         logger: Logger = Logger(label: "loom.service")
     ) {
         self.orchestrator = orchestrator
+        self.reads = readStore ?? orchestrator.store
         self.configuration = configuration
         self.logger = logger
-        var generator = SystemRandomNumberGenerator()
-        // A configured key shorter than 32 bytes is not used (the server passes a 32-byte HMAC).
-        let key = configuration.pageTokenKey.flatMap { $0.count >= 32 ? $0 : nil }
-            ?? (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        self.pageTokens = PageTokenCodec(key: key)
+        if let source = configuration.pageTokenKeySource {
+            self.pageTokenKeys = PageTokenKeys(source: source)
+        } else {
+            var generator = SystemRandomNumberGenerator()
+            // A configured key shorter than 32 bytes is not used (the server passes a 32-byte HMAC).
+            let key = configuration.pageTokenKey.flatMap { $0.count >= 32 ? $0 : nil }
+                ?? (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            self.pageTokenKeys = PageTokenKeys(codec: PageTokenCodec(key: key))
+        }
     }
 
     // MARK: Migrations
@@ -128,12 +149,13 @@ public final class Service: Sendable {
             guard let cursor = fields["after"], Identifier.isValid(cursor) else { throw Self.badToken }
             after = cursor
         }
-        var migrations = try await store.listMigrations(after: after, limit: size + 1)
+        var migrations = try await reads.listMigrations(after: after, limit: size + 1)
         var next = ""
         if migrations.count > size {
             migrations.removeLast(migrations.count - size)
+            let tokens = try pageTokens
             next = migrations.last.map {
-                pageTokens.seal(kind: "migrations", fields: [("m", ""), ("f", ""), ("after", $0.id)], expiresAt: 0)
+                tokens.seal(kind: "migrations", fields: [("m", ""), ("f", ""), ("after", $0.id)], expiresAt: 0)
             } ?? ""
         }
         for index in migrations.indices {

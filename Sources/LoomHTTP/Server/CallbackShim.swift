@@ -77,7 +77,10 @@ public final class CallbackShim: Sendable {
         limits.maxHeaderFieldSize = config.maxHeaderSize
         limits.maxHeaderFieldCount = 256
         let decoderLimits = limits
+        let admission = ConnectionAdmission(
+            listener: "http", limits: config.connectionLimits, tls: tls != nil, logger: logger, eventLoop: self.group.any())
         let channel = try await ServerBootstrap(group: self.group)
+            .serverChannelInitializer { admission.configureServerChannel($0) }
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -85,7 +88,8 @@ public final class CallbackShim: Sendable {
             .childChannelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    let tlsHandler = try tls.map { try sync.addTLSServerHandlers(context: $0, logger: logger) }
+                    let tlsHandler = try tls.map { try sync.addTLSServerHandlers(context: $0, logger: logger, rejections: admission) }
+                    if let tlsHandler { admission.trackHandshake(of: channel, tls: tlsHandler) }
                     try sync.addHandler(
                         ConnectionDeadlineHandler(idleTimeout: config.idleTimeout, readTimeout: config.requestReadTimeout)
                     )
@@ -102,7 +106,7 @@ public final class CallbackShim: Sendable {
                             router: router,
                             maxBodySize: config.maxBodySize,
                             requestTimeout: config.requestTimeout,
-                            peerIdentity: { tlsHandler?.peerIdentity?.value }
+                            peerIdentity: { tlsHandler?.peerIdentity }
                         )
                     )
                     self?.track(channel)

@@ -1,18 +1,45 @@
+import LoomTLS
+
 /// Who is calling the shim, as far as the transport can tell.
 public struct ShimCaller: Sendable, Hashable {
-    /// The bearer token from `Authorization`, if any.
+    /// The bearer token from `Authorization`, if any: the callback token on event routes, a
+    /// migrator credential on announce and candidate submission.
     public var bearerToken: String?
     /// The verified TLS client certificate identity (URI SAN, else DNS SAN, else CN), if any.
-    public var peerIdentity: String?
+    public var peerIdentity: PeerIdentity?
     /// The authentication mode the shim runs in.
     public var authMode: CallbackShimConfiguration.CallbackAuthMode
 
     /// Creates a caller description.
-    public init(bearerToken: String?, peerIdentity: String?, authMode: CallbackShimConfiguration.CallbackAuthMode) {
+    public init(bearerToken: String?, peerIdentity: PeerIdentity?, authMode: CallbackShimConfiguration.CallbackAuthMode) {
         self.bearerToken = bearerToken
         self.peerIdentity = peerIdentity
         self.authMode = authMode
     }
+}
+
+/// A migrator's request to change a migration over the shim, as ``ShimMigratorAuthorizer`` sees it.
+public enum ShimMigratorOperation: String, Sendable, Hashable, CaseIterable {
+    /// `POST /registry/announce`: the policy method `Announce`.
+    case announce = "Announce"
+    /// `POST /migrations/{id}/candidates`: the policy method `SubmitCandidates`.
+    case submitCandidates = "SubmitCandidates"
+}
+
+/// Decides who may announce migrations and submit candidates over the shim, and as whom.
+///
+/// The server's implementation applies the same identities, policy and ownership rule as its
+/// RPC face (a client certificate, or a bearer credential declared in the policy file); an
+/// anonymous caller is accepted only in an explicit legacy mode, and never changes a migration
+/// that has an owner.
+public protocol ShimMigratorAuthorizer: Sendable {
+    /// Authorizes `operation` on migration `migrationId` for `caller`.
+    /// - Returns: The identity the caller acts as (recorded as the owner of a migration it
+    ///   announces first), or `nil` for an anonymous caller the server accepts.
+    /// - Throws: ``ShimError/unauthorized(_:)`` (401) without acceptable credentials,
+    ///   ``ShimError/forbidden(_:)`` or a permission-denied `LoomError` (403) when the identity may
+    ///   not, and whatever reading the migration throws (404 for an unknown one).
+    func authorize(_ caller: ShimCaller, _ operation: ShimMigratorOperation, migrationId: String) async throws -> String?
 }
 
 /// The use cases the shim's routes invoke, in reference-JSON terms.

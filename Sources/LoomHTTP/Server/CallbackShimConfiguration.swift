@@ -1,3 +1,5 @@
+import LoomTLS
+
 /// Configuration of the REST callback shim: where it listens, its limits and how events are authenticated.
 ///
 /// Start from ``defaults`` and change what you need (`CallbackShimConfiguration.defaults { $0.port = 8081 }`).
@@ -28,6 +30,10 @@ public struct CallbackShimConfiguration: Sendable {
     public var requestTimeout: Duration
     /// How events are authenticated.
     public var callbackAuth: CallbackAuthMode
+    /// Which connections the shim accepts: the process-wide budget it shares with the RPC server, per-peer and
+    /// handshake limits (see ``LoomTLS/ConnectionLimits``). The default limits nothing; accept back-off on EMFILE and
+    /// aggregated logs of refused connections and rejected handshakes apply whatever the limits.
+    public var connectionLimits = ConnectionLimits()
 
     /// The defaults: `127.0.0.1:8080`, 1 MiB bodies, 16 KiB headers, 10 s to read a request, 60 s idle,
     /// 30 s to handle one, token authentication.

@@ -39,6 +39,7 @@ public enum HTTPErrorMapping {
         case .storeUnavailable:
             logger.error("store unavailable", metadata: ["route": "\(route)", "error": "\(String(reflecting: error.cause))"])
             return .error(.serviceUnavailable, "store unavailable")
+        case .notReady: status = .serviceUnavailable
         default:
             // `internal` and any code added later: the message may carry detail, so it is not sent.
             logger.error("request failed", metadata: ["route": "\(route)", "error": "\(error)", "cause": "\(String(reflecting: error.cause))"])

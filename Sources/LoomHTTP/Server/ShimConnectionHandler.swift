@@ -1,4 +1,5 @@
 import Logging
+import LoomTLS
 import NIOCore
 import NIOHTTP1
 
@@ -15,11 +16,11 @@ final class ShimConnectionHandler: ChannelInboundHandler {
     private var stateMachine: StateMachine
     private let router: CallbackShimRouter
     private let requestTimeout: TimeAmount
-    private let peerIdentity: () -> String?
+    private let peerIdentity: () -> PeerIdentity?
     private var task: Task<Void, Never>?
     private var timeout: Scheduled<Void>?
 
-    init(router: CallbackShimRouter, maxBodySize: Int, requestTimeout: Duration, peerIdentity: @escaping () -> String?) {
+    init(router: CallbackShimRouter, maxBodySize: Int, requestTimeout: Duration, peerIdentity: @escaping () -> PeerIdentity?) {
         self.stateMachine = StateMachine(maxBodySize: maxBodySize)
         self.router = router
         self.requestTimeout = .nanoseconds(requestTimeout.nanoseconds)

@@ -1,3 +1,4 @@
+import LoomTLS
 import NIOCore
 import NIOHTTP1
 
@@ -12,10 +13,10 @@ public struct ShimRequest: Sendable {
     /// The whole body (bounded by the configured limit).
     public var body: ByteBuffer
     /// Identity from the caller's verified TLS client certificate, if any.
-    public var peerIdentity: String?
+    public var peerIdentity: PeerIdentity?
 
     /// Creates a request.
-    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), peerIdentity: String? = nil) {
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), peerIdentity: PeerIdentity? = nil) {
         self.method = method
         self.uri = uri
         self.headers = headers

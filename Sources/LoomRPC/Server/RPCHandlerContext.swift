@@ -44,14 +44,25 @@ public struct RPCHandlerContext: Sendable {
     private let connectionLogger: Logger
     private let callID: UInt32
     private var loggerOverride: Logger?
+    /// What the call's decoded request is reserved from (nil: nothing is reserved).
+    let decodeBudgets: RPCDecodeBudgets?
 
-    init(method: String, deadline: NIODeadline?, metadata: RPCMetadata, peer: RPCPeer, callID: UInt32, connectionLogger: Logger) {
+    init(
+        method: String,
+        deadline: NIODeadline?,
+        metadata: RPCMetadata,
+        peer: RPCPeer,
+        callID: UInt32,
+        connectionLogger: Logger,
+        decodeBudgets: RPCDecodeBudgets? = nil
+    ) {
         self.method = method
         self.deadline = deadline
         self.metadata = metadata
         self.peer = peer
         self.callID = callID
         self.connectionLogger = connectionLogger
+        self.decodeBudgets = decodeBudgets
     }
 
     /// `logger` with the `rpc.method` and `rpc.call_id` metadata of one call.

@@ -1,9 +1,11 @@
+import LoomProto
 import NIOCore
 
 /// Maps full method names (e.g. `/loom.v1.Loom/GetRun`) to handlers.
 ///
 /// Unknown methods are answered with UNIMPLEMENTED by the server; a request that the method's deserializer
-/// rejects is answered with INVALID_ARGUMENT before the handler runs.
+/// rejects is answered with INVALID_ARGUMENT before the handler runs, and one whose decoded size does not fit the
+/// server's decode budgets with RESOURCE_EXHAUSTED (``RPCServer/Configuration/maxDecodedBytesInFlight``).
 public struct RPCRouter: Sendable {
     /// A raw-bytes method implementation.
     enum Handler: Sendable {
@@ -39,7 +41,8 @@ public struct RPCRouter: Sendable {
     /// Registers a typed unary method.
     /// - Parameters:
     ///   - method: The full method name.
-    ///   - deserializer: Decodes the request; failure answers INVALID_ARGUMENT.
+    ///   - deserializer: Decodes the request; failure answers INVALID_ARGUMENT. The decoded request's size is
+    ///     reserved from the decode budgets until `handler` returns.
     ///   - serializer: Encodes the response; failure answers INTERNAL.
     ///   - handler: The implementation.
     public mutating func registerUnary<Request, Response>(
@@ -49,7 +52,8 @@ public struct RPCRouter: Sendable {
         handler: @escaping @Sendable (Request, RPCHandlerContext) async throws -> Response
     ) {
         registerUnary(method) { bytes, context in
-            let request = try Self.decode(bytes, with: deserializer, method: method)
+            let (request, reservation) = try Self.decode(bytes, with: deserializer, method: method, budgets: context.decodeBudgets)
+            defer { reservation?.release() }
             let response = try await handler(request, context)
             return try Self.encode(response, with: serializer, method: method)
         }
@@ -58,7 +62,8 @@ public struct RPCRouter: Sendable {
     /// Registers a typed server-streaming method.
     /// - Parameters:
     ///   - method: The full method name.
-    ///   - deserializer: Decodes the request; failure answers INVALID_ARGUMENT.
+    ///   - deserializer: Decodes the request; failure answers INVALID_ARGUMENT. The decoded request's size is
+    ///     reserved from the decode budgets until `handler` returns.
     ///   - serializer: Encodes each response message; failure ends the call with INTERNAL.
     ///   - handler: The implementation; it writes responses through the writer and returns to end with OK.
     public mutating func registerServerStreaming<Request, Response>(
@@ -68,7 +73,8 @@ public struct RPCRouter: Sendable {
         handler: @escaping @Sendable (Request, RPCHandlerContext, RPCResponseWriter<Response>) async throws -> Void
     ) {
         registerServerStreaming(method) { bytes, context, rawWriter in
-            let request = try Self.decode(bytes, with: deserializer, method: method)
+            let (request, reservation) = try Self.decode(bytes, with: deserializer, method: method, budgets: context.decodeBudgets)
+            defer { reservation?.release() }
             let writer = RPCResponseWriter<Response> { response in
                 try await rawWriter.write(try Self.encode(response, with: serializer, method: method))
             }
@@ -76,15 +82,32 @@ public struct RPCRouter: Sendable {
         }
     }
 
+    /// Decodes a request, reserving its decoded size from `budgets` (when given) between the deserializer's checks
+    /// and its allocations; the caller releases the reservation when it is done with the request.
     private static func decode<Request>(
         _ bytes: ByteBuffer,
         with deserializer: some RPCDeserializer<Request>,
-        method: String
-    ) throws(RPCError) -> Request {
+        method: String,
+        budgets: RPCDecodeBudgets?
+    ) throws(RPCError) -> (Request, RPCDecodeReservation?) {
+        var reservation: RPCDecodeReservation?
         do {
-            return try deserializer.deserialize(bytes)
+            let request = try deserializer.deserialize(bytes) { decodedBytes in
+                reservation = try budgets?.reserve(decodedBytes)
+            }
+            return (request, reservation)
         } catch {
-            throw RPCError(code: .invalidArgument, message: "the request is not a valid message for \(method)", cause: error)
+            reservation?.release()
+            switch error {
+            case let error as RPCError:
+                // Refused by a decode budget.
+                throw error
+            case let error as ProtoCodecError:
+                // Names the message, the field and the bound; never the request's content.
+                throw RPCError(code: .invalidArgument, message: "the request is not a valid message for \(method): \(error)", cause: error)
+            default:
+                throw RPCError(code: .invalidArgument, message: "the request is not a valid message for \(method)", cause: error)
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import LoomTLS
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -79,9 +80,17 @@ public final class RPCServer: Sendable {
             maxConcurrentCalls: configuration.maxConcurrentCallsPerConnection,
             idleTimeout: configuration.idleTimeout,
             handlerExecution: configuration.handlerExecution,
-            maxMessageSize: configuration.maxMessageSize
+            maxMessageSize: configuration.maxMessageSize,
+            serverDecodeBudget: RPCDecodeBudget(limit: configuration.maxDecodedBytesInFlight),
+            maxDecodedBytesInFlightPerConnection: configuration.maxDecodedBytesInFlightPerConnection,
+            requestTimeout: configuration.requestTimeout,
+            maxUnaryDuration: configuration.maxUnaryDuration
         )
+        let admission = ConnectionAdmission(
+            listener: "rpc", limits: configuration.connectionLimits, tls: !configuration.transportSecurity.isInsecure,
+            logger: logger, eventLoop: group.any())
         let listener = try await ServerBootstrap(group: group)
+            .serverChannelInitializer { admission.configureServerChannel($0) }
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -100,9 +109,11 @@ public final class RPCServer: Sendable {
                         }
                         if report { closedPromise.succeed() }
                     }
-                    try configuration.transportSecurity.configure(
-                        channel: channel, isServer: true, targetHost: nil, logger: logger
-                    )
+                    if let tls = try configuration.transportSecurity.configure(
+                        channel: channel, isServer: true, targetHost: nil, logger: logger, rejections: admission
+                    ) {
+                        admission.trackHandshake(of: channel, tls: tls)
+                    }
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(
                         ServerConnectionHandler(

@@ -145,6 +145,19 @@ extension ServerConnectionHandler {
         /// The call's deadline passed.
         mutating func deadlineExpired(callID: UInt32) -> OnCallEnded { removeCall(callID) }
 
+        /// The call's request did not arrive in time: ends the call if it still waits for its request.
+        mutating func requestTimedOut(callID: UInt32) -> OnCallEnded {
+            switch state {
+            case .active(let calls), .draining(let calls, _):
+                guard case .awaitingRequest = calls.phases[callID] else { return .ignore }
+                return removeCall(callID)
+            case .closed:
+                return .ignore
+            case ._modifying:
+                preconditionFailure("re-entrant call to requestTimedOut")
+            }
+        }
+
         private mutating func removeCall(_ callID: UInt32) -> OnCallEnded {
             switch state {
             case .active(var calls):

@@ -28,6 +28,14 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         var handlerExecution: RPCServer.HandlerExecution = .globalConcurrentExecutor
         /// The largest MESSAGE payload accepted (see ``RPCFrameDecoder``).
         var maxMessageSize: Int = RPCFrame.defaultMaxMessageSize
+        /// The server's decode budget, shared by its connections (``RPCServer/Configuration/maxDecodedBytesInFlight``).
+        var serverDecodeBudget = RPCDecodeBudget(limit: 128 * 1024 * 1024)
+        /// The limit of each connection's own decode budget.
+        var maxDecodedBytesInFlightPerConnection = 64 * 1024 * 1024
+        /// How long a call's request may take to arrive (``RPCServer/Configuration/requestTimeout``).
+        var requestTimeout: TimeAmount?
+        /// The longest a unary call may run (``RPCServer/Configuration/maxUnaryDuration``).
+        var maxUnaryDuration: TimeAmount?
     }
 
     /// What a finished handler task reports back to the event loop.
@@ -40,6 +48,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private struct CallResources {
         var task: Task<Void, Never>?
         var deadlineTimer: Scheduled<Void>?
+        /// Runs until the call's request has arrived whole.
+        var requestTimer: Scheduled<Void>?
     }
 
     private var stateMachine: StateMachine
@@ -47,6 +57,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private let authorizer: any RPCAuthorizer
     private let configuration: Configuration
     private let logger: Logger
+    private let decodeBudgets: RPCDecodeBudgets
     private var peer: RPCPeer
     private var resources: [UInt32: CallResources] = [:]
     private var idleTimer: Scheduled<Void>?
@@ -77,6 +88,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         self.authorizer = authorizer
         self.configuration = configuration
         self.logger = logger
+        self.decodeBudgets = RPCDecodeBudgets(
+            connection: RPCDecodeBudget(limit: configuration.maxDecodedBytesInFlightPerConnection),
+            server: configuration.serverDecodeBudget
+        )
         self.peer = RPCPeer(identity: peerIdentity, remoteAddress: "unknown")
     }
 
@@ -226,16 +241,27 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func receivedCallStart(_ start: RPCFrame.CallStart) {
+    private func receivedCallStart(_ received: RPCFrame.CallStart) {
+        let (start, limited) = Self.limitingDuration(
+            received, to: configuration.maxUnaryDuration, isUnary: router.handlers[received.method]?.isUnary ?? false)
         switch stateMachine.receivedCallStart(start) {
         case .accept:
             idleTimer?.cancel()
             idleTimer = nil
             var callResources = CallResources()
-            if let timeout = start.timeout, let eventLoop = context?.eventLoop {
+            if let eventLoop = context?.eventLoop {
                 let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-                callResources.deadlineTimer = eventLoop.scheduleTask(in: timeout) {
-                    loopBound.value.deadlineExpired(callID: start.callID)
+                if let timeout = start.timeout {
+                    let message = limited ? "the call ran longer than the server allows a unary call (\(Self.text(timeout)))" : nil
+                    callResources.deadlineTimer = eventLoop.scheduleTask(in: timeout) {
+                        loopBound.value.deadlineExpired(callID: start.callID, message: message)
+                    }
+                }
+                // A deadline that comes first covers the request's arrival too.
+                if let timeout = configuration.requestTimeout, start.timeout.map({ $0 > timeout }) ?? true {
+                    callResources.requestTimer = eventLoop.scheduleTask(in: timeout) {
+                        loopBound.value.requestTimedOut(callID: start.callID, after: timeout)
+                    }
                 }
             }
             resources[start.callID] = callResources
@@ -251,6 +277,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private func receivedMessage(callID: UInt32, request: ByteBuffer) {
         switch stateMachine.receivedMessage(callID: callID) {
         case .run(let start):
+            resources[callID]?.requestTimer?.cancel()
+            resources[callID]?.requestTimer = nil
             guard let handler = router.handlers[start.method] else {
                 endCall(callID, outcome: .failed(RPCError(code: .unimplemented, message: "unknown method \(start.method)")))
                 return
@@ -277,7 +305,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             metadata: start.metadata,
             peer: peer,
             callID: callID,
-            connectionLogger: logger
+            connectionLogger: logger,
+            decodeBudgets: decodeBudgets
         )
         let connectionLogger = logger
         let authorizer = self.authorizer
@@ -362,10 +391,26 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         afterCallEnded(closeConnection: close)
     }
 
-    private func deadlineExpired(callID: UInt32) {
+    private func deadlineExpired(callID: UInt32, message: String?) {
         guard case .end(let close) = stateMachine.deadlineExpired(callID: callID) else { return }
         releaseCall(callID, cancelTask: true)
-        write(.status(callID: callID, RPCStatus(code: .deadlineExceeded, message: "the call's deadline expired"), [:]))
+        write(.status(callID: callID, RPCStatus(code: .deadlineExceeded, message: message ?? "the call's deadline expired"), [:]))
+        flushIfNotReading()
+        afterCallEnded(closeConnection: close)
+    }
+
+    /// The call's request did not arrive whole in time: the call ends with DEADLINE_EXCEEDED. If the connection is in
+    /// the middle of a frame (the request trickles in), nothing behind that frame can be read: it is closed too.
+    private func requestTimedOut(callID: UInt32, after timeout: TimeAmount) {
+        guard case .end(let close) = stateMachine.requestTimedOut(callID: callID) else { return }
+        releaseCall(callID, cancelTask: true)
+        let message = "the request did not arrive within \(Self.text(timeout))"
+        write(.status(callID: callID, RPCStatus(code: .deadlineExceeded, message: message), [:]))
+        if frames.bufferedBytes > 0, context?.channel.isWritable == true {
+            logger.debug("closing a connection whose request trickles in", metadata: ["peer": "\(peer)", "call": "\(callID)"])
+            closeAbruptly(goAway: (.protocolError, "call \(callID): \(message)"))
+            return
+        }
         flushIfNotReading()
         afterCallEnded(closeConnection: close)
     }
@@ -373,6 +418,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private func releaseCall(_ callID: UInt32, cancelTask: Bool) {
         guard let released = resources.removeValue(forKey: callID) else { return }
         released.deadlineTimer?.cancel()
+        released.requestTimer?.cancel()
         if cancelTask { released.task?.cancel() }
     }
 

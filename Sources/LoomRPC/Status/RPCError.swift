@@ -67,6 +67,14 @@ public struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
 public protocol RPCErrorConvertible: Error {
     /// The error to send to the caller. Its message must be safe to show to the caller.
     var rpcError: RPCError { get }
+    /// What the server's log says of the error when its call ends with INTERNAL or UNAVAILABLE: the details the
+    /// caller is not sent, such as the underlying cause, and never a secret. Default: `String(reflecting: self)`.
+    var logDescription: String { get }
+}
+
+extension RPCErrorConvertible {
+    /// `String(reflecting: self)`.
+    public var logDescription: String { String(reflecting: self) }
 }
 
 extension RPCError {

@@ -43,8 +43,8 @@ extension AuthorizationPolicy {
             throw fail("is not valid JSON")
         }
         guard let root = object as? [String: Any] else { throw fail("top level must be a JSON object") }
-        for key in root.keys where key != "identities" && key != "roles" {
-            throw fail("unknown key \"\(key)\" (expected \"identities\" and optionally \"roles\")")
+        for key in root.keys where !["identities", "roles", "credentials"].contains(key) {
+            throw fail("unknown key \"\(key)\" (expected \"identities\", optionally \"roles\" and \"credentials\")")
         }
         guard let entries = root["identities"] as? [Any] else { throw fail("\"identities\" must be an array of rules") }
         var rules: [Rule] = []
@@ -84,7 +84,70 @@ extension AuthorizationPolicy {
                 overrides[role] = Set(methods)
             }
         }
-        return AuthorizationPolicy(rules: rules, methodsByRole: overrides)
+        let credentials = try parseCredentials(root["credentials"], fail: fail)
+        return AuthorizationPolicy(rules: rules, methodsByRole: overrides, credentials: credentials)
+    }
+
+    /// Parses `"credentials": [{"uri": "spiffe://…", "sha256": "<64 hex digits>"}, …]`: each
+    /// entry names one identity (exactly one of `uri`, `dns`, `cn`, a literal value, no `*`) and
+    /// the SHA-256 of its token. A hash may appear once only.
+    private static func parseCredentials(
+        _ value: Any?, fail: (String) -> PolicyFileError
+    ) throws(PolicyFileError) -> [Credential] {
+        guard let value else { return [] }
+        guard let entries = value as? [Any] else { throw fail("\"credentials\" must be an array") }
+        guard entries.count <= maximumCredentials else {
+            throw fail("\"credentials\" has more than \(maximumCredentials) entries")
+        }
+        var credentials: [Credential] = []
+        var digests: Set<[UInt8]> = []
+        for (index, entry) in entries.enumerated() {
+            guard let fields = entry as? [String: Any] else { throw fail("credentials[\(index)] must be an object") }
+            let keys = fieldKeys.filter { fields[$0.key] != nil }
+            guard keys.count == 1, let (key, kind) = keys.first else {
+                throw fail("credentials[\(index)] needs exactly one of \"uri\", \"dns\" or \"cn\"")
+            }
+            guard let name = fields[key] as? String, !name.isEmpty, !name.contains("*"), name.utf8.count <= 1024 else {
+                throw fail("credentials[\(index)].\(key) must be an identity (a non-empty string without \"*\", at most 1024 bytes)")
+            }
+            for other in fields.keys where other != key && other != "sha256" {
+                throw fail("credentials[\(index)] has unknown key \"\(other)\"")
+            }
+            guard let hex = fields["sha256"] as? String, let digest = Self.sha256Digest(hex) else {
+                throw fail("credentials[\(index)].sha256 must be the SHA-256 of the token as 64 hex digits (sha256sum)")
+            }
+            guard digests.insert(digest).inserted else {
+                throw fail("credentials[\(index)].sha256 repeats an earlier credential's token")
+            }
+            credentials.append(Credential(identity: PeerIdentity(value: name, source: kind), tokenSHA256: digest))
+        }
+        return credentials
+    }
+
+    /// The most credentials a policy file may declare.
+    public static let maximumCredentials = 10_000
+
+    private static func sha256Digest(_ hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var index = 0
+        while index < 64 {
+            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Every method of `service Loom` (from the protobuf-c service descriptor), for validating policy files.

@@ -1,4 +1,5 @@
 import Foundation
+import LoomCore
 import LoomTLS
 
 /// A role an authenticated peer can hold; each role allows a set of RPC methods.
@@ -65,17 +66,53 @@ public struct AuthorizationPolicy: Sendable, Equatable {
         }
     }
 
+    /// A bearer credential a migrator presents on the REST shim (`Authorization: Bearer <token>`
+    /// on announce and candidate submission) instead of a client certificate.
+    ///
+    /// Only the SHA-256 of the token is kept (the policy file never holds the token itself).
+    /// The caller then acts as `identity`: it gets that identity's roles from the rules and
+    /// owns the migrations it announces under that name, exactly as the same identity over mTLS.
+    public struct Credential: Sendable, Equatable {
+        /// The identity the bearer acts as.
+        public var identity: PeerIdentity
+        /// SHA-256 of the token, 32 bytes.
+        public var tokenSHA256: [UInt8]
+
+        /// Creates a credential.
+        public init(identity: PeerIdentity, tokenSHA256: [UInt8]) {
+            self.identity = identity
+            self.tokenSHA256 = tokenSHA256
+        }
+    }
+
     /// The rules in file order.
     public private(set) var rules: [Rule]
     /// The methods each role may call.
     public private(set) var methodsByRole: [Role: Set<String>]
+    /// The shim bearer credentials, in file order.
+    public private(set) var credentials: [Credential]
 
     /// Creates a policy from rules, with each role's default methods unless overridden.
-    public init(rules: [Rule], methodsByRole overrides: [Role: Set<String>] = [:]) {
+    public init(rules: [Rule], methodsByRole overrides: [Role: Set<String>] = [:], credentials: [Credential] = []) {
         self.rules = rules
         var methods: [Role: Set<String>] = [:]
         for role in Role.allCases { methods[role] = overrides[role] ?? role.defaultMethods }
         self.methodsByRole = methods
+        self.credentials = credentials
+    }
+
+    /// The identity whose shim credential `token` is, or `nil`.
+    ///
+    /// Compares the token's SHA-256 with every credential in constant time (no early exit), so
+    /// the time taken says nothing about which credential, if any, came close.
+    public func identity(presenting token: String) -> PeerIdentity? {
+        let digest = SHA256.hash(Array(token.utf8))
+        var found: PeerIdentity?
+        for credential in credentials {
+            let matches = HMACSHA256.constantTimeEquals(credential.tokenSHA256, digest)
+            if matches, found == nil { found = credential.identity }
+        }
+        return found
     }
 
     /// The roles an identity holds under this policy (empty when no rule matches).

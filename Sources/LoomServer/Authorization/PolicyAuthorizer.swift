@@ -46,27 +46,49 @@ public struct CallerAccess: Sendable {
         return roles.contains(.migrator) && roles.isDisjoint(with: [.viewer, .operator])
     }
 
+    /// Whether `identity` may call `method` (a bare method name such as `Announce`): the one
+    /// method-level rule, used by the RPC authorizer and by the REST shim alike.
+    ///
+    /// Without a policy everyone may call everything; with one, an anonymous caller is
+    /// unauthenticated, and an identity without a role allowing the method is denied.
+    public func decision(for identity: PeerIdentity?, calling method: String) -> AccessDecision {
+        guard let policy else { return .allow }
+        guard let identity else { return .unauthenticated("a client certificate is required") }
+        let roles = policy.roles(of: identity)
+        guard !roles.isEmpty else {
+            return .permissionDenied("identity \(identity.value) has no role in the authorization policy")
+        }
+        guard policy.allows(roles, toCall: method) else {
+            let held = roles.sorted().map(\.rawValue).joined(separator: ", ")
+            return .permissionDenied("role \(held) may not call \(method)")
+        }
+        return .allow
+    }
+
     /// Throws PERMISSION_DENIED when a caller that may read only its own migrations reads
     /// another's (GetMigration, ListCandidates, GetRun by default; the methods a policy adds to
     /// the migrator role alone are scoped the same way).
     func requireReadAccess(to migrationId: String, context: RPCHandlerContext, service: LoomCore.Service) async throws {
         guard readsOnlyOwned(context.peer.identity) else { return }
-        try await requireOwner(of: migrationId, context: context, service: service)
+        try await requireOwner(of: migrationId, identity: context.peer.identity, service: service)
     }
 
     /// Throws PERMISSION_DENIED when a migrator-only caller touches a migration it does not own.
     func requireOwnership(of migrationId: String, context: RPCHandlerContext, service: LoomCore.Service) async throws {
-        guard isMigratorOnly(context.peer.identity) else { return }
-        try await requireOwner(of: migrationId, context: context, service: service)
+        try await requireOwnership(of: migrationId, identity: context.peer.identity, service: service)
     }
 
-    private func requireOwner(of migrationId: String, context: RPCHandlerContext, service: LoomCore.Service) async throws {
+    /// The ownership rule, for any face (RPC, REST shim): a migrator-only caller acts only on
+    /// the migrations it owns; an anonymous caller (no policy, or the shim's legacy mode) only
+    /// on migrations that have no owner. Throws ``LoomError/ownedByAnother(_:)`` otherwise.
+    func requireOwnership(of migrationId: String, identity: PeerIdentity?, service: LoomCore.Service) async throws {
+        guard identity == nil || isMigratorOnly(identity) else { return }
+        try await requireOwner(of: migrationId, identity: identity, service: service)
+    }
+
+    private func requireOwner(of migrationId: String, identity: PeerIdentity?, service: LoomCore.Service) async throws {
         let migration = try await service.migrationDefinition(id: migrationId)
-        guard let identity = context.peer.identity, migration.owner == identity.value else {
-            throw RPCError(
-                code: .permissionDenied,
-                message: "migration \"\(migrationId)\" is owned by another migrator")
-        }
+        guard migration.owner == (identity?.value ?? "") else { throw LoomError.ownedByAnother(migrationId) }
     }
 
     /// The credential of an event sent without a callback token: an authenticated caller that
@@ -89,20 +111,21 @@ public struct PolicyAuthorizer: RPCAuthorizer {
     }
 
     public func authorize(peer: RPCPeer, method: String, metadata: RPCMetadata) async -> RPCAuthorizationDecision {
-        guard let policy = access.policy else { return .allow }
-        guard let identity = peer.identity else {
-            return .unauthenticated("a client certificate is required")
-        }
-        let roles = policy.roles(of: identity)
-        guard !roles.isEmpty else {
-            return .permissionDenied("identity \(identity.value) has no role in the authorization policy")
-        }
         // The router only authorizes methods it serves, so the path always names a LoomMethod.
-        let name = LoomMethod(path: method)?.name ?? method
-        guard policy.allows(roles, toCall: name) else {
-            let held = roles.sorted().map(\.rawValue).joined(separator: ", ")
-            return .permissionDenied("role \(held) may not call \(name)")
+        switch access.decision(for: peer.identity, calling: LoomMethod(path: method)?.name ?? method) {
+        case .allow: return .allow
+        case .unauthenticated(let reason): return .unauthenticated(reason)
+        case .permissionDenied(let reason): return .permissionDenied(reason)
         }
-        return .allow
     }
+}
+
+/// The outcome of ``CallerAccess/decision(for:calling:)``.
+public enum AccessDecision: Sendable, Equatable {
+    /// The call may proceed.
+    case allow
+    /// The caller presented no identity, and the policy needs one.
+    case unauthenticated(String)
+    /// The caller's identity may not call the method.
+    case permissionDenied(String)
 }

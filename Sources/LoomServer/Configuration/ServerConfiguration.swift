@@ -1,4 +1,5 @@
 import Foundation
+import LoomCore
 import LoomHTTP
 import LoomTLS
 
@@ -79,6 +80,9 @@ public struct ServerConfiguration: Sendable {
     public var httpClientAuthentication: TLSConfig.ClientAuthentication = .none
     /// Authorization policy file (JSON); `nil` lets every caller call every method (logged as a warning).
     public var policyPath: String?
+    /// Legacy: callers without a client certificate or a migrator credential may announce and
+    /// submit candidates over the shim, for migrations that have no owner (logged as a warning).
+    public var shimAnonymousAnnounce = false
     /// How migrator callbacks are authenticated on the shim.
     public var callbackAuth: CallbackShimConfiguration.CallbackAuthMode = .token
     /// File holding the callback-token signing key (≥ 32 bytes); shared by all replicas.
@@ -100,6 +104,10 @@ public struct ServerConfiguration: Sendable {
     /// How long a timer claimed by a replica stays hidden from the others: the time after which
     /// the work of a replica that died is taken over.
     public var timerLease: Duration = .seconds(30)
+    /// This replica's stable id, recorded with its timer leases so that a restart takes them
+    /// back at once; `nil` uses the host name (``effectiveReplicaID``). Two live processes on
+    /// one store must not share it (the second is refused).
+    public var replicaID: String?
     /// POSTs per step attempt before the step fails.
     public var maxDispatchAttempts: UInt32 = 8
     /// Largest RPC message.
@@ -110,9 +118,35 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize = 1 << 20
     /// Graceful drain bound on shutdown.
     public var drainTimeout: Duration = .seconds(30)
+    /// Redis connections of the orchestrator's lane: transitions, timer claims, starts, events,
+    /// one-key reads (GetRun).
+    public var redisConnections = 4
+    /// Redis connections of the read lane: the expensive client reads (listings, migration reads
+    /// with counts, recounts, histories, watches), never sharing a connection with the orchestrator.
+    public var redisReadConnections = 4
+    /// Expensive reads (ListMigrations, GetMigration, ListCandidates, ListRuns, GetRunHistory,
+    /// RecountMigration) one caller identity may have in flight at once; one more is refused with
+    /// RESOURCE_EXHAUSTED. Callers without an identity share one allowance.
+    public var maxReadsPerCaller = CallerReadLimiter.defaultLimit
+    /// Connections the RPC server and the shim may hold together; `nil` derives it from the open-file limit
+    /// (the limit less an eighth of it, at least 128, and at most 10,000). Each listener may take all but a reserve
+    /// (a sixteenth, at most 64), so a flood on one leaves the other — the shim's `/healthz` and `/readyz` — room.
+    public var maxConnections: Int?
+    /// Connections one peer may hold on a listener: per client IP address until the TLS handshake completes, then
+    /// per certificate identity; `nil` is an eighth of ``maxConnections`` (at least 4).
+    public var maxConnectionsPerPeer: Int?
+    /// TLS handshakes in progress per listener; `nil` is a quarter of ``maxConnections`` (at least 4).
+    public var maxHandshakes: Int?
+    /// How long an RPC call's request may take to arrive whole after its CALL_START.
+    public var rpcRequestTimeout: Duration = .seconds(30)
+    /// The longest a unary RPC without a deadline (or with a longer one) may run.
+    public var rpcMaxUnaryDuration: Duration = .seconds(300)
 
     /// The defaults.
     public init() {}
+
+    /// ``replicaID``, else the host name.
+    public var effectiveReplicaID: String { replicaID ?? ProcessInfo.processInfo.hostName }
 
     /// Checks everything that can be checked without starting: files exist and are readable,
     /// combinations make sense. Throws the first problem found, in words an operator can act on.
@@ -156,6 +190,39 @@ public struct ServerConfiguration: Sendable {
         }
         guard (1...100).contains(maxDispatchAttempts) else {
             throw ConfigurationError("--max-dispatch-attempts must be between 1 and 100")
+        }
+        guard LeaseHolder.isValidReplicaID(effectiveReplicaID) else {
+            throw ConfigurationError(
+                replicaID == nil
+                    ? "--replica-id is needed: the host name \"\(effectiveReplicaID)\" is not a valid replica id (1 to 253 characters of A-Z a-z 0-9 . _ -)"
+                    : "--replica-id must be 1 to 253 characters of A-Z a-z 0-9 . _ -, not \"\(effectiveReplicaID)\"")
+        }
+        guard (1...64).contains(redisConnections) else {
+            throw ConfigurationError("--redis-connections must be between 1 and 64")
+        }
+        guard (1...64).contains(redisReadConnections) else {
+            throw ConfigurationError("--redis-read-connections must be between 1 and 64")
+        }
+        guard (1...10_000).contains(maxReadsPerCaller) else {
+            throw ConfigurationError("--max-reads-per-caller must be between 1 and 10000")
+        }
+        try validateConnectionLimits()
+    }
+
+    private func validateConnectionLimits() throws(ConfigurationError) {
+        if let maxConnections, !(2...1_000_000).contains(maxConnections) {
+            throw ConfigurationError("--max-connections must be between 2 and 1000000")
+        }
+        if let maxConnectionsPerPeer, !(1...1_000_000).contains(maxConnectionsPerPeer) {
+            throw ConfigurationError("--max-connections-per-peer must be between 1 and 1000000")
+        }
+        if let maxHandshakes, !(1...1_000_000).contains(maxHandshakes) {
+            throw ConfigurationError("--max-handshakes must be between 1 and 1000000")
+        }
+        guard rpcRequestTimeout > .zero else { throw ConfigurationError("--rpc-request-timeout must be positive") }
+        guard rpcMaxUnaryDuration >= dryRunTimeout else {
+            throw ConfigurationError(
+                "--rpc-max-unary-duration (\(rpcMaxUnaryDuration)) must be at least --dry-run-timeout (\(dryRunTimeout)): a DryRun call waits that long for its migrator")
         }
     }
 

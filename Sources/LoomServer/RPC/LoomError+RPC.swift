@@ -12,6 +12,13 @@ extension LoomError: RPCErrorConvertible {
         return RPCError(code: status, message: safeMessage ?? message, cause: self)
     }
 
+    /// The code, the domain message and the underlying cause, for the server's log (the RPC server logs it once when
+    /// the call ends with INTERNAL or UNAVAILABLE, whose messages to the caller are generic).
+    public var logDescription: String {
+        guard let cause else { return description }
+        return "\(description) (cause: \(String(reflecting: cause)))"
+    }
+
     /// The gRPC status of each domain error code, and a replacement message where the domain
     /// message must not reach the caller.
     static func rpcStatus(for code: Code) -> (RPCStatus.Code, String?) {
@@ -29,6 +36,7 @@ extension LoomError: RPCErrorConvertible {
         case .migratorBadResponse: (.failedPrecondition, nil)
         case .migratorTimeout: (.deadlineExceeded, nil)
         case .storeUnavailable: (.unavailable, "the store is unavailable; retry later")
+        case .notReady: (.unavailable, nil)
         case .internal: (.internalError, "internal error")
         default: (.unknown, "internal error")
         }

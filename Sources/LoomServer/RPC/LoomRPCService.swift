@@ -16,12 +16,23 @@ public struct LoomRPCService: LoomServiceHandler {
     /// How often ``watchRun(_:context:writer:)`` looks for transitions made by other replicas
     /// (this replica's own transitions wake it at once).
     let watchInterval: Duration
+    /// Bounds the listing and migration reads each caller has in flight (RESOURCE_EXHAUSTED past it).
+    let readLimiter: CallerReadLimiter
 
     /// Creates the RPC face of `service`.
-    public init(service: LoomCore.Service, access: CallerAccess, watchInterval: Duration = .milliseconds(500)) {
+    public init(
+        service: LoomCore.Service, access: CallerAccess, watchInterval: Duration = .milliseconds(500),
+        readLimiter: CallerReadLimiter = CallerReadLimiter()
+    ) {
         self.service = service
         self.access = access
         self.watchInterval = watchInterval
+        self.readLimiter = readLimiter
+    }
+
+    /// Runs an expensive read within the caller's allowance (``CallerReadLimiter``).
+    private func boundedRead<T>(_ context: RPCHandlerContext, _ body: () async throws -> T) async throws -> T {
+        try await readLimiter.read(by: context.peer.identity, method: LoomMethod(path: context.method)?.name ?? context.method, body)
     }
 
     public func announce(_ request: AnnounceRequest, context: RPCHandlerContext) async throws -> AnnounceResponse {
@@ -32,7 +43,9 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func listMigrations(_ request: ListMigrationsRequest, context: RPCHandlerContext) async throws -> ListMigrationsResponse {
-        let page = try await service.listMigrations(pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        let page = try await boundedRead(context) {
+            try await service.listMigrations(pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        }
         // A caller that reads only its own migrations sees only those (a page may be short).
         let owner = access.readsOnlyOwned(context.peer.identity) ? context.peer.identity?.value ?? "" : nil
         let visible = page.migrations.filter { owner == nil || $0.owner == owner }
@@ -40,8 +53,10 @@ public struct LoomRPCService: LoomServiceHandler {
     }
 
     public func getMigration(_ request: GetMigrationRequest, context: RPCHandlerContext) async throws -> LoomProto.Migration {
-        try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
-        return .init(try await service.migration(id: request.migrationID))
+        try await boundedRead(context) {
+            try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
+            return .init(try await service.migration(id: request.migrationID))
+        }
     }
 
     public func submitCandidates(
@@ -60,8 +75,10 @@ public struct LoomRPCService: LoomServiceHandler {
         let filter = LoomCore.CandidateFilter(
             status: try LoomCore.CandidateStatus(filter: request.status), kind: request.kind.isEmpty ? nil : request.kind,
             idPrefix: request.idPrefix, metadata: request.metadata)
-        let page = try await service.listCandidates(
-            migrationId: request.migrationID, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        let page = try await boundedRead(context) {
+            try await service.listCandidates(
+                migrationId: request.migrationID, filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        }
         return ListCandidatesResponse(candidates: page.candidates.map(LoomProto.Candidate.init), nextPageToken: page.nextPageToken)
     }
 
@@ -72,15 +89,17 @@ public struct LoomRPCService: LoomServiceHandler {
             }
             try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
         }
-        let page = try await service.listRuns(
-            filter: try LoomCore.RunFilter(request), pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        let filter = try LoomCore.RunFilter(request)
+        let page = try await boundedRead(context) {
+            try await service.listRuns(filter: filter, pageSize: Int(request.pageSize), pageToken: request.pageToken)
+        }
         return ListRunsResponse(runs: page.runs.map(LoomProto.Run.init), nextPageToken: page.nextPageToken)
     }
 
     public func recountMigration(
         _ request: RecountMigrationRequest, context: RPCHandlerContext
     ) async throws -> RecountMigrationResponse {
-        let check = try await service.recountMigration(id: request.migrationID, repair: request.repair)
+        let check = try await boundedRead(context) { try await service.recountMigration(id: request.migrationID, repair: request.repair) }
         return RecountMigrationResponse(
             stored: .init(check.stored), recounted: .init(check.recounted), drift: check.drift, repaired: check.repaired)
     }
@@ -109,8 +128,9 @@ public struct LoomRPCService: LoomServiceHandler {
 
     public func getRunHistory(_ request: GetRunHistoryRequest, context: RPCHandlerContext) async throws -> GetRunHistoryResponse {
         try await access.requireReadAccess(to: request.migrationID, context: context, service: service)
-        let entries = try await service.runHistory(
-            migrationId: request.migrationID, candidateId: request.candidateID, limit: Int(request.limit))
+        let entries = try await boundedRead(context) {
+            try await service.runHistory(migrationId: request.migrationID, candidateId: request.candidateID, limit: Int(request.limit))
+        }
         return GetRunHistoryResponse(entries: entries.map(LoomProto.HistoryEntry.init))
     }
 
@@ -127,7 +147,10 @@ public struct LoomRPCService: LoomServiceHandler {
     ) async throws -> ReportStepEventResponse {
         guard let event = request.event else { throw RPCError(code: .invalidArgument, message: "event is required") }
         let runID = try LoomCore.RunID(parsing: request.runID)
-        try await access.requireOwnership(of: runID.migrationId, context: context, service: service)
+        // An anonymous caller proves its right with the callback token, checked by the service.
+        if context.peer.identity != nil {
+            try await access.requireOwnership(of: runID.migrationId, context: context, service: service)
+        }
         let credential: EventCredential =
             request.callbackToken.isEmpty ? access.eventCredentialWithoutToken(context) : .callbackToken(request.callbackToken)
         let run = try await service.reportStepEvent(runID: request.runID, credential: credential, event: .init(event))

@@ -2,7 +2,8 @@
 -- Rotates through the event shapes the reference migrator sends (LOOM-BEHAVIOR.md §4.5).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer bench-token"
+-- A callback token the shim verifies (Tools/bench/http/run passes the one the launcher issued).
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("LOOM_BENCH_TOKEN") or "")
 
 local bodies = {
   '{"stepName":"swap-chart-dev","candidateId":"billing-api","success":true,"phase":"open","metadata":{"prUrl":"https://github.com/acme/gitops/pull/7"}}',

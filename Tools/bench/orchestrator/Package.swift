@@ -1,7 +1,9 @@
 // swift-tools-version: 6.0
 //
 // Orchestrator throughput with the in-memory store and an instant in-process migrator:
-// step transitions per second and the delay from an event to the next dispatch.
+// step transitions per second and the delay from an event to the next dispatch. It measures what
+// ships: the server's callback-token signer issues and verifies every event's token, and the
+// orchestrator and the Redis pool use loom-server's defaults (in-flight runs, connections).
 // Run by hand, in release mode, on a quiet machine:
 //   cd Tools/bench/orchestrator && swift run -c release OrchestratorBench [flow|waiting] [runs] [steps]
 // With LOOM_BENCH_REDIS_URL=redis://127.0.0.1:PORT the Redis store is used instead of the
@@ -25,6 +27,7 @@ let package = Package(
                 .product(name: "LoomCore", package: "Loom"),
                 .product(name: "LoomStores", package: "Loom"),
                 .product(name: "LoomRedis", package: "Loom"),
+                .product(name: "LoomServer", package: "Loom"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -5,9 +5,12 @@ import NIOCore
 import NIOPosix
 
 // Usage: FleetBench HOST:PORT [candidates=100000] [runs=10000]
+//        FleetBench starve HOST:PORT [candidates=100000] [bursts=3]   (Starvation.swift)
 // LOOM_BENCH_SERVER_PID=<pid of loom-server> adds the server's RSS. Tools/bench/fleet/run sets up
 // redis-server (AOF everysec) and loom-server and calls this.
-let arguments = Array(CommandLine.arguments.dropFirst())
+var arguments = Array(CommandLine.arguments.dropFirst())
+let starve = arguments.first == "starve"
+if starve { arguments.removeFirst() }
 guard let target = arguments.first, let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]) else {
     print("usage: FleetBench HOST:PORT [candidates] [runs]")
     exit(64)
@@ -20,6 +23,11 @@ let runCount = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
 let startRate = Double(ProcessInfo.processInfo.environment["LOOM_BENCH_START_RATE"] ?? "") ?? 250
 guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
     fatalError("cannot install NIO's event loops as the global executor")
+}
+if starve {
+    try await Starvation.run(
+        host: host, port: port, candidateCount: candidateCount, bursts: arguments.count > 2 ? Int(arguments[2]) ?? 3 : 3)
+    exit(0)
 }
 
 func connect() -> LoomClient { LoomClient(host: host, port: port, configuration: .init(transportSecurity: .insecure)) }

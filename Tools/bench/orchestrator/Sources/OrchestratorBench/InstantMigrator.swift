@@ -38,8 +38,9 @@ final class InstantMigrator: MigratorClient, @unchecked Sendable {
         Task {
             let sent = ContinuousClock.now
             self.lock.withLock { self.eventSentAt[request.callbackId] = sent }
+            // With its callback token, as a migrator calls back: the service verifies it.
             _ = try await service.reportStepEvent(
-                runID: request.callbackId, credential: .trustedCaller,
+                runID: request.callbackId, credential: .callbackToken(request.callbackToken),
                 event: StepEvent(stepName: request.stepName, candidateId: request.candidate.id, success: true)
             )
             if request.stepName == self.lastStep { self.runCompleted() }

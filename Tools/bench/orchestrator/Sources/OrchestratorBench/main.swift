@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import LoomCore
 import LoomRedis
+import LoomServer
 import LoomStores
 import NIOCore
 import NIOPosix
@@ -20,13 +21,19 @@ if environment["LOOM_BENCH_DISPATCH_EXECUTOR"] != "1" {
     }
 }
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+// What loom-server ships with its default flags: the Redis pool of the orchestrator's lane, and
+// the orchestrator's tunables (the server changes only timeouts, dispatch attempts, the timer
+// lease, the callback URL and the replica id from its flags; the in-flight bound is this default).
+let shipped = ServerConfiguration()
+let orchestratorConfiguration = Orchestrator.Configuration.defaults
 
 let stepNames = (1...stepCount).map { "step-\($0)" }
 let store: any LoomStore
 var pool: RedisConnectionPool?
 var counting: CountingRedisClient?
 if let url = environment["LOOM_BENCH_REDIS_URL"] {
-    let redisPool = RedisConnectionPool(configuration: try RedisConfiguration(url: url), options: .init(size: 8), logger: quiet)
+    let redisPool = RedisConnectionPool(
+        configuration: try RedisConfiguration(url: url), options: .init(size: shipped.redisConnections), logger: quiet)
     pool = redisPool
     let client = CountingRedisClient(redisPool)
     counting = client
@@ -37,10 +44,16 @@ if let url = environment["LOOM_BENCH_REDIS_URL"] {
     print("store: in-memory")
 }
 let migrator = InstantMigrator(runs: runs, lastStep: stepNames.last!, answers: mode != "waiting")
+// The server's signer: every dispatch carries an HMAC token, every event's token is verified.
+var keyGenerator = SystemRandomNumberGenerator()
+let signer = try HMACCallbackTokenSigner(key: (0..<32).map { _ in UInt8.random(in: 0...255, using: &keyGenerator) })
 let orchestrator = Orchestrator(
-    store: store, migrator: migrator, clock: SystemWallClock(), signer: nil,
-    configuration: .defaults { $0.maxInFlightRuns = 4096 }, logger: quiet
+    store: store, migrator: migrator, clock: SystemWallClock(), signer: signer,
+    configuration: orchestratorConfiguration, logger: quiet
 )
+print(
+    "signer: HMACCallbackTokenSigner; max in-flight runs \(orchestratorConfiguration.maxInFlightRuns)"
+        + (pool == nil ? "" : "; redis connections \(shipped.redisConnections)"))
 let service = Service(orchestrator: orchestrator, logger: quiet)
 migrator.service = service
 
@@ -66,7 +79,7 @@ func redisCommandCalls(_ pool: RedisConnectionPool?) async throws -> Int {
 }
 let callsBefore = try await redisCommandCalls(pool)
 let countsBefore = counting?.counts ?? (roundTrips: 0, commands: 0)
-let timerLoop = Task { await orchestrator.run() }
+let timerLoop = Task { try await orchestrator.run() }
 let start = ContinuousClock.now
 try await withThrowingTaskGroup(of: Void.self) { group in
     // Start runs from a few concurrent clients.
@@ -83,7 +96,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 await migrator.waitForAllRuns()
 let elapsed = ContinuousClock.now - start
 timerLoop.cancel()
-await timerLoop.value
+try await timerLoop.value
 
 let countsAfter = counting?.counts ?? (roundTrips: 0, commands: 0)
 let callsDuring = try await redisCommandCalls(pool) - callsBefore - 1

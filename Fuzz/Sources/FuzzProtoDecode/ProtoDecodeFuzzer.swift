@@ -1,0 +1,1 @@
+../../../Tests/LoomProtoTests/Fuzzing/ProtoDecodeFuzzer.swift

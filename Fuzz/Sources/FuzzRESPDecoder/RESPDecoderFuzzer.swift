@@ -1,0 +1,1 @@
+../../../Tests/LoomRedisTests/Fuzzing/RESPDecoderFuzzer.swift

@@ -1,0 +1,1 @@
+../../../Tests/LoomRPCTests/Fuzzing/RPCServerFuzzer.swift

@@ -1,0 +1,1 @@
+../../../Tests/LoomHTTPTests/Fuzzing/ShimHTTPFuzzer.swift
