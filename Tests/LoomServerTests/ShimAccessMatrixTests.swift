@@ -125,6 +125,7 @@ struct ShimAccessMatrixTests {
         case .anonymous, .unknownBearer:
             #expect(announced.status == .unauthorized)
             #expect(submitted.status == .unauthorized)
+            #expect(announced.headers.first(name: "www-authenticate") == #"Bearer realm="loom""#)
         case .otherByCertificate, .otherByCredential:
             #expect(announced.status == .forbidden)
             #expect(submitted.status == .forbidden)

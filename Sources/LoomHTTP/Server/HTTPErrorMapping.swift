@@ -11,7 +11,7 @@ public enum HTTPErrorMapping {
     public static func response(for error: any Error, route: String, logger: Logger) -> ShimResponse {
         switch error {
         case let error as ShimError:
-            return .error(error.status, error.message)
+            return .error(error.status, error.message, headers: self.challenge(error.status))
         case let error as JSONBodyError:
             return .error(.badRequest, error.message)
         default:
@@ -45,6 +45,12 @@ public enum HTTPErrorMapping {
             logger.error("request failed", metadata: ["route": "\(route)", "error": "\(error)", "cause": "\(String(reflecting: error.cause))"])
             return .error(.internalServerError, "internal error")
         }
-        return .error(status, error.message)
+        return .error(status, error.message, headers: self.challenge(status))
+    }
+
+    /// `WWW-Authenticate: Bearer` on a 401, as RFC 9110 asks: the shim's credentials are bearer
+    /// tokens (callback tokens, migrator credentials) or a client certificate.
+    static func challenge(_ status: HTTPResponseStatus) -> HTTPHeaders {
+        status == .unauthorized ? ["www-authenticate": #"Bearer realm="loom""#] : [:]
     }
 }
