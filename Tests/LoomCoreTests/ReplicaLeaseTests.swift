@@ -4,7 +4,7 @@ import Testing
 
 /// A restarted replica takes back its own leases at once; another replica's only when they
 /// expire; two live processes never share a replica id unnoticed.
-@Suite("Replica identity and lease takeover")
+@Suite("Replica identity and lease takeover", .timeLimit(.minutes(1)))
 struct ReplicaLeaseTests {
     /// An orchestrator of `harness` (same store, clock and signer) with its own migrator.
     static func replica(

@@ -129,7 +129,7 @@ struct CrashRecoveryTests {
         }
     }
 
-    @Test("200 runs × 3 steps survive 5 SIGKILLs of the server: all complete, each step exactly once, resumed before any lease expired")
+    @Test("210 runs × 3 steps survive 6 SIGKILLs of the server: all complete, each step exactly once, resumed before any lease expired")
     func crashes() async throws {
         let seed = Self.crashSeed()
         print("CrashRecoveryTests: kill timings from LOOM_CRASH_SEED=\(seed) (set it to replay them)")
@@ -146,7 +146,7 @@ struct CrashRecoveryTests {
         let migrator = try await InstantMigrator.start(rpcPorts: [server.rpcPort])
         defer { Task { try? await migrator.server.close() } }
         let client = LoomClient(host: "127.0.0.1", port: server.rpcPort, configuration: .init(transportSecurity: .insecure))
-        try await Self.announce(client, migratorURL: migrator.url, candidates: 200)
+        try await Self.announce(client, migratorURL: migrator.url, candidates: 210)
 
         let starts = Task {
             for index in 0..<200 {
@@ -161,19 +161,33 @@ struct CrashRecoveryTests {
         }
         var generator = SeededRandomNumberGenerator(seed: seed)
         var dead: Set<String> = []
-        var stranded = 0
-        var restartedAt = ContinuousClock.now
         for _ in 0..<5 {
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...400, using: &generator)))
             dead.insert(try Self.registeredIncarnation(redis, replica: "crash-test"))
             server.kill()
-            stranded = try Self.leases(redis, notHeldBy: "")
             try await server.start()
-            restartedAt = ContinuousClock.now
         }
-        // Measured from the last restart: when every lease is held by the new incarnation (the
-        // killed ones' taken back, or moved on), and when every run completed. Polled: the server
-        // gives no signal.
+        try await starts.value
+
+        // The last crash leaves work under leases for sure: 10 runs are mid-POST (the migrator
+        // holds their first dispatch) when the server is killed, so their outcome is lost with it
+        // and they wait under its dispatch leases (35 s by default) — unless the restarted replica
+        // takes them back.
+        let held = (200..<210).map { "c\($0)" }
+        migrator.hold(candidates: Set(held))
+        for candidate in held {
+            _ = try await Self.retrying { try await client.startRun(StartRunRequest(migrationID: "crash", candidateID: candidate)) }
+        }
+        await migrator.waitUntilHolding(held.count)
+        dead.insert(try Self.registeredIncarnation(redis, replica: "crash-test"))
+        server.kill()
+        let stranded = try Self.leases(redis, notHeldBy: "")
+        migrator.releaseHeld()
+        try await server.start()
+        let restartedAt = ContinuousClock.now
+        // Measured from the restart: when every lease is held by the new incarnation (the killed
+        // ones' taken back, or moved on), and when every run completed. Polled: the server gives
+        // no signal.
         var takenBack: Duration?
         var completedAfter: Duration?
         while completedAfter == nil, ContinuousClock.now - restartedAt < .seconds(120) {
@@ -181,17 +195,17 @@ struct CrashRecoveryTests {
             if takenBack == nil, !current.isEmpty, !dead.contains(current), try Self.leases(redis, notHeldBy: current) == 0 {
                 takenBack = ContinuousClock.now - restartedAt
             }
-            if try await Self.completedRuns(client) == 200 { completedAfter = ContinuousClock.now - restartedAt }
+            if try await Self.completedRuns(client) == 210 { completedAfter = ContinuousClock.now - restartedAt }
             try await Task.sleep(for: .milliseconds(50))
         }
         print(
-            "CrashRecoveryTests: the last kill left \(stranded) leases; taken back \(takenBack.map { "\($0)" } ?? "never") "
-                + "and all runs completed \(completedAfter.map { "\($0)" } ?? "never") after the restart")
-        // Without the takeover they would wait for the 30 s / 35 s leases.
+            "CrashRecoveryTests: the last kill left \(stranded) leases; all taken back \(takenBack.map { "\($0)" } ?? "never") "
+                + "and every run completed \(completedAfter.map { "\($0)" } ?? "never") after the restart")
+        #expect(stranded >= held.count)
+        // Without the takeover the held runs would wait for their 35 s dispatch leases.
         #expect(takenBack.map { $0 < .seconds(10) } == true, "leases of the killed process taken back after \(String(describing: takenBack))")
-        #expect(completedAfter.map { $0 < .seconds(20) } == true, "runs completed \(String(describing: completedAfter)) after the last restart")
-        try await starts.value
-        try await Self.expectAllCompleted(client, candidates: 200, seed: seed)
+        #expect(completedAfter.map { $0 < .seconds(20) } == true, "runs completed \(String(describing: completedAfter)) after the restart")
+        try await Self.expectAllCompleted(client, candidates: 210, seed: seed)
         #expect(migrator.dispatchCount >= 600)
         await client.close()
     }

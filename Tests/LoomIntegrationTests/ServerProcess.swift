@@ -110,10 +110,15 @@ final class ServerProcess: @unchecked Sendable {
     /// Whether the process is running.
     var isRunning: Bool { process?.isRunning ?? false }
 
-    /// Waits until the process exits on its own; its exit status.
-    func waitForExit() -> Int32 {
-        guard let process else { return -1 }
-        process.waitUntilExit()
+    /// Waits (bounded; polled: a child process gives no async signal) until the process exits on
+    /// its own: its exit status, or `nil` when it still runs after `limit`.
+    func waitForExit(within limit: Duration) async throws -> Int32? {
+        guard let process else { return nil }
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return nil }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         return process.terminationStatus
     }
 

@@ -85,6 +85,23 @@ struct StartupResilienceTests {
         try await channel.close()
     }
 
+    @Test("--replica-id is checked at start: 253 host-name characters pass, 254 or a bad character exit 1 naming the flag")
+    func replicaIDValidated() async throws {
+        let listen = ["--insecure", "--rpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"]
+        for bad in [String(repeating: "a", count: 254), "two words", "a/b"] {
+            let outcome = try ServerConfigurationErrorTests.run(listen + ["--replica-id", bad])
+            #expect(outcome.status == 1)
+            #expect(outcome.stderr.contains("--replica-id must be 1 to 253 characters of A-Z a-z 0-9 . _ -"), "\(outcome.stderr)")
+        }
+        // At the limit the server starts and serves.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("loom-replica-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let server = ServerProcess(extraArguments: ["--replica-id", String(repeating: "a", count: 253)], logPath: log)
+        try await server.start()
+        defer { server.kill() }
+        #expect(server.isRunning)
+    }
+
     @Test("a second live process with the same --replica-id exits 1 naming it; the first keeps running")
     func replicaIDTaken() async throws {
         let redis = try await RedisServerFixture.start()
@@ -100,7 +117,7 @@ struct StartupResilienceTests {
         let second = ServerProcess(extraArguments: common, logPath: redis.directory.path + "/second.log")
         try await second.start(waitForRPC: false)
         defer { second.kill() }
-        #expect(second.waitForExit() == 1)
+        #expect(try await second.waitForExit(within: .seconds(30)) == 1)
         let log = (try? String(contentsOfFile: second.logPath, encoding: .utf8)) ?? ""
         #expect(log.contains("--replica-id: replica id \"twin\" is in use by another live process"), "\(log.suffix(2000))")
         #expect(first.isRunning)

@@ -7,7 +7,7 @@ public final class ManualWallClock: WallClock {
         var now: Timestamp
         var sleepers: [(id: UInt64, deadline: Timestamp, continuation: CheckedContinuation<Void, any Error>)] = []
         var nextID: UInt64 = 0
-        var sleeperWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var sleeperWaiters: [(id: UInt64, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
         /// Removes and returns the waiters satisfied by the current number of sleepers.
         mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
@@ -73,15 +73,28 @@ public final class ManualWallClock: WallClock {
     }
 
     /// Returns once at least `count` tasks are asleep on this clock (an explicit signal that
-    /// the code under test reached its wait, so that advancing the clock now wakes it).
+    /// the code under test reached its wait, so that advancing the clock now wakes it), or when
+    /// the task is cancelled (a test's time limit).
     public func waitUntilSleeping(count: Int = 1) async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                if state.sleepers.count >= count { return true }
-                state.sleeperWaiters.append((count, continuation))
-                return false
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> Bool in
+                    if Task.isCancelled || state.sleepers.count >= count { return true }
+                    state.sleeperWaiters.append((id, count, continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.sleeperWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.sleeperWaiters.remove(at: index).continuation
+            }
+            waiter?.resume()
         }
     }
 }
