@@ -223,6 +223,7 @@ struct Parts {
             $0.maxBodySize = configuration.maxBodySize
             $0.callbackAuth = configuration.callbackAuth
             $0.connectionLimits = limits
+            $0.connectionLimits.probeLane = ConnectionPlan.probeLane
         }
         let router = CallbackShimRouter(
             backend: ServiceShimBackend(

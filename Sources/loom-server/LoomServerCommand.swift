@@ -109,10 +109,11 @@ struct LoomServerCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("max-connections"),
         help: """
-            Connections the RPC server and the REST shim may hold together; one more is closed at once. Each listener may \
-            take all but a reserve (a sixteenth, at most 64), so an RPC flood leaves the shim's /healthz and /readyz \
-            room (LOOM_MAX_CONNECTIONS; default: the open-file limit, raised to its hard limit at start, less an eighth \
-            of it for Redis, migrators and files, at least 128; at most 10000).
+            Connections the RPC server and the REST shim may hold together; one more takes the place of the oldest \
+            connection still in its TLS handshake, or is closed at once. Each listener may take all but a reserve (a \
+            sixteenth, at most 64), and past it the shim still answers GET /healthz, /readyz and /metrics \
+            (LOOM_MAX_CONNECTIONS; default: the open-file limit, raised to its hard limit at start, less an eighth of \
+            it for Redis, migrators and files, at least 128; at most 10000).
             """)
     var maxConnections: Int?
     @Option(
@@ -125,8 +126,9 @@ struct LoomServerCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("max-handshakes"),
         help: """
-            TLS handshakes in progress per listener; clients that connect and send nothing hold one each until the \
-            10 s handshake timeout (LOOM_MAX_HANDSHAKES; default a quarter of --max-connections, at least 4).
+            TLS handshakes in progress per listener; past it, the connection that has waited longest for its \
+            handshake is closed, so clients that connect and send nothing cannot lock others out \
+            (LOOM_MAX_HANDSHAKES; default a quarter of --max-connections, at least 4).
             """)
     var maxHandshakes: Int?
     @Option(

@@ -142,6 +142,24 @@ struct RPCFrameDecoderTests {
         #expect(throws: RPCProtocolError.self) { try decoder.decode(buffer: &frame) }
     }
 
+    /// Found by the rpc-frame fuzz target (Fuzz/Regressions/rpc-frame/): encoding the longest timeout trapped.
+    @Test("the longest timeouts encode without overflow, rounded up to whole microseconds")
+    func longestTimeouts() throws {
+        func micros(_ timeout: TimeAmount) -> UInt64? {
+            Self.encode(.callStart(.init(callID: 1, method: "/m", timeout: timeout, metadata: [:]))).getInteger(at: 10)
+        }
+        #expect(micros(.nanoseconds(.max)) == UInt64(Int64.max / 1000) + 1)
+        #expect(micros(.nanoseconds(Int64.max - 807)) == UInt64(Int64.max / 1000))
+        #expect(micros(.nanoseconds(1)) == 1)
+        #expect(micros(.nanoseconds(0)) == 1, "0 on the wire means no deadline")
+        #expect(micros(.nanoseconds(-5)) == 1)
+        // The decoder clamps a timeout beyond what TimeAmount holds; the clamped value encodes back unchanged.
+        var wire = Self.encode(.callStart(.init(callID: 1, method: "/m", timeout: .seconds(1), metadata: [:])))
+        wire.setInteger(UInt64.max, at: 10)
+        let decoded = try #require(try Self.decodeAll(wire).first)
+        #expect(try Self.decodeAll(Self.encode(decoded)) == [decoded])
+    }
+
     @Test("maps a status code it does not know to UNKNOWN")
     func unknownStatusCode() throws {
         var frame = Self.encode(.status(callID: 1, .ok, [:]))

@@ -22,7 +22,7 @@ struct ConnectionCapTests {
         return configuration
     }
 
-    @Test("RPC connections up to the cap are served, the next is closed at once; existing ones, /healthz and /readyz still answer")
+    @Test("RPC connections up to the cap are served, the next is closed at once; existing ones, /healthz and /readyz still answer, also past the budget")
     func rpcFloodLeavesHealthReachable() async throws {
         let failures = NIOLockedValueBox<[String]>([])
         try await LoomServerApp.run(Self.configuration(), logger: LoomHarness.quietLogger, shutdownSignals: []) { group, rpcPort, httpPort in
@@ -47,9 +47,20 @@ struct ConnectionCapTests {
                 if !metrics.body.contains(#"loom_connections_refused_total{listener="rpc",reason="max_connections"}"#) {
                     failures.withLockedValue { $0.append("/metrics has no refusal counter:\n\(metrics.body)") }
                 }
-                // The total is used up now (3 RPC + 1 shim): one more shim connection is refused too.
-                let another = try await RawTCPClient.open(port: httpPort)
-                try await another.waitClosed()
+                // The budget is used up now (3 RPC + 1 shim). Past it, the shim still answers health probes, on
+                // connections that serve one probe and close; anything else gets 503.
+                let rpcOverBudget = try await RawTCPClient.open(port: rpcPort)
+                try await rpcOverBudget.waitClosed()
+                let probeOnly = try await RawTCPClient.open(port: httpPort)
+                let lateHealth = try await probeOnly.get("/readyz")
+                if lateHealth.status != 200 { failures.withLockedValue { $0.append("/readyz past the budget answered \(lateHealth.status)") } }
+                try await probeOnly.waitClosed()
+                let notAProbe = try await RawTCPClient.open(port: httpPort)
+                let refused = try await notAProbe.get("/migrations")
+                if refused.status != 503 || !refused.body.contains("--max-connections") {
+                    failures.withLockedValue { $0.append("a request past the budget got \(refused.status) \(refused.body)") }
+                }
+                try await notAProbe.waitClosed()
                 try await held[2].ping()
                 for connection in held + [probe] { await connection.close() }
             } catch {

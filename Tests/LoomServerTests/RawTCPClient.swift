@@ -1,4 +1,5 @@
 import Foundation
+import LoomTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -60,7 +61,7 @@ final class RawTCPClient: Sendable {
             Self.response(in: received, from: start) != nil
         }
         return try state.withLockedValue { state in
-            guard let response = Self.response(in: state.received, from: start) else { throw TimedOut(description: "no response") }
+            guard let response = Self.response(in: state.received, from: start) else { throw TimeLimitExceeded(description: "no response") }
             return response
         }
     }
@@ -68,7 +69,7 @@ final class RawTCPClient: Sendable {
     /// Returns once the server has closed the connection; throws if it has not within `limit`.
     func waitClosed(within limit: Duration = .seconds(10)) async throws {
         let channel = self.channel
-        try await withTimeout(limit, "the server did not close the connection") { try? await channel.closeFuture.get() }
+        try await withTimeLimit(limit, "the server did not close the connection") { try? await channel.closeFuture.get() }
     }
 
     func close() async {
@@ -88,7 +89,7 @@ final class RawTCPClient: Sendable {
             }
         }
         try await channel.writeAndFlush(bytes)
-        try await withTimeout(.seconds(10), what) { await arrived.value }
+        try await withTimeLimit(.seconds(10), what) { await arrived.value }
     }
 
     /// The first whole HTTP response received at or after `offset`, if any.
@@ -131,21 +132,3 @@ final class RawTCPClient: Sendable {
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Runs `body`; throws ``TimedOut`` if it takes longer than `limit` (a bound so that a broken test fails instead
-/// of hanging, never a synchronisation).
-func withTimeout<T: Sendable>(_ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TimedOut(description: what) }
-        return value
-    }
-}

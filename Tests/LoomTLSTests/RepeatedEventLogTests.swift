@@ -40,6 +40,19 @@ struct RepeatedEventLogTests {
         #expect(summaries.allSatisfy { $0.metadata["seconds"] == "60.0" && $0.metadata["repeated"] == "true" })
     }
 
+    @Test("when the listener stops, the counts not yet summarised are logged at once, and only once")
+    func flushAtStop() {
+        let logs = CapturedLogs()
+        let loop = EmbeddedEventLoop()
+        let log = RepeatedEventLog(message: "connection refused", interval: .seconds(60), logger: logs.logger(), eventLoop: loop)
+        for _ in 0..<10 { log.record(reason: "max_handshakes") }
+        log.flushSummaries()
+        #expect(Self.counts(logs.entries) == ["max_handshakes": 10])
+        #expect(logs.entries.count == 2)
+        loop.advanceTime(by: .seconds(120))
+        #expect(logs.entries.count == 2, "the pending timer finds nothing left to report")
+    }
+
     @Test("a reason that stops repeating closes its window; its next event is logged in full again")
     func windowCloses() {
         let logs = CapturedLogs()

@@ -90,8 +90,12 @@ public final class CallbackShim: Sendable {
                     let sync = channel.pipeline.syncOperations
                     let tlsHandler = try tls.map { try sync.addTLSServerHandlers(context: $0, logger: logger, rejections: admission) }
                     if let tlsHandler { admission.trackHandshake(of: channel, tls: tlsHandler) }
+                    // Past the connection budget: one health probe, quickly (ProbeOnlyHandler).
+                    let probeOnly = admission.isProbeOnly(channel)
                     try sync.addHandler(
-                        ConnectionDeadlineHandler(idleTimeout: config.idleTimeout, readTimeout: config.requestReadTimeout)
+                        probeOnly
+                            ? ConnectionDeadlineHandler(idleTimeout: ProbeOnlyHandler.timeout, readTimeout: ProbeOnlyHandler.timeout)
+                            : ConnectionDeadlineHandler(idleTimeout: config.idleTimeout, readTimeout: config.requestReadTimeout)
                     )
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
@@ -101,6 +105,7 @@ public final class CallbackShim: Sendable {
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
+                    if probeOnly { try sync.addHandler(ProbeOnlyHandler()) }
                     try sync.addHandler(
                         ShimConnectionHandler(
                             router: router,

@@ -22,7 +22,11 @@ extension ByteBuffer {
         let payloadStart = writerIndex
         switch frame {
         case .callStart(let start):
-            let micros: UInt64 = start.timeout.map { UInt64(max(1, ($0.nanoseconds + 999) / 1000)) } ?? 0
+            // Rounded up to whole microseconds (at least 1: 0 means no deadline), without overflowing near Int64.max.
+            let micros: UInt64 = start.timeout.map { timeout in
+                let nanoseconds = timeout.nanoseconds
+                return UInt64(max(1, nanoseconds / 1000 + (nanoseconds % 1000 > 0 ? 1 : 0)))
+            } ?? 0
             writeInteger(micros)
             writeLengthPrefixedString(start.method)
             writeRPCMetadata(start.metadata)

@@ -14,7 +14,8 @@ import Darwin
 /// that cannot be handled (libdispatch aborts when it cannot open `/proc/<tid>/stat`). The RPC server and
 /// the REST shim therefore share one ``ConnectionBudget`` that leaves ``headroom(forOpenFiles:)`` descriptors
 /// untouched; each listener may hold all of it but its ``reserve``, so a flood on one listener leaves the other
-/// (the shim's `/healthz`, `/readyz`) room.
+/// (the shim's `/healthz`, `/readyz`) room, and past the budget the shim still answers health probes on a few
+/// connections of its own (``probeLane``).
 struct ConnectionPlan: Sendable, Equatable {
     /// Connections of both listeners together (`--max-connections`).
     var maxConnections: Int
@@ -26,6 +27,10 @@ struct ConnectionPlan: Sendable, Equatable {
     /// TLS handshakes in progress, per listener (`--max-handshakes`).
     var maxHandshakes: Int
 
+    /// Shim connections admitted past the budget for health probes only (one GET of `/healthz`, `/readyz` or
+    /// `/metrics`; the oldest is closed when a new one needs room), so that probes are answered even when floods of
+    /// both listeners use the whole budget. Within the headroom.
+    static let probeLane = 8
     /// The most connections derived from the open-file limit, however high it is.
     static let derivedCeiling = 10_000
     /// An open-file limit below this is warned about at start.

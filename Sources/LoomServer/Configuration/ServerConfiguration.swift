@@ -135,7 +135,8 @@ public struct ServerConfiguration: Sendable {
     /// Connections one peer may hold on a listener: per client IP address until the TLS handshake completes, then
     /// per certificate identity; `nil` is an eighth of ``maxConnections`` (at least 4).
     public var maxConnectionsPerPeer: Int?
-    /// TLS handshakes in progress per listener; `nil` is a quarter of ``maxConnections`` (at least 4).
+    /// TLS handshakes in progress per listener (past it, the oldest is closed); `nil` is a quarter of
+    /// ``maxConnections`` (at least 4).
     public var maxHandshakes: Int?
     /// How long an RPC call's request may take to arrive whole after its CALL_START.
     public var rpcRequestTimeout: Duration = .seconds(30)

@@ -9,14 +9,16 @@ import Darwin
 
 extension ConnectionAdmission {
     /// Installs accept back-off (NIO's `AcceptBackoffHandler`), accept-error reporting and admission on a listening
-    /// channel. Call it from `ServerBootstrap.serverChannelInitializer`:
+    /// channel; when the channel closes, the aggregated logs are flushed. Call it from
+    /// `ServerBootstrap.serverChannelInitializer`:
     ///
     /// ```swift
     /// ServerBootstrap(group: group)
     ///     .serverChannelInitializer { admission.configureServerChannel($0) }
     /// ```
     public func configureServerChannel(_ channel: any Channel) -> EventLoopFuture<Void> {
-        channel.eventLoop.makeCompletedFuture {
+        channel.closeFuture.whenComplete { [self] _ in flushLogs() }
+        return channel.eventLoop.makeCompletedFuture {
             let backoff = limits.acceptBackoff
             try channel.pipeline.syncOperations.addHandlers(
                 AcceptBackoffHandler(backoffProvider: { error in Self.isResourceShortage(error) ? backoff : nil }),

@@ -8,7 +8,9 @@ import NIOCore
 /// Install it with ``configureServerChannel(_:)`` from `ServerBootstrap.serverChannelInitializer`: every accepted
 /// connection is then checked on the listener's event loop, in accept order, before its pipeline is built. One over
 /// a limit is closed at once (nothing is allocated for it), counted in `loom_connections_refused_total{listener,
-/// reason}` and logged through a ``RepeatedEventLog``. Listeners with TLS also call
+/// reason}` and logged through a ``RepeatedEventLog`` — except at the handshake limit, where the connection that has
+/// waited longest for its handshake is closed instead, to make room. A listener with a ``ConnectionLimits/probeLane``
+/// keeps a few connections past the budget for health probes (see ``isProbeOnly(_:)``). Listeners with TLS also call
 /// ``trackHandshake(of:tls:)`` after adding the ``TLSHandler`` (and pass the admission as its
 /// ``TLSRejectionReporter``), so that handshakes are counted and a connection moves from its address's count to its
 /// certificate identity's once the handshake completes.
@@ -23,21 +25,32 @@ import NIOCore
 public final class ConnectionAdmission: TLSRejectionReporter {
     /// Why a connection was refused.
     public enum Refusal: String, Sendable, CaseIterable {
-        /// The process-wide ``ConnectionBudget`` (or this listener's share of it) is used up.
+        /// The process-wide ``ConnectionBudget`` (or this listener's share of it) is used up; or, at the budget, this
+        /// connection had waited longest for its TLS handshake and was closed to make room for a newcomer.
         case maxConnections = "max_connections"
         /// The client's IP address holds ``ConnectionLimits/maxConnectionsPerPeer`` connections.
         case perAddress = "per_address"
         /// The client's certificate identity holds ``ConnectionLimits/maxConnectionsPerPeer`` connections.
         case perIdentity = "per_identity"
-        /// ``ConnectionLimits/maxHandshakes`` handshakes are in progress.
+        /// ``ConnectionLimits/maxHandshakes`` handshakes were in progress and a newer connection came: this one had
+        /// waited longest for its handshake, and was closed to make room.
         case maxHandshakes = "max_handshakes"
     }
 
     private struct Connection {
+        let channel: any Channel
         /// The address this connection counts against, until it counts against an identity.
         var address: String?
         var identity: String?
         var handshaking: Bool
+        /// Has sent at least one byte (a client that has not is the first to make room for a newcomer).
+        var spoke = false
+        /// Holds a part of the budget (given back when it closes, or passed on when it is evicted for a newcomer).
+        var holdsBudget: Bool
+        /// Admitted past the budget, for health probes only.
+        let probeOnly: Bool
+        /// Counted in the probe lane (until it is evicted from it).
+        var inProbeLane: Bool
     }
 
     private struct State {
@@ -45,6 +58,81 @@ public final class ConnectionAdmission: TLSRejectionReporter {
         var perAddress: [String: Int] = [:]
         var perIdentity: [String: Int] = [:]
         var handshakes = 0
+        /// Connections in the order their handshakes began. Entries whose handshake has ended are skipped when
+        /// met, and dropped when they outnumber the live ones.
+        var handshakeOrder = CircularBuffer<ObjectIdentifier>()
+        /// The same, for the connections that have not sent a byte yet.
+        var silentOrder = CircularBuffer<ObjectIdentifier>()
+        /// Connections of the probe lane, oldest first (entries of closed ones are skipped when met).
+        var probeOrder = CircularBuffer<ObjectIdentifier>()
+        var probes = 0
+
+        /// Ends the handshake of `id`, if it is in progress; returns whether it was.
+        mutating func endHandshake(_ id: ObjectIdentifier) -> Bool {
+            guard connections[id]?.handshaking == true else { return false }
+            connections[id]?.handshaking = false
+            handshakes -= 1
+            if handshakeOrder.count > 2 * handshakes + 64 {
+                handshakeOrder = CircularBuffer(handshakeOrder.filter { connections[$0]?.handshaking == true })
+                silentOrder = CircularBuffer(silentOrder.filter { connections[$0]?.handshaking == true && connections[$0]?.spoke == false })
+            }
+            return true
+        }
+
+        /// Removes the oldest connection of the probe lane from it and returns it (to be closed).
+        mutating func evictOldestProbe() -> Connection? {
+            while let id = probeOrder.popFirst() {
+                guard var connection = connections[id], connection.inProbeLane else { continue }
+                connection.inProbeLane = false
+                connections[id] = connection
+                probes -= 1
+                return connection
+            }
+            return nil
+        }
+
+        /// Ends the handshake that has waited longest and returns its connection (to be closed): of the clients that
+        /// have not sent a byte if there is one (a real client sends its ClientHello at once), else of all. With
+        /// `takingBudget`, only one that holds a part of the budget, which it gives up (to the newcomer).
+        mutating func evictOldestHandshake(takingBudget: Bool) -> Connection? {
+            let id =
+                Self.oldest(in: &silentOrder, of: connections, takingBudget: takingBudget) { $0.handshaking && !$0.spoke }
+                ?? Self.oldest(in: &handshakeOrder, of: connections, takingBudget: takingBudget) { $0.handshaking }
+            guard let id else { return nil }
+            _ = endHandshake(id)
+            if takingBudget { connections[id]?.holdsBudget = false }
+            return connections[id]
+        }
+
+        /// The first connection of `order` that is still `live` (and holds budget, with `takingBudget`), removed from
+        /// it; entries no longer live are dropped on the way.
+        private static func oldest(
+            in order: inout CircularBuffer<ObjectIdentifier>,
+            of connections: [ObjectIdentifier: Connection],
+            takingBudget: Bool,
+            live: (Connection) -> Bool
+        ) -> ObjectIdentifier? {
+            var index = order.startIndex
+            while index != order.endIndex {
+                let id = order[index]
+                guard let connection = connections[id], live(connection) else {
+                    if index == order.startIndex {
+                        order.removeFirst()
+                        index = order.startIndex
+                    } else {
+                        index = order.index(after: index)
+                    }
+                    continue
+                }
+                guard !takingBudget || connection.holdsBudget else {
+                    index = order.index(after: index)
+                    continue
+                }
+                order.remove(at: index)
+                return id
+            }
+            return nil
+        }
     }
 
     /// The listener's name in metrics and logs (`rpc`, `http`).
@@ -96,27 +184,78 @@ public final class ConnectionAdmission: TLSRejectionReporter {
     /// The connections this listener holds now.
     public var openConnections: Int { state.withLockedValue { $0.connections.count } }
 
+    /// Whether `channel` was admitted past the budget, for health probes only (``ConnectionLimits/probeLane``).
+    public func isProbeOnly(_ channel: any Channel) -> Bool {
+        state.withLockedValue { $0.connections[ObjectIdentifier(channel)]?.probeOnly ?? false }
+    }
+
     /// The connections of this listener whose TLS handshake is in progress.
     public var pendingHandshakes: Int { state.withLockedValue { $0.handshakes } }
+
+    /// Logs the counts of repeated refusals, rejected handshakes and accept errors not yet summarised; the
+    /// listener's close does it (see ``configureServerChannel(_:)``).
+    public func flushLogs() {
+        refusals.flushSummaries()
+        rejections.flushSummaries()
+        acceptErrors.flushSummaries()
+    }
 
     // MARK: Admission
 
     /// Admits `channel` (just accepted) or says why not; an admitted channel is released when it closes.
+    ///
+    /// Room is made rather than refused where it costs nobody a working connection: when
+    /// ``ConnectionLimits/maxHandshakes`` handshakes are in progress, or the budget is used up while some of this
+    /// listener's connections still wait for their handshake, the one that has waited longest is closed and the
+    /// newcomer takes its place. A flood of clients that never send a ClientHello therefore cannot lock new clients
+    /// out: a real handshake completes long before the flood has cycled through every slot. Past the budget
+    /// otherwise, a listener with a ``ConnectionLimits/probeLane`` admits the connection for health probes only.
     func admit(_ channel: any Channel) -> Refusal? {
         let id = ObjectIdentifier(channel)
         let address = channel.remoteAddress?.ipAddress
+        // Connections closed to make room, with the refusal they count as (none: a probe-only connection, counted
+        // as refused when it was admitted).
+        var evicted: [(Refusal?, Connection)] = []
         let refusal = state.withLockedValue { state -> Refusal? in
             if let address, state.perAddress[address, default: 0] >= limits.maxConnectionsPerPeer { return .perAddress }
-            if expectsHandshake, state.handshakes >= limits.maxHandshakes { return .maxHandshakes }
-            if let budget = limits.budget, budget.acquire(listener: listener) == nil { return .maxConnections }
+            var holdsBudget = limits.budget != nil
+            var probeOnly = false
+            if let budget = limits.budget, budget.acquire(listener: listener) == nil {
+                if expectsHandshake, let oldest = state.evictOldestHandshake(takingBudget: true) {
+                    evicted.append((.maxConnections, oldest))
+                } else if limits.probeLane > 0 {
+                    holdsBudget = false
+                    probeOnly = true
+                    if state.probes >= limits.probeLane, let oldest = state.evictOldestProbe() { evicted.append((nil, oldest)) }
+                    state.probes += 1
+                    state.probeOrder.append(id)
+                } else {
+                    return .maxConnections
+                }
+            }
+            if expectsHandshake, state.handshakes >= limits.maxHandshakes, let oldest = state.evictOldestHandshake(takingBudget: false) {
+                evicted.append((.maxHandshakes, oldest))
+            }
             if let address { state.perAddress[address, default: 0] += 1 }
-            if expectsHandshake { state.handshakes += 1 }
-            state.connections[id] = Connection(address: address, identity: nil, handshaking: expectsHandshake)
+            if expectsHandshake {
+                state.handshakes += 1
+                state.handshakeOrder.append(id)
+                state.silentOrder.append(id)
+            }
+            state.connections[id] = Connection(
+                channel: channel, address: address, identity: nil, handshaking: expectsHandshake, holdsBudget: holdsBudget,
+                probeOnly: probeOnly, inProbeLane: probeOnly)
             return nil
         }
         if let refusal {
             refused(refusal, peer: address ?? "unknown")
             return refusal
+        }
+        // Past the budget, the connection may still serve a health probe: counted as refused for everything else.
+        if isProbeOnly(channel) { refused(.maxConnections, peer: address ?? "unknown", probeOnly: true) }
+        for (reason, connection) in evicted {
+            if let reason { refused(reason, peer: connection.address ?? "unknown") }
+            connection.channel.close(promise: nil)
         }
         openGauge.record(openConnections)
         channel.closeFuture.whenComplete { [self] _ in release(id) }
@@ -124,15 +263,20 @@ public final class ConnectionAdmission: TLSRejectionReporter {
     }
 
     private func release(_ id: ObjectIdentifier) {
-        let released = state.withLockedValue { state -> Bool in
-            guard let connection = state.connections.removeValue(forKey: id) else { return false }
+        let released = state.withLockedValue { state -> Bool? in
+            guard let connection = state.connections[id] else { return nil }
+            _ = state.endHandshake(id)
+            if connection.inProbeLane { state.probes -= 1 }
+            if state.probeOrder.count > 2 * state.probes + 64 {
+                state.probeOrder = CircularBuffer(state.probeOrder.filter { state.connections[$0]?.inProbeLane == true })
+            }
+            state.connections[id] = nil
             if let address = connection.address { Self.decrement(&state.perAddress, address) }
             if let identity = connection.identity { Self.decrement(&state.perIdentity, identity) }
-            if connection.handshaking { state.handshakes -= 1 }
-            return true
+            return connection.holdsBudget
         }
-        guard released else { return }
-        if let budget = limits.budget { _ = budget.release(listener: listener) }
+        guard let holdsBudget = released else { return }
+        if holdsBudget { _ = limits.budget?.release(listener: listener) }
         openGauge.record(openConnections)
     }
 
@@ -141,7 +285,7 @@ public final class ConnectionAdmission: TLSRejectionReporter {
         counts[key] = remaining > 0 ? remaining : nil
     }
 
-    private func refused(_ refusal: Refusal, peer: String) {
+    private func refused(_ refusal: Refusal, peer: String, probeOnly: Bool = false) {
         refusedCounters[refusal]?.increment()
         let limit: Int
         switch refusal {
@@ -149,7 +293,9 @@ public final class ConnectionAdmission: TLSRejectionReporter {
         case .perAddress, .perIdentity: limit = limits.maxConnectionsPerPeer
         case .maxHandshakes: limit = limits.maxHandshakes
         }
-        refusals.record(reason: refusal.rawValue, metadata: ["peer": "\(peer)", "limit": "\(limit)"])
+        var metadata: Logger.Metadata = ["peer": "\(peer)", "limit": "\(limit)"]
+        if probeOnly { metadata["served"] = "health probes only" }
+        refusals.record(reason: refusal.rawValue, metadata: metadata)
     }
 
     // MARK: Handshakes
@@ -159,6 +305,10 @@ public final class ConnectionAdmission: TLSRejectionReporter {
     /// ``ConnectionLimits/maxConnectionsPerPeer`` connections. Call it right after adding `tls` to the pipeline.
     public func trackHandshake(of channel: any Channel, tls: TLSHandler) {
         let id = ObjectIdentifier(channel)
+        // Notes the first bytes from the client, then leaves the pipeline.
+        try? channel.pipeline.syncOperations.addHandler(FirstBytesHandler { [self] in
+            state.withLockedValue { $0.connections[id]?.spoke = true }
+        }, position: .first)
         tls.handshakeFuture.whenComplete { [self] result in
             guard case .success(let handshake) = result else {
                 handshakeEnded(id)
@@ -166,9 +316,7 @@ public final class ConnectionAdmission: TLSRejectionReporter {
             }
             let identity = handshake.peerIdentity?.value
             let refusal = state.withLockedValue { state -> Refusal? in
-                guard var connection = state.connections[id], connection.handshaking else { return nil }
-                connection.handshaking = false
-                state.handshakes -= 1
+                guard state.endHandshake(id), var connection = state.connections[id] else { return nil }
                 defer { state.connections[id] = connection }
                 guard let identity else { return nil }
                 if state.perIdentity[identity, default: 0] >= limits.maxConnectionsPerPeer { return .perIdentity }
@@ -187,11 +335,7 @@ public final class ConnectionAdmission: TLSRejectionReporter {
 
     /// The handshake of connection `id` failed: it no longer counts as one in progress.
     private func handshakeEnded(_ id: ObjectIdentifier) {
-        state.withLockedValue { state in
-            guard state.connections[id]?.handshaking == true else { return }
-            state.connections[id]?.handshaking = false
-            state.handshakes -= 1
-        }
+        _ = state.withLockedValue { $0.endHandshake(id) }
     }
 
     /// Counts a rejected handshake in `loom_tls_handshake_failures_total{listener,reason}` and logs it, aggregated.
@@ -211,5 +355,22 @@ public final class ConnectionAdmission: TLSRejectionReporter {
         if let peerAddress { metadata["tls.peer_address"] = "\(peerAddress)" }
         if !error.openSSLErrors.isEmpty { metadata["tls.openssl"] = "\(error.openSSLErrors.joined(separator: "; "))" }
         return metadata
+    }
+}
+
+/// Calls `spoke` when the first bytes arrive, then removes itself.
+private final class FirstBytesHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let spoke: () -> Void
+
+    init(spoke: @escaping () -> Void) {
+        self.spoke = spoke
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        spoke()
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

@@ -76,6 +76,16 @@ public final class RepeatedEventLog: Sendable {
         if scheduleFlush { scheduleSummary() }
     }
 
+    /// Logs the summaries of the interval in progress now and closes every window (when the listener stops, so that
+    /// the counts of a flood reach the log).
+    public func flushSummaries() {
+        let summaries = state.withLockedValue { state -> [(String, Int)] in
+            defer { state.suppressed = [:] }
+            return state.suppressed.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        }
+        logSummaries(summaries)
+    }
+
     private func scheduleSummary() {
         eventLoop.scheduleTask(in: interval) { [self] in flush() }
     }
@@ -89,12 +99,16 @@ public final class RepeatedEventLog: Sendable {
             state.flushScheduled = !state.suppressed.isEmpty
             return (repeated, state.flushScheduled)
         }
+        logSummaries(summaries)
+        if again { scheduleSummary() }
+    }
+
+    private func logSummaries(_ summaries: [(String, Int)]) {
         let seconds = Double(interval.nanoseconds) / 1e9
         for (reason, count) in summaries {
             logger.log(
                 level: level, message,
                 metadata: ["reason": "\(reason)", "count": "\(count)", "seconds": "\(seconds)", "repeated": "true"])
         }
-        if again { scheduleSummary() }
     }
 }

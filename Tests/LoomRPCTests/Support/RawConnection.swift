@@ -1,3 +1,4 @@
+import LoomTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -46,12 +47,12 @@ final class RawConnection: Sendable {
             return false
         }
         try await send(frame)
-        try await withTimeout(.seconds(10), "no PONG") { await pong.value }
+        try await withTimeLimit(.seconds(10), "no PONG") { await pong.value }
     }
 
     /// Returns once the server has closed the connection; throws if it has not within `limit`.
     func waitClosed(within limit: Duration = .seconds(10)) async throws {
-        try await withTimeout(limit, "the server did not close the connection") { try? await self.channel.closeFuture.get() }
+        try await withTimeLimit(limit, "the server did not close the connection") { try? await self.channel.closeFuture.get() }
     }
 
     func close() async {
@@ -59,24 +60,6 @@ final class RawConnection: Sendable {
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Runs `body`; throws ``TimedOut`` if it takes longer than `limit` (a bound, so a broken test fails instead of
-/// hanging; never a synchronisation).
-func withTimeout<T: Sendable>(_ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TimedOut(description: what) }
-        return value
-    }
-}
 
 /// The bytes a raw connection received, and a waiter for a condition on them.
 private final class Collector: Sendable {
