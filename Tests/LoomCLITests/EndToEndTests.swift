@@ -256,8 +256,12 @@ struct EndToEndTests {
         // The server's refusal reaches the operator as UNAUTHENTICATED (exit 16) with the reason.
         #expect(anonymous.code == 16, "\(anonymous.error)")
         #expect(anonymous.error.contains("requires a client certificate"), "\(anonymous.error)")
-        #expect(foreign.code == 16, "\(foreign.error)")
-        #expect(foreign.error.contains("unknown_ca"), "\(foreign.error)")
+        // A certificate from another CA is refused. The server's alert usually arrives (UNAUTHENTICATED
+        // naming unknown_ca), but the server closes right after sending it, and when the client's
+        // unread data makes that close a TCP reset, the alert is lost and the client sees a failed
+        // connection (UNAVAILABLE). Either way nothing is served.
+        #expect(foreign.code == 16 || foreign.code == 14, "\(foreign.error)")
+        if foreign.code == 16 { #expect(foreign.error.contains("unknown_ca"), "\(foreign.error)") }
     }
 
     @Test("run approve --help does not restrict operator events to callback auth mtls or none")
