@@ -13,6 +13,20 @@ enum PlainHTTP {
 
     /// POSTs `body` as JSON to 127.0.0.1:`port``path`; returns the status code and the body.
     static func post(port: Int, path: String, body: String, headers: [String: String] = [:]) throws -> (status: Int, body: String) {
+        var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        return try send(request, port: port)
+    }
+
+    /// `GET path` from 127.0.0.1:`port`; returns the status code and the body.
+    static func get(port: Int, path: String) throws -> (status: Int, body: String) {
+        try send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", port: port)
+    }
+
+    /// Sends `request` (a whole HTTP/1.1 request with `Connection: close`) and reads until the
+    /// server closes; returns the status code and the body.
+    static func send(_ request: String, port: Int) throws -> (status: Int, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         defer { close(fd) }
@@ -26,13 +40,10 @@ enum PlainHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw Failure(description: "connect to port \(port): errno \(errno)") }
-        var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
-        for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { throw Failure(description: "send: errno \(errno)") }
             sent += n
         }

@@ -17,6 +17,33 @@ struct PolicyEnforcementTests {
         return LoomClient(host: "127.0.0.1", port: port, configuration: .init(transportSecurity: .tls(context, serverHostname: "localhost")))
     }
 
+    /// A fresh folder under the temporary directory (the caller removes it).
+    static func temporaryDirectory(_ prefix: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// A started server with mTLS (client certificates optional) and `policy` (JSON) written to `directory`.
+    static func startServer(ca: TestCertificateAuthority, in directory: URL, policy: String) async throws -> ServerProcess {
+        let policyPath = directory.appendingPathComponent("policy.json").path
+        try policy.write(toFile: policyPath, atomically: true, encoding: .utf8)
+        let readinessContext = try TLSContext.client(.defaults {
+            $0.trustRootsPath = ca.caPath
+            $0.certificates = .init(chainPath: ca.operatorClient.chainPath, privateKeyPath: ca.operatorClient.keyPath)
+            $0.alpnProtocols = [RPCTransportSecurity.alpnProtocol]
+        })
+        let server = ServerProcess(
+            extraArguments: [
+                "--tls-cert", ca.server.chainPath, "--tls-key", ca.server.keyPath, "--tls-ca", ca.caPath,
+                "--client-auth", "optional", "--policy", policyPath,
+            ],
+            logPath: directory.appendingPathComponent("server.log").path,
+            security: .tls(readinessContext, serverHostname: "localhost"))
+        try await server.start()
+        return server
+    }
+
     static func code(_ body: () async throws -> Void) async -> RPCStatus.Code? {
         do {
             try await body()
@@ -31,30 +58,15 @@ struct PolicyEnforcementTests {
     @Test("operator starts runs; viewer is denied; a migrator cannot touch another's migration; no certificate is unauthenticated")
     func policy() async throws {
         let ca = try TestCertificateAuthority.shared()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-policy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory("loom-policy")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let policy = directory.appendingPathComponent("policy.json").path
-        try #"""
-        {"identities": [
-          {"uri": "spiffe://loom.dev/operator", "roles": ["operator"]},
-          {"uri": "spiffe://loom.dev/migrator/*", "roles": ["migrator"]},
-          {"uri": "spiffe://loom.dev/viewer", "roles": ["viewer"]},
-          {"dns": "*", "roles": ["migrator"]}]}
-        """#.write(toFile: policy, atomically: true, encoding: .utf8)
-        let readinessContext = try TLSContext.client(.defaults {
-            $0.trustRootsPath = ca.caPath
-            $0.certificates = .init(chainPath: ca.operatorClient.chainPath, privateKeyPath: ca.operatorClient.keyPath)
-            $0.alpnProtocols = [RPCTransportSecurity.alpnProtocol]
-        })
-        let server = ServerProcess(
-            extraArguments: [
-                "--tls-cert", ca.server.chainPath, "--tls-key", ca.server.keyPath, "--tls-ca", ca.caPath,
-                "--client-auth", "optional", "--policy", policy,
-            ],
-            logPath: directory.appendingPathComponent("server.log").path,
-            security: .tls(readinessContext, serverHostname: "localhost"))
-        try await server.start()
+        let server = try await Self.startServer(ca: ca, in: directory, policy: #"""
+            {"identities": [
+              {"uri": "spiffe://loom.dev/operator", "roles": ["operator"]},
+              {"uri": "spiffe://loom.dev/migrator/*", "roles": ["migrator"]},
+              {"uri": "spiffe://loom.dev/viewer", "roles": ["viewer"]},
+              {"dns": "*", "roles": ["migrator"]}]}
+            """#)
         defer { server.stop() }
 
         let migrator = try Self.client(server.rpcPort, ca, ca.migratorClient)
@@ -103,31 +115,15 @@ struct PolicyEnforcementTests {
     @Test("an anonymous caller cannot take over an mTLS-owned migration through the REST shim")
     func shimTakeover() async throws {
         let ca = try TestCertificateAuthority.shared()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-takeover-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory("loom-takeover")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let policy = directory.appendingPathComponent("policy.json").path
         let token = "0f3c9a7e5b2d4c6a8e1f3b5d7c9a2e4f6b8d1c3e5a7f9b2d4c6e8a1f3b5d7c9a"
-        let digest = SHA256Digest.hex(of: token)
-        try """
-        {"identities": [
-          {"uri": "spiffe://loom.dev/operator", "roles": ["operator"]},
-          {"uri": "spiffe://loom.dev/migrator/*", "roles": ["migrator"]}],
-         "credentials": [{"uri": "spiffe://loom.dev/migrator/example", "sha256": "\(digest)"}]}
-        """.write(toFile: policy, atomically: true, encoding: .utf8)
-        let readinessContext = try TLSContext.client(.defaults {
-            $0.trustRootsPath = ca.caPath
-            $0.certificates = .init(chainPath: ca.operatorClient.chainPath, privateKeyPath: ca.operatorClient.keyPath)
-            $0.alpnProtocols = [RPCTransportSecurity.alpnProtocol]
-        })
-        let server = ServerProcess(
-            extraArguments: [
-                "--tls-cert", ca.server.chainPath, "--tls-key", ca.server.keyPath, "--tls-ca", ca.caPath,
-                "--client-auth", "optional", "--policy", policy,
-            ],
-            logPath: directory.appendingPathComponent("server.log").path,
-            security: .tls(readinessContext, serverHostname: "localhost"))
-        try await server.start()
+        let server = try await Self.startServer(ca: ca, in: directory, policy: """
+            {"identities": [
+              {"uri": "spiffe://loom.dev/operator", "roles": ["operator"]},
+              {"uri": "spiffe://loom.dev/migrator/*", "roles": ["migrator"]}],
+             "credentials": [{"uri": "spiffe://loom.dev/migrator/example", "sha256": "\(SHA256Digest.hex(of: token))"}]}
+            """)
         defer { server.stop() }
 
         let migrator = try Self.client(server.rpcPort, ca, ca.migratorClient)

@@ -16,7 +16,7 @@ import Glibc
 struct StartupResilienceTests {
     /// `GET path` on the plaintext shim: the status code and body.
     static func get(port: Int, path: String) throws -> (status: Int, body: String) {
-        try HTTPRequest.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", port: port)
+        try PlainHTTP.get(port: port, path: path)
     }
 
     /// Polls `GET /readyz` (bounded, 60 s) until it answers `status`: the server offers no other
@@ -52,10 +52,8 @@ struct StartupResilienceTests {
             #expect(error.message.contains("callback signing key is not loaded yet"), "\(error.message)")
         }
         let body = #"{"stepName":"s","candidateId":"c","success":true}"#
-        let event = try HTTPRequest.send(
-            "POST /event/m__c HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer v1.x.y\r\n"
-                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)",
-            port: server.httpPort)
+        let event = try PlainHTTP.post(
+            port: server.httpPort, path: "/event/m__c", body: body, headers: ["Authorization": "Bearer v1.x.y"])
         #expect(event.status == 503)
         #expect(event.body.contains("callback signing key is not loaded yet"), "\(event.body)")
         #expect(server.isRunning)
@@ -121,47 +119,5 @@ struct StartupResilienceTests {
         let log = (try? String(contentsOfFile: second.logPath, encoding: .utf8)) ?? ""
         #expect(log.contains("--replica-id: replica id \"twin\" is in use by another live process"), "\(log.suffix(2000))")
         #expect(first.isRunning)
-    }
-}
-
-/// One HTTP/1.1 request over a blocking socket to 127.0.0.1 (`Connection: close`).
-enum HTTPRequest {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func send(_ request: String, port: Int) throws -> (status: Int, body: String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "connect to port \(port): errno \(errno)") }
-        let bytes = Array(request.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw Failure(description: "send: errno \(errno)") }
-            sent += n
-        }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            response += chunk[..<n]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        let head = text.components(separatedBy: "\r\n\r\n").first ?? ""
-        let fields = (head.split(separator: "\r\n").first ?? "").split(separator: " ")
-        guard fields.count >= 2, let status = Int(fields[1]) else { throw Failure(description: "no HTTP response: \(text)") }
-        return (status, text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
     }
 }
