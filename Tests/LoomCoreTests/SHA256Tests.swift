@@ -138,4 +138,21 @@ struct SHA256Tests {
         #expect(!HMACSHA256.constantTimeEquals([1, 2, 3], [1, 2]))
         #expect(!HMACSHA256.constantTimeEquals([], [0]))
     }
+
+    @Test("a pre-keyed HMAC reused over many messages equals the RFC 2104 formula, at every block boundary")
+    func preKeyedReuse() {
+        for keyLength in [0, 20, 32, 64, 65, 131] {
+            let key = (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+            let keyed = HMACSHA256.Key(key)
+            var blockKey = keyLength > 64 ? SHA256.hash(key) : key
+            blockKey += [UInt8](repeating: 0, count: 64 - blockKey.count)
+            for length in 0...200 {
+                let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ keyLength) }
+                // H((K ^ opad) || H((K ^ ipad) || m)), written out with the plain hash.
+                let innerHash = SHA256.hash(blockKey.map { $0 ^ 0x36 } + message)
+                let expected = SHA256.hash(blockKey.map { $0 ^ 0x5c } + innerHash)
+                #expect(keyed.mac(message) == expected, "key \(keyLength) bytes, message \(length) bytes")
+            }
+        }
+    }
 }

@@ -192,15 +192,38 @@ package enum HMACSHA256 {
     /// The 32-byte HMAC-SHA256 of `message` under `key` (any length; keys longer than a block
     /// are hashed first, as RFC 2104 requires).
     package static func mac(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var blockKey = key.count > SHA256.blockByteCount ? SHA256.hash(key) : key
-        blockKey.append(contentsOf: repeatElement(0, count: SHA256.blockByteCount - blockKey.count))
-        var inner = SHA256.Context()
-        inner.update(blockKey.lazy.map { $0 ^ 0x36 })
-        inner.update(message)
-        var outer = SHA256.Context()
-        outer.update(blockKey.lazy.map { $0 ^ 0x5c })
-        outer.update(inner.finalize())
-        return outer.finalize()
+        Key(key).mac(message)
+    }
+
+    /// A key with its inner and outer SHA-256 prefixes already absorbed, for a caller that
+    /// signs many messages with one key: each ``mac(_:)`` then costs only the message's own
+    /// blocks plus one outer block, not the two key blocks and a key schedule every time.
+    package struct Key: Sendable {
+        /// SHA-256 after absorbing `key ^ ipad`.
+        private let inner: SHA256.Context
+        /// SHA-256 after absorbing `key ^ opad`.
+        private let outer: SHA256.Context
+
+        /// Prepares `key` (any length; keys longer than a block are hashed first, as RFC 2104 requires).
+        package init(_ key: [UInt8]) {
+            var blockKey = key.count > SHA256.blockByteCount ? SHA256.hash(key) : key
+            blockKey.append(contentsOf: repeatElement(0, count: SHA256.blockByteCount - blockKey.count))
+            var inner = SHA256.Context()
+            inner.update(blockKey.map { $0 ^ 0x36 })
+            var outer = SHA256.Context()
+            outer.update(blockKey.map { $0 ^ 0x5c })
+            self.inner = inner
+            self.outer = outer
+        }
+
+        /// The 32-byte HMAC-SHA256 of `message` under this key.
+        package func mac(_ message: some Sequence<UInt8>) -> [UInt8] {
+            var inner = self.inner
+            inner.update(message)
+            var outer = self.outer
+            outer.update(inner.finalize())
+            return outer.finalize()
+        }
     }
 
     /// Whether `a` and `b` are equal, in time that depends only on their lengths (not on where
