@@ -73,12 +73,16 @@ struct StartupResilienceTests {
     func shimPortTaken() async throws {
         let occupied = try ReservedPort()
         defer { occupied.close() }
-        let rpcPort = try RedisServerFixture.freePort()
+        // The RPC listener takes a port of the kernel's choosing; the server logs which (it starts before the shim).
         let outcome = try ServerConfigurationErrorTests.run([
-            "--insecure", "--rpc-listen", "127.0.0.1:\(rpcPort)", "--http-listen", "127.0.0.1:\(occupied.port)",
+            "--insecure", "--rpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:\(occupied.port)",
         ])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("the REST shim listener (--http-listen 127.0.0.1:\(occupied.port))"), "\(outcome.stderr)")
+        let listening = try #require(
+            outcome.stderr.split(separator: "\n").first { $0.contains("RPC server listening") }, "\(outcome.stderr)")
+        let address = try #require(listening.split(separator: " ").first { $0.hasPrefix("address=") }, "\(listening)")
+        let rpcPort = try #require(address.split(separator: ":").last.flatMap { Int($0) }, "\(listening)")
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: rpcPort).get()
         try await channel.close()
     }

@@ -1,5 +1,7 @@
 import Foundation
 import LoomTLS
+import LoomTestSupport
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -9,30 +11,12 @@ import Testing
 /// Peers that do not read what they are sent: neither side may buffer without bound, and neither may wedge.
 @Suite("Backpressure")
 struct RPCBackpressureTests {
-    /// Waits until `counter` stops moving (the same value over three polls 200 ms apart), and returns that value.
-    /// Throws when it is still moving after `timeout`: nothing holds the writer back.
-    private func settledCount(_ counter: EventCounter, timeout: Duration = .seconds(20)) async throws -> Int {
-        let clock = ContinuousClock()
-        let end = clock.now + timeout
-        var last = -1
-        var unchanged = 0
-        while clock.now < end {
-            try await Task.sleep(for: .milliseconds(200))
-            let now = counter.count
-            unchanged = now == last && now > 0 ? unchanged + 1 : 0
-            if unchanged == 2 { return now }
-            last = now
-        }
-        throw EventCounter.TimeoutError(waitedFor: -1, reached: counter.count)
-    }
-
-    /// The most bytes the kernel may hold for one loopback connection: the largest receive plus send buffer.
-    private func kernelSocketBytes() -> Int {
-        func maximum(_ path: String) -> Int {
-            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            return text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? 8 * 1024 * 1024
-        }
-        return maximum("/proc/sys/net/ipv4/tcp_rmem") + maximum("/proc/sys/net/ipv4/tcp_wmem")
+    /// The most bytes the kernel may hold between a server and a peer whose receive buffer is `receiveBuffer`: the
+    /// largest send buffer plus twice the receive buffer (the kernel doubles what `SO_RCVBUF` asks for).
+    private func kernelSocketBytes(receiveBuffer: Int) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/tcp_wmem", encoding: .utf8)) ?? ""
+        let sendBuffer = text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? 8 * 1024 * 1024
+        return sendBuffer + 2 * receiveBuffer
     }
 
     @Test(
@@ -40,19 +24,18 @@ struct RPCBackpressureTests {
         arguments: [false, true]
     )
     func serverStopsTakingCallsFromAPeerThatDoesNotRead(overTLS: Bool) async throws {
-        let server = try await TestServer.start(security: overTLS ? try TestTLS.server() : .insecure) {
-            $0.handlerExecution = .eventLoop
-        }
-        let security = overTLS ? try TestTLS.client(try TestTLS.ca.operatorClient) : .insecure
         let calls = 1000
+        let receiveBuffer = 16 * 1024
+        // The premise: the responses cannot all fit in the sockets, so the server must stop while the peer reads nothing.
+        try #require(calls * BackpressureServer.responseSize > 2 * kernelSocketBytes(receiveBuffer: receiveBuffer))
+        let server = try await BackpressureServer.start(security: overTLS ? try TestTLS.server() : .insecure)
+        let security = overTLS ? try TestTLS.client(try TestTLS.ca.operatorClient) : .insecure
         let statuses = EventCounter()
         let peer = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: false)
-            .channelOption(.socketOption(.so_rcvbuf), value: 16 * 1024)
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // With TLS, responses are encrypted when flushed: the server must flush within a burst of calls
-                    // for its channel's writability to see them.
                     try security.configure(channel: channel, isServer: false, targetHost: "localhost", logger: TestServer.quietLogger)
                     try channel.pipeline.syncOperations.addHandler(StatusCounter(statuses: statuses))
                 }
@@ -66,18 +49,26 @@ struct RPCBackpressureTests {
         }
         try await peer.writeAndFlush(requests)
 
-        // 1,000 calls of 64 KiB responses would be 64 MiB; the server stops at what the sockets hold.
-        let stalledAt = try await settledCount(server.served)
-        let bound = kernelSocketBytes() / TestServer.largeMessageSize + 16
-        #expect(stalledAt < calls && stalledAt <= bound, "served \(stalledAt) responses to a peer that reads nothing")
+        // The sockets fill (the peer reads nothing), the connection stops being writable and, at the end of a read,
+        // the next read is due while it is not: the moment the server must hold it.
+        try await server.probe.readDueWhileUnwritable.wait(for: 1, timeout: .seconds(60))
+        #expect(server.served.count < calls)
 
         // Once the peer reads, every call is answered.
         try await peer.setOption(.autoRead, value: true).get()
         peer.read()
-        try await statuses.wait(for: calls, timeout: .seconds(30))
+        try await statuses.wait(for: calls, timeout: .seconds(60))
         #expect(server.served.count == calls)
+        // Checked over the whole connection (all of it happened before the last STATUS was sent):
+        let counts = server.probe.counts.withLockedValue { $0 }
+        #expect(counts.readsPassedWhileUnwritable == 0, "the server read from a peer it could not write to")
+        // Handlers answer in place (`.eventLoop`): a response written while not writable was a call taken while not writable.
+        #expect(counts.responsesWrittenWhileUnwritable == 0, "the server took calls from a peer it could not write to")
+        // Output stops at the high water mark plus the last writes (at most two responses: the handler flushes every 64 KiB).
+        let bound = BackpressureServer.highWaterMark + 2 * (BackpressureServer.responseSize + 1024)
+        #expect(counts.maxBufferedBytes <= bound, "the server buffered \(counts.maxBufferedBytes) bytes for a peer that reads nothing")
         try await peer.close()
-        await server.server.close()
+        try await server.listener.close()
     }
 
     @Test("a caller that falls behind a stream gets what it was sent, then RESOURCE_EXHAUSTED; other calls go on")
@@ -109,31 +100,21 @@ struct RPCBackpressureTests {
         let server = try await TestServer.start()
         let client = server.client { $0.maxBufferedStreamBytes = 256 * 1024 }
         // Each message waits for a round trip; the server writes faster, so the stream ends with RESOURCE_EXHAUSTED
-        // (or after 200 messages). Pausing the connection instead would have left the echo behind unread data forever.
-        let outcome = try await withThrowingTaskGroup(of: String.self) { group in
-            group.addTask {
-                var answered = 0
-                do {
-                    for try await _ in try await client.serverStreaming(method: TestMethods.largeForever, request: ByteBuffer()) {
-                        let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "\(answered)"))
-                        #expect(String(buffer: reply) == "\(answered)")
-                        answered += 1
-                        if answered == 200 { break }
-                    }
-                    return "completed"
-                } catch let error as RPCError where error.code == .resourceExhausted {
-                    return "fell behind after \(answered) calls"
+        // (or after 200 messages). Pausing the connection instead would have left the echo behind unread data forever:
+        // the time limit only turns that hang into a failure.
+        let answered = try await withTimeLimit(.seconds(60), "calls made while iterating a stream deadlocked") {
+            var answered = 0
+            do {
+                for try await _ in try await client.serverStreaming(method: TestMethods.largeForever, request: ByteBuffer()) {
+                    let reply = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "\(answered)"))
+                    #expect(String(buffer: reply) == "\(answered)")
+                    answered += 1
+                    if answered == 200 { break }
                 }
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(30))
-                return "hung"
-            }
-            let first = try await group.next() ?? "none"
-            group.cancelAll()
-            return first
+            } catch let error as RPCError where error.code == .resourceExhausted {}
+            return answered
         }
-        #expect(outcome != "hung")
+        #expect(answered > 0)
         await client.close()
         await server.server.close()
     }
@@ -154,11 +135,13 @@ struct RPCBackpressureTests {
             },
             logger: TestServer.quietLogger
         )
-        // Without keepalive the call would wait for its deadline (DEADLINE_EXCEEDED). Its message names keepalive,
-        // unless the connection was already closed by it when the call reached the event loop.
+        // The call has no deadline: only keepalive can end it (without, it would wait forever; the time limit turns
+        // that into a failure). Its message names keepalive, unless the connection was already closed by it when the
+        // call reached the event loop.
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(
-                method: TestMethods.echo, request: ByteBuffer(string: "anyone?"), options: RPCCallOptions(timeout: .seconds(20)))
+            try await withTimeLimit(.seconds(60), "keepalive did not end a call to a silent server") {
+                _ = try await client.unary(method: TestMethods.echo, request: ByteBuffer(string: "anyone?"))
+            }
         }
         #expect(error?.code == .unavailable, "\(String(describing: error))")
         await client.close()
@@ -206,4 +189,125 @@ private final class Discard: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
+
+/// A server connection handler on 127.0.0.1 that answers ``TestMethods/large`` in place (``RPCServer/HandlerExecution/eventLoop``),
+/// watched by a ``BackpressureProbe``, its transport secured as ``RPCServer`` does it.
+///
+/// Its connections read 1 KiB at a time, one read per event-loop turn: a peer's calls arrive in many reads, so the
+/// sockets fill before all are read, and a read falls due while the connection is not writable.
+private struct BackpressureServer {
+    static let responseSize = 64 * 1024
+    /// NIO's default high water mark: above it, a channel is not writable.
+    static let highWaterMark = 64 * 1024
+
+    let listener: any Channel
+    let probe: BackpressureProbe
+    /// Responses handed to the connection.
+    let served: EventCounter
+
+    var port: Int { listener.localAddress?.port ?? 0 }
+
+    static func start(security: RPCTransportSecurity) async throws -> BackpressureServer {
+        let probe = BackpressureProbe()
+        let served = EventCounter()
+        let response = ByteBuffer(repeating: 0x4C, count: responseSize)
+        var router = RPCRouter()
+        router.registerUnary(TestMethods.large) { _, _ in
+            served.increment()
+            return response
+        }
+        let configuration = ServerConnectionHandler.Configuration(
+            maxConcurrentCalls: 1024, idleTimeout: nil, handlerExecution: .eventLoop)
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 1024))
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelInitializer { [router] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    _ = try security.configure(channel: channel, isServer: true, targetHost: nil, logger: TestServer.quietLogger)
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(TransportSideProbe(probe))
+                    try sync.addHandler(
+                        ServerConnectionHandler(
+                            router: router, authorizer: RPCAllowAllAuthorizer(), configuration: configuration, peerIdentity: nil,
+                            logger: TestServer.quietLogger))
+                    try sync.addHandler(PipelineEndProbe(probe))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return BackpressureServer(listener: listener, probe: probe, served: served)
+    }
+}
+
+/// What crosses a server connection's ``ServerConnectionHandler`` while the channel is not writable.
+private final class BackpressureProbe: Sendable {
+    struct Counts {
+        /// Reads asked for (by the channel's auto-read, at the end of each read) while not writable.
+        var readsDueWhileUnwritable = 0
+        /// Reads the connection handler passed on to the transport while not writable.
+        var readsPassedWhileUnwritable = 0
+        /// Responses the connection handler wrote while not writable.
+        var responsesWrittenWhileUnwritable = 0
+        /// The most bytes the channel held unsent, after any write or flush.
+        var maxBufferedBytes = 0
+    }
+
+    let counts = NIOLockedValueBox(Counts())
+    /// Counts ``Counts/readsDueWhileUnwritable`` as it happens.
+    let readDueWhileUnwritable = EventCounter()
+}
+
+/// Between the transport (the socket, or TLS) and the connection handler: sees what the handler writes and the reads
+/// it passes on.
+private final class TransportSideProbe: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let probe: BackpressureProbe
+
+    init(_ probe: BackpressureProbe) {
+        self.probe = probe
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if !context.channel.isWritable { probe.counts.withLockedValue { $0.readsPassedWhileUnwritable += 1 } }
+        context.read()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if !context.channel.isWritable { probe.counts.withLockedValue { $0.responsesWrittenWhileUnwritable += 1 } }
+        context.write(data, promise: promise)
+        noteBufferedBytes(context)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        noteBufferedBytes(context)
+    }
+
+    private func noteBufferedBytes(_ context: ChannelHandlerContext) {
+        guard let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes) else { return }
+        probe.counts.withLockedValue { $0.maxBufferedBytes = max($0.maxBufferedBytes, buffered) }
+    }
+}
+
+/// At the end of the pipeline, where the channel's reads start: sees every read asked for.
+private final class PipelineEndProbe: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+
+    private let probe: BackpressureProbe
+
+    init(_ probe: BackpressureProbe) {
+        self.probe = probe
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if !context.channel.isWritable {
+            probe.counts.withLockedValue { $0.readsDueWhileUnwritable += 1 }
+            probe.readDueWhileUnwritable.increment()
+        }
+        context.read()
+    }
 }

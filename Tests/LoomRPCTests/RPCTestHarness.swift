@@ -101,9 +101,9 @@ enum TestMethods {
     static let typed = "/test.v1.Test/Typed"
     static let whoAmI = "/test.v1.Test/WhoAmI"
     static let forever = "/test.v1.Test/Forever"
-    /// Unary: answers any request with ``TestServer/largeMessageSize`` bytes and counts the answers in `served`.
+    /// Unary: answers any request with 64 KiB (served by the backpressure tests' own server).
     static let large = "/test.v1.Test/Large"
-    /// Streaming: sends ``TestServer/largeMessageSize``-byte messages until cancelled; counts sent ones in `served`.
+    /// Streaming: sends ``TestServer/largeMessageSize``-byte messages until cancelled.
     static let largeForever = "/test.v1.Test/LargeForever"
 }
 
@@ -122,8 +122,6 @@ struct TestServer {
     let started: EventCounter
     let cancelled: EventCounter
     let gate: Gate
-    /// Large responses handed to the connection (``TestMethods/large``, ``TestMethods/largeForever``).
-    let served: EventCounter
 
     static let largeMessageSize = 64 * 1024
 
@@ -139,7 +137,6 @@ struct TestServer {
         let started = EventCounter()
         let cancelled = EventCounter()
         let gate = Gate()
-        let served = EventCounter()
         let large = ByteBuffer(repeating: 0x4C, count: largeMessageSize)
         var router = RPCRouter()
         router.registerUnary(TestMethods.echo) { request, _ in request }
@@ -181,15 +178,10 @@ struct TestServer {
                 throw error
             }
         }
-        router.registerUnary(TestMethods.large) { _, _ in
-            served.increment()
-            return large
-        }
         router.registerServerStreaming(TestMethods.largeForever) { _, _, writer in
             do {
                 while true {
                     try await writer.write(large)
-                    served.increment()
                 }
             } catch {
                 cancelled.increment()
@@ -209,7 +201,7 @@ struct TestServer {
         let server = try await RPCServer.bind(
             host: "127.0.0.1", port: port, router: router, configuration: configuration, logger: quietLogger
         )
-        return TestServer(server: server, started: started, cancelled: cancelled, gate: gate, served: served)
+        return TestServer(server: server, started: started, cancelled: cancelled, gate: gate)
     }
 
     func client(

@@ -93,14 +93,15 @@ struct RedisFaultTests {
     func killAndRestart() async throws {
         let redis = try await RedisServerFixture.start(.init(persistence: true))
         defer { redis.stop() }
+        // Through the unix socket: while the server is down, another process could take its TCP port.
         let pool = RedisConnectionPool(
-            configuration: try RedisConfiguration(url: redis.url),
+            configuration: try RedisConfiguration(url: redis.unixURL),
             options: .init(size: 2, initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(100)))
         try await pool.set("before", to: "1")
         // A command that blocks until the server dies. (It also holds up whatever the pool
         // pipelines behind it on that connection, so the observer uses its own connection.)
         let inFlight = Task { try await pool.send(RedisCommand("BLPOP", "never", 0), timeout: .seconds(30)) }
-        let observer = try await RedisConnection.connect(to: RedisConfiguration(url: redis.url))
+        let observer = try await RedisConnection.connect(to: RedisConfiguration(url: redis.unixURL))
         // Wait (bounded) until the blocked client is visible, then kill the server.
         try await waitUntil { try await observer.send(RedisCommand("INFO", "clients")).string?.contains("blocked_clients:1") == true }
         redis.kill()

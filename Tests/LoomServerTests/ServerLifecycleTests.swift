@@ -58,10 +58,11 @@ struct ServerLifecycleTests {
         defer { redis.stop() }
         let occupant = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
         let httpPort = try #require(occupant.localAddress?.port)
-        let rpcPort = try RedisServerFixture.freePort()
-        let configuration = try Self.configuration(redis: redis, rpcPort: rpcPort, httpPort: httpPort)
+        // The RPC listener takes a port of the kernel's choosing; the server logs which.
+        let configuration = try Self.configuration(redis: redis, rpcPort: 0, httpPort: httpPort)
+        let logs = CapturedLogs()
         do {
-            try await LoomServerApp.run(configuration, logger: LoomHarness.quietLogger, shutdownSignals: []) { group, _, _ in
+            try await LoomServerApp.run(configuration, logger: logs.logger(), shutdownSignals: []) { group, _, _ in
                 Issue.record("the server started although its shim port is taken")
                 await group.triggerGracefulShutdown()
             }
@@ -69,6 +70,8 @@ struct ServerLifecycleTests {
             #expect(error.what == "the REST shim listener (--http-listen 127.0.0.1:\(httpPort))")
         }
         try await occupant.close()
+        let address = try #require(logs.entries("RPC server listening").first?.metadata["address"], "the RPC listener did not start")
+        let rpcPort = try #require(address.split(separator: ":").last.flatMap { Int($0) }, "\(address)")
         #expect(await Self.canBind(rpcPort), "the RPC listener is still bound")
         #expect(try await Self.serverConnections(redis, expectingNone: true).isEmpty)
     }

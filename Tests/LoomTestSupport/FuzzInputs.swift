@@ -28,6 +28,26 @@ public enum FuzzInputs {
         Array(try Data(contentsOf: directory.appendingPathComponent(name)))
     }
 
+    /// Runs the input at `name` (from ``names(target:)``) once through `harness`, the code the target's fuzzer runs.
+    public static func replay(_ name: String, through harness: (UnsafeRawBufferPointer) -> Void) throws {
+        try bytes(name).withUnsafeBytes(harness)
+    }
+
+    /// What is wrong with the committed inputs of each target, given the seeds generated from the tests' fixtures:
+    /// ``seedDifferences(_:target:)``, and a target with fewer inputs than seeds (its replay test would run short);
+    /// each problem on a line, ending with ``regenerateHint``. `nil` when there is none.
+    public static func seedProblems(_ targets: [(target: String, seeds: [(name: String, bytes: [UInt8])])]) throws -> String? {
+        var problems: [String] = []
+        for (target, seeds) in targets {
+            problems += try seedDifferences(seeds, target: target)
+            let found = names(target: target).count
+            if found < seeds.count {
+                problems.append("Fuzz/Corpus/\(target): \(found) inputs found for \(seeds.count) seeds (looked in \(directory.path))")
+            }
+        }
+        return problems.isEmpty ? nil : (problems + [regenerateHint]).joined(separator: "\n")
+    }
+
     /// Compares the seed files of `target` (`Fuzz/Corpus/<target>/seed-*`) with `seeds` (name → bytes, generated
     /// from the tests' fixtures) and returns what differs: missing, changed and stale files. With
     /// `LOOM_FUZZ_WRITE_SEEDS=1` it writes the seeds (and removes stale ones) instead and returns nothing.

@@ -10,15 +10,22 @@ import Darwin
 /// socket and a free loopback TCP port, no persistence (`--save '' --appendonly no`)
 /// unless ``Options/persistence`` asks for it.
 ///
+/// `redis-server` cannot listen on port 0 and report the port it got, so its TCP (and TLS) port
+/// is one found free just before; when another process takes it first, the server fails with
+/// "Address already in use" and ``start(_:)`` tries again on other ports. The unix socket
+/// (``unixURL``) has no such race.
+///
 /// ```swift
 /// let redis = try await RedisServerFixture.start()
 /// defer { redis.stop() }
 /// let configuration = try RedisConfiguration(url: redis.url)
 /// ```
 /// ``kill()`` and ``restart()`` are for fault tests; the server keeps its port, socket and
-/// directory across restarts. The process is killed and the directory removed by ``stop()``
-/// (and by `deinit` as a safety net). Servers still running when the test process exits (a
-/// fixture held by a value that is never released) are killed by an `atexit` hook.
+/// directory across restarts (a test that restarts should connect through ``unixURL``: while
+/// the server is down, another process may take its TCP port). The process is killed and the
+/// directory removed by ``stop()`` (and by `deinit` as a safety net). Servers still running when
+/// the test process exits (a fixture held by a value that is never released) are killed by an
+/// `atexit` hook.
 public final class RedisServerFixture: @unchecked Sendable {
     /// How to start the server.
     public struct Options: Sendable {
@@ -103,9 +110,8 @@ public final class RedisServerFixture: @unchecked Sendable {
 
     /// Starts a server and waits (bounded, 20 s) until it accepts connections.
     public static func start(_ options: Options = Options()) async throws -> RedisServerFixture {
-        // redis-server cannot listen on port 0 and report the port it got, so a port is found free
-        // first; another process can take it before the server binds it: the server then fails
-        // with "Address already in use", and the start is retried on other ports (bounded).
+        // A port found free can be taken before the server binds it: the server then fails with
+        // "Address already in use", and the start is retried on other ports (bounded).
         for attempt in 1...5 {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-redis-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -131,7 +137,8 @@ public final class RedisServerFixture: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: socketPath)
     }
 
-    /// Starts the server again on the same port, socket and directory.
+    /// Starts the server again on the same port, socket and directory. Fails if another process
+    /// took the TCP port meanwhile: tests that restart connect through ``unixURL``.
     public func restart() async throws {
         if lock.withLock({ self.process?.isRunning ?? false }) { kill() }
         try await launch()
@@ -218,13 +225,15 @@ public final class RedisServerFixture: @unchecked Sendable {
         if pid > 0 { _ = Foundation.kill(pid, signal) }
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released), for
+    /// `redis-server`, which cannot take port 0.
     ///
-    /// Racy by nature — another process may take it before it is used — so the fixture's own start
-    /// retries when that happens. Elsewhere prefer a race-free way: servers of our own listen on
-    /// port 0 and report the port (``RPCServer/localAddress``, `ServerProcess`), and a test that
-    /// needs a port nobody listens on holds a ``ReservedPort``.
-    public static func freePort() throws -> Int {
+    /// Racy by nature — another process may take it before the server binds it — so ``start(_:)``
+    /// retries when that happens. Nothing else uses it: servers of our own listen on port 0 and
+    /// report the port they got (`RPCServer.localAddress`, `CallbackShim.localPort`, the
+    /// `listening` log lines), and a test that needs a port nobody listens on holds a
+    /// ``ReservedPort``.
+    private static func freePort() throws -> Int {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else

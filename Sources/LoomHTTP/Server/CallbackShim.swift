@@ -72,11 +72,6 @@ public final class CallbackShim: Sendable {
                 metadata: ["host": "\(config.host)", "port": "\(config.port)"]
             )
         }
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = config.maxHeaderSize
-        limits.maxHeaderFieldSize = config.maxHeaderSize
-        limits.maxHeaderFieldCount = 256
-        let decoderLimits = limits
         let admission = ConnectionAdmission(
             listener: "http", limits: config.connectionLimits, tls: tls != nil, logger: logger, eventLoop: self.group.any())
         let channel = try await ServerBootstrap(group: self.group)
@@ -90,27 +85,14 @@ public final class CallbackShim: Sendable {
                     let sync = channel.pipeline.syncOperations
                     let tlsHandler = try tls.map { try sync.addTLSServerHandlers(context: $0, logger: logger, rejections: admission) }
                     if let tlsHandler { admission.trackHandshake(of: channel, tls: tlsHandler) }
-                    // Past the connection budget: one health probe, quickly (ProbeOnlyHandler).
-                    let probeOnly = admission.isProbeOnly(channel)
-                    try sync.addHandler(
-                        probeOnly
-                            ? ConnectionDeadlineHandler(idleTimeout: ProbeOnlyHandler.timeout, readTimeout: ProbeOnlyHandler.timeout)
-                            : ConnectionDeadlineHandler(idleTimeout: config.idleTimeout, readTimeout: config.requestReadTimeout)
-                    )
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withServerUpgrade: nil,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: true,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
-                    if probeOnly { try sync.addHandler(ProbeOnlyHandler()) }
-                    try sync.addHandler(
-                        ShimConnectionHandler(
-                            router: router,
+                    try Self.addHTTPHandlers(
+                        to: sync,
+                        configuration: config,
+                        // Past the connection budget: one health probe, quickly (ProbeOnlyHandler).
+                        probeOnly: admission.isProbeOnly(channel),
+                        connectionHandler: ShimConnectionHandler(
+                            responder: .router(router, requestTimeout: config.requestTimeout),
                             maxBodySize: config.maxBodySize,
-                            requestTimeout: config.requestTimeout,
                             peerIdentity: { tlsHandler?.peerIdentity }
                         )
                     )
@@ -143,6 +125,37 @@ public final class CallbackShim: Sendable {
         for connection in connections {
             try? await connection.close()
         }
+    }
+
+    /// Adds a connection's HTTP handlers (after TLS, if any): the ``ConnectionDeadlineHandler``, NIO's HTTP/1.1 server
+    /// pipeline with pipelining assistance and header limits of `configuration.maxHeaderSize`, the
+    /// ``ProbeOnlyHandler`` when `probeOnly` (with its short deadlines), then `connectionHandler`. The server's
+    /// connections and the `shim-http` fuzz harness are both built here.
+    static func addHTTPHandlers(
+        to pipeline: ChannelPipeline.SynchronousOperations,
+        configuration: CallbackShimConfiguration,
+        probeOnly: Bool,
+        connectionHandler: ShimConnectionHandler
+    ) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = configuration.maxHeaderSize
+        limits.maxHeaderFieldSize = configuration.maxHeaderSize
+        limits.maxHeaderFieldCount = 256
+        try pipeline.addHandler(
+            probeOnly
+                ? ConnectionDeadlineHandler(idleTimeout: ProbeOnlyHandler.timeout, readTimeout: ProbeOnlyHandler.timeout)
+                : ConnectionDeadlineHandler(idleTimeout: configuration.idleTimeout, readTimeout: configuration.requestReadTimeout)
+        )
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withServerUpgrade: nil,
+            withErrorHandling: false,
+            withOutboundHeaderValidation: true,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: limits
+        )
+        if probeOnly { try pipeline.addHandler(ProbeOnlyHandler()) }
+        try pipeline.addHandler(connectionHandler)
     }
 
     private func track(_ channel: any Channel) {

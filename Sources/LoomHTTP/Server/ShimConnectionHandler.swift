@@ -13,17 +13,25 @@ final class ShimConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// Where a whole request gets its response.
+    enum Responder {
+        /// The router, in a task off the event loop; past `requestTimeout` the task is cancelled, the client gets a
+        /// 503 and the connection closes. The server's.
+        case router(CallbackShimRouter, requestTimeout: Duration)
+        /// `respond`, at once, on the event loop. For the `shim-http` fuzz harness, whose `EmbeddedChannel` may only be
+        /// touched from its own thread (its router answers without suspending); never the server's.
+        case immediate(_ respond: (ShimRequest) -> ShimResponse)
+    }
+
     private var stateMachine: StateMachine
-    private let router: CallbackShimRouter
-    private let requestTimeout: TimeAmount
+    private let responder: Responder
     private let peerIdentity: () -> PeerIdentity?
     private var task: Task<Void, Never>?
     private var timeout: Scheduled<Void>?
 
-    init(router: CallbackShimRouter, maxBodySize: Int, requestTimeout: Duration, peerIdentity: @escaping () -> PeerIdentity?) {
+    init(responder: Responder, maxBodySize: Int, peerIdentity: @escaping () -> PeerIdentity?) {
         self.stateMachine = StateMachine(maxBodySize: maxBodySize)
-        self.router = router
-        self.requestTimeout = .nanoseconds(requestTimeout.nanoseconds)
+        self.responder = responder
         self.peerIdentity = peerIdentity
     }
 
@@ -88,10 +96,21 @@ final class ShimConnectionHandler: ChannelInboundHandler {
             body: body,
             peerIdentity: self.peerIdentity()
         )
+        switch self.responder {
+        case .router(let router, let requestTimeout):
+            self.run(request, id: id, router: router, requestTimeout: requestTimeout, context: context)
+        case .immediate(let respond):
+            self.perform(self.stateMachine.responseReady(id: id, respond(request)), context: context)
+        }
+    }
+
+    /// Runs the router in a task, bounded by `requestTimeout`; the response (or the time-out) is acted on on the loop.
+    private func run(
+        _ request: ShimRequest, id: UInt64, router: CallbackShimRouter, requestTimeout: Duration, context: ChannelHandlerContext
+    ) {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let router = self.router
-        self.timeout = eventLoop.scheduleTask(in: self.requestTimeout) {
+        self.timeout = eventLoop.scheduleTask(in: .nanoseconds(requestTimeout.nanoseconds)) {
             let (handler, context) = loopBound.value
             handler.task?.cancel()
             handler.task = nil

@@ -8,21 +8,18 @@ import Testing
 struct ShimFuzzTargetTests {
     @Test("every seed and regression input of shim-http runs through its harness", arguments: FuzzInputs.names(target: "shim-http"))
     func replayHTTPInput(name: String) throws {
-        try FuzzInputs.bytes(name).withUnsafeBytes(ShimHTTPFuzzer.run)
+        try FuzzInputs.replay(name, through: ShimHTTPFuzzer.run)
     }
 
     @Test("every seed and regression input of shim-json runs through its harness", arguments: FuzzInputs.names(target: "shim-json"))
     func replayJSONInput(name: String) throws {
-        try FuzzInputs.bytes(name).withUnsafeBytes(ShimJSONFuzzer.run)
+        try FuzzInputs.replay(name, through: ShimJSONFuzzer.run)
     }
 
     @Test("the committed seeds are the ones generated from the reference bodies")
     func seedsAreCommitted() throws {
-        let differences = try FuzzInputs.seedDifferences(Self.httpSeeds, target: "shim-http")
-            + FuzzInputs.seedDifferences(Self.jsonSeeds, target: "shim-json")
-        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))\n\(FuzzInputs.regenerateHint)")
-        #expect(FuzzInputs.names(target: "shim-http").count >= Self.httpSeeds.count)
-        #expect(FuzzInputs.names(target: "shim-json").count >= Self.jsonSeeds.count)
+        let problems = try FuzzInputs.seedProblems([("shim-http", Self.httpSeeds), ("shim-json", Self.jsonSeeds)])
+        #expect(problems == nil, "\(problems ?? "")")
     }
 
     // MARK: shim-http seeds (the first byte picks the read size)

@@ -8,7 +8,7 @@ import Testing
 struct ProtoFuzzTargetTests {
     @Test("every seed and regression input of proto-decode runs through its harness", arguments: FuzzInputs.names(target: "proto-decode"))
     func replay(name: String) throws {
-        try FuzzInputs.bytes(name).withUnsafeBytes(ProtoDecodeFuzzer.run)
+        try FuzzInputs.replay(name, through: ProtoDecodeFuzzer.run)
     }
 
     @Test("the harness decodes every message type of the contract, each once")
@@ -22,9 +22,8 @@ struct ProtoFuzzTargetTests {
 
     @Test("the committed seeds are the samples")
     func seedsAreCommitted() throws {
-        let differences = try FuzzInputs.seedDifferences(Self.seeds, target: "proto-decode")
-        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))\n\(FuzzInputs.regenerateHint)")
-        #expect(FuzzInputs.names(target: "proto-decode").count >= Self.seeds.count)
+        let problems = try FuzzInputs.seedProblems([("proto-decode", Self.seeds)])
+        #expect(problems == nil, "\(problems ?? "")")
     }
 
     /// The first byte selects the message type.
