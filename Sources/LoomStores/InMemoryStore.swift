@@ -221,8 +221,10 @@ public actor InMemoryStore: MigrationStore, RunStore {
         count(run, +1)
         runs[id] = run
         let partition = StorePartitioning.partition(ofMigration: id.migrationId, count: timerPartitionCount)
-        timers[partition][id] = run.timerDueAt
-        leaseHolders[id] = run.timerDueAt == nil ? nil : write.leaseHolder
+        if !(write.keepsLease && run.timerDueAt != nil && timers[partition][id] != nil) {
+            timers[partition][id] = run.timerDueAt
+            leaseHolders[id] = run.timerDueAt == nil ? nil : write.leaseHolder
+        }
         if !write.history.isEmpty {
             var history = histories[id] ?? []
             for var entry in write.history {
@@ -256,11 +258,12 @@ public actor InMemoryStore: MigrationStore, RunStore {
         counts[run.migrationId] = migrationCounts
     }
 
-    /// See ``RunStore/snapshotRuns(_:listing:ttl:)``.
-    public func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) -> Int {
+    /// See ``RunStore/openRunListing(_:name:ttl:)``: a copy of the selected run ids, shared by
+    /// listings opened with one name.
+    public func openRunListing(_ selection: RunSelection, name: String, ttl: Duration) -> String {
         let now = ContinuousClock.now
         listings = listings.filter { $0.value.expires > now }
-        if let shared = listings[listing] { return shared.runs.count }
+        if listings[name] != nil { return name }
         let selected = runs.values.filter { run in
             (selection.migrationId == nil || run.migrationId == selection.migrationId)
                 && (selection.status == nil || run.status == selection.status)
@@ -269,18 +272,23 @@ public actor InMemoryStore: MigrationStore, RunStore {
         }
         .sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         .map(\.id)
-        listings[listing] = (selected, selection.migrationId, now + ttl)
-        return selected.count
+        listings[name] = (selected, selection.migrationId, now + ttl)
+        return name
     }
 
-    /// See ``RunStore/runSnapshotPage(listing:migrationId:offset:limit:ttl:)``.
-    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int, ttl: Duration) -> [Run]? {
-        guard let snapshot = listings[listing], snapshot.expires > ContinuousClock.now, snapshot.migrationId == migrationId else {
-            return nil
-        }
+    /// See ``RunStore/runListingPage(_:listing:after:limit:ttl:)``; the cursor is a position in the copy.
+    public func runListingPage(_ selection: RunSelection, listing: String, after: String?, limit: Int, ttl: Duration) -> RunListingPage? {
+        guard let snapshot = listings[listing], snapshot.expires > ContinuousClock.now, snapshot.migrationId == selection.migrationId
+        else { return nil }
         listings[listing]?.expires = ContinuousClock.now + ttl
-        guard offset >= 0, limit > 0, offset < snapshot.runs.count else { return [] }
-        return snapshot.runs[offset..<min(snapshot.runs.count, offset + limit)].compactMap { runs[$0] }
+        guard let offset = after.map({ Int($0) }) ?? 0, offset >= 0, limit > 0, offset < snapshot.runs.count else {
+            return RunListingPage(entries: [], next: nil)
+        }
+        let end = min(snapshot.runs.count, offset + limit)
+        let entries = (offset..<end).compactMap { position in
+            runs[snapshot.runs[position]].map { RunListingPage.Entry(run: $0, cursor: String(position + 1)) }
+        }
+        return RunListingPage(entries: entries, next: end < snapshot.runs.count ? String(end) : nil)
     }
 
     /// See ``RunStore/history(of:limit:)``.

@@ -35,7 +35,9 @@ extension RedisStore {
         let position = RunPosition(run)
         arguments += [
             .string(run.status.rawValue), .string(position?.stepName ?? ""), .string(position?.stepStatus.rawValue ?? ""),
-            .integer(run.updatedAt.unixMilliseconds), .string(run.timerDueAt == nil ? "" : write.leaseHolder?.description ?? ""),
+            .integer(run.updatedAt.unixMilliseconds),
+            .string(run.timerDueAt == nil ? "" : write.keepsLease ? "=" : write.leaseHolder?.description ?? ""),
+            .integer(Self.ghostLifetime.wholeMilliseconds),
         ]
         for var entry in write.history {
             entry.runVersion = run.version
@@ -47,7 +49,8 @@ extension RedisStore {
                 keys: [
                     keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId),
                     keys.counts(id.migrationId), keys.candidateStatusIndex(id.migrationId), keys.runIndex(id.migrationId),
-                    keys.runStatusIndex(id.migrationId), keys.leases(of: id),
+                    keys.runStatusIndex(id.migrationId), keys.leases(of: id), keys.runSequence(id.migrationId),
+                    keys.runListingFlag(id.migrationId), keys.runGhosts(id.migrationId), keys.runGhostLog(id.migrationId),
                 ],
                 arguments: arguments)
             guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("apply", reply) }

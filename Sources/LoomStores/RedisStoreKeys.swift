@@ -56,12 +56,26 @@ public struct RedisStoreKeys: Sendable, Hashable {
     /// Sorted set run id → status band × 10¹³ + last update (unix ms): `…:runs:bystatus`.
     public func runStatusIndex(_ migrationId: String) -> String { migration(migrationId) + ":runs:bystatus" }
 
-    /// The sorted set holding a run listing's snapshot: beside the migration's keys when the
-    /// listing is of one migration, untagged when it spans every migration.
-    public func listing(_ id: String, migrationId: String?) -> String {
-        if let migrationId { return "\(prefix):\(tag(migrationId: migrationId)):listing:\(id)" }
-        return "\(prefix):listing:\(id)"
-    }
+    /// Counter bumped each time one of the migration's runs changes position in the run
+    /// indexes; a run's `sq` field holds the value of its last move: `…:runs:seq`.
+    public func runSequence(_ migrationId: String) -> String { migration(migrationId) + ":runs:seq" }
+
+    /// Present (with a time to live) while a run listing of the migration may still be read;
+    /// while it is, each move leaves a ghost of the run's old positions: `…:runs:listed`.
+    public func runListingFlag(_ migrationId: String) -> String { migration(migrationId) + ":runs:listed" }
+
+    /// Sorted set of the positions runs left while listings were open (score as in the index
+    /// the ghost belongs to, member `<run id>|<sequence before>|<sequence after>|u` for the
+    /// update index, `…|s` for the status index): `…:runs:ghosts`.
+    public func runGhosts(_ migrationId: String) -> String { migration(migrationId) + ":runs:ghosts" }
+
+    /// List of `<move ms>|<ghost member>`, oldest first, to drop ghosts no listing can need:
+    /// `…:runs:ghostlog`.
+    public func runGhostLog(_ migrationId: String) -> String { migration(migrationId) + ":runs:ghostlog" }
+
+    /// The sorted set a run listing across every migration pages (untagged: it holds runs of
+    /// every partition): `loom:listing:<name>`.
+    public func listing(_ name: String) -> String { "\(prefix):listing:\(name)" }
 
     /// The prefix of the migration's run keys, `loom:{p3}:run:<migration>__` (scripts that
     /// walk every run of a migration append the escaped candidate id).

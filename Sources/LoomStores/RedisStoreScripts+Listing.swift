@@ -3,6 +3,13 @@ import LoomRedis
 /// The read-side scripts of ``RedisStore``: candidate pages, run listing snapshots and the
 /// recount (with its repair) of a migration's counts and indexes.
 extension RedisStoreScripts {
+    /// `escape(id)`: a candidate id as it appears in a run key (``CandidateID/escapedForKey(_:)``).
+    static let escapeCandidate = """
+        local function escape(id)
+          return (string.gsub(id, '[^%w%._%-]', function(c) return string.format('%%%02X', string.byte(c)) end))
+        end
+        """
+
     /// KEYS: candidate index (or status index), candidates, statuses, migration, inputs.
     /// ARGV: lex min, lex max, count, length of the member prefix to strip (the `<status>:`
     /// of the status index, else 0).
@@ -34,15 +41,107 @@ extension RedisStoreScripts {
         return {'ok', record}
         """)
 
-    /// KEYS: source index (by update or by status), snapshot. ARGV: score min, score max
-    /// (`(` for exclusive), lifetime ms. Returns the number of runs in the snapshot; an existing
-    /// snapshot of that name is reused.
-    static let snapshotRuns = RedisScript(
+    /// KEYS: run sequence, listing flag. ARGV: flag lifetime ms.
+    /// Opens a run listing of one migration: raises the flag (so moves leave ghosts while the
+    /// listing can be read) and returns the sequence value the listing sees the runs at.
+    static let openRunListing = RedisScript(
         """
-        if redis.call('EXISTS', KEYS[2]) == 1 then return redis.call('ZCARD', KEYS[2]) end
-        local count = redis.call('ZRANGESTORE', KEYS[2], KEYS[1], ARGV[1], ARGV[2], 'BYSCORE')
-        if count > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
-        return count
+        redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+        return tonumber(redis.call('GET', KEYS[1]) or '0')
+        """)
+
+    /// KEYS: index (by update or by status), ghosts, ghost log.
+    /// ARGV: listing sequence, index score max (the cursor's score, inclusive, or the filter's
+    /// bound), index score min, ghost score max, ghost score min, cursor score ('' for none),
+    /// cursor run id, limit, run key prefix (`loom:{pN}:run:<migration>__`), length of the run
+    /// id prefix (`<migration>__`), ghost kind ('u' or 's'), ghost lifetime ms.
+    /// Returns {{run id, score}…, more (0/1)}: the next `limit` runs of the listing after the
+    /// cursor, newest position first (ties by run id, descending).
+    ///
+    /// A run belongs to a listing opened at sequence S at the position it held then: its live
+    /// index entry if it has not moved since (`sq` ≤ S), else the ghost its first later move
+    /// left (`before` ≤ S < `after`). That set never changes while the listing lives, so pages
+    /// read at different times neither skip nor repeat a run, and opening a listing copies
+    /// nothing. Each page first drops up to 200 ghosts older than the ghost lifetime.
+    static let runListingPage = RedisScript(
+        escapeCandidate + "\n" + """
+        local t = redis.call('TIME')
+        local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[12])
+        local head = redis.call('LRANGE', KEYS[3], 0, 199)
+        local drop = {}
+        for _, e in ipairs(head) do
+          local sep = string.find(e, '|', 1, true)
+          if tonumber(string.sub(e, 1, sep - 1)) >= cutoff then break end
+          drop[#drop + 1] = string.sub(e, sep + 1)
+        end
+        if #drop > 0 then
+          redis.call('ZREM', KEYS[2], unpack(drop))
+          redis.call('LTRIM', KEYS[3], #drop, -1)
+        end
+        local seq = tonumber(ARGV[1])
+        local cs = ARGV[6] ~= '' and tonumber(ARGV[6]) or nil
+        local cid = ARGV[7]
+        local limit = tonumber(ARGV[8])
+        local prefix, strip, kind = ARGV[9], tonumber(ARGV[10]), ARGV[11]
+        -- Byte order (Lua's own string order follows the server's locale).
+        local function above(x, y)
+          if x == y then return false end
+          for i = 1, math.min(#x, #y) do
+            local p, q = string.byte(x, i), string.byte(y, i)
+            if p ~= q then return p > q end
+          end
+          return #x > #y
+        end
+        local function live(member)
+          local sq = redis.call('HGET', prefix .. escape(string.sub(member, strip + 1)), 'sq')
+          if tonumber(sq or '0') <= seq then return member end
+          return nil
+        end
+        local function ghost(member)
+          local id, before, after, k = string.match(member, '^(.+)|(%d+)|(%d+)|(%a)$')
+          if id and k == kind and tonumber(before) <= seq and seq < tonumber(after) then return id end
+          return nil
+        end
+        -- The valid entries of one source after the cursor, and the lowest score it read when it
+        -- may hold more (nil when it was read to the end).
+        local function collect(key, top, bottom, window, valid, out)
+          local extra = cs and redis.call('ZCOUNT', key, cs, cs) or 0
+          local items = redis.call('ZRANGE', key, top, bottom, 'BYSCORE', 'REV', 'LIMIT', 0, window + extra, 'WITHSCORES')
+          for i = 1, #items, 2 do
+            local score = tonumber(items[i + 1])
+            local id = valid(items[i])
+            if id and not (cs and score == cs and not above(cid, id)) then out[#out + 1] = {score, id} end
+          end
+          if #items / 2 < window + extra then return nil end
+          return tonumber(items[#items])
+        end
+        local window = limit + 16
+        while true do
+          local found = {}
+          local a = collect(KEYS[1], ARGV[2], ARGV[3], window, live, found)
+          local b = collect(KEYS[2], ARGV[4], ARGV[5], window, ghost, found)
+          local bound = a
+          if b and (not bound or b > bound) then bound = b end
+          local page = {}
+          for _, e in ipairs(found) do
+            if not bound or e[1] > bound then page[#page + 1] = e end
+          end
+          table.sort(page, function(x, y)
+            if x[1] ~= y[1] then return x[1] > y[1] end
+            return above(x[2], y[2])
+          end)
+          if #page >= limit or not bound then
+            local reply = {}
+            for i = 1, math.min(limit, #page) do
+              reply[#reply + 1] = page[i][2]
+              reply[#reply + 1] = string.format('%d', page[i][1])
+            end
+            local more = (#page > limit or bound) and 1 or 0
+            reply[#reply + 1] = more
+            return reply
+          end
+          window = window * 4
+        end
         """)
 
     /// KEYS: migration, statuses, counts, candidate index, status index, run index, run status
@@ -56,16 +155,13 @@ extension RedisStoreScripts {
     /// migration: it blocks Redis for a time proportional to the migration's size.
     /// Returns {'notfound'} or {'ok', stored counts hash, recounted counts hash}.
     static let recount = RedisScript(
-        statusBands + "\n" + """
+        statusBands + "\n" + escapeCandidate + "\n" + """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
         local repair = ARGV[1] == '1'
         local stored = redis.call('HGETALL', KEYS[3])
         local statuses = redis.call('HGETALL', KEYS[2])
         local counts = {}
         local function inc(field) counts[field] = (counts[field] or 0) + 1 end
-        local function escape(id)
-          return (string.gsub(id, '[^%w%._%-]', function(c) return string.format('%%%02X', string.byte(c)) end))
-        end
         if repair then redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]) end
         for i = 1, #statuses, 2 do
           local id, status = statuses[i], statuses[i + 1]

@@ -70,21 +70,24 @@ enum RedisStoreScripts {
         """
 
     /// KEYS: run, timers, history, candidate statuses, counts, candidate status index, run
-    /// index, run status index, lease holders.
+    /// index, run status index, lease holders, run sequence, listing flag, ghosts, ghost log.
     /// ARGV: expected version, new version, record, timer due ms ('' for none), run id,
     /// candidate id, status mode ('none' | 'set' | 'require'), new status, allowed statuses
     /// (comma-separated), history cap, schema version, run status, current step name ('' when
-    /// none), its step status, last update ms, lease holder ('' when the timer is no lease),
-    /// then history entries.
+    /// none), its step status, last update ms, lease holder ('' when the timer is no lease, '='
+    /// to leave the timer entry and its holder as they are),
+    /// ghost lifetime ms, then history entries.
     /// Returns {'conflict', record or false}, {'candidate', status or false} or {'ok', {entry ids}}.
     ///
     /// Besides the record, timer and history, it moves the candidate's status (counted and
     /// indexed) and the run's position (`rs`, `st`, `ss`, `up` fields; counted per run status
     /// and, while active, per step; indexed by last update and by status), so counts and
-    /// indexes change in the same atomic step as the run.
+    /// indexes change in the same atomic step as the run. When the position moves, the run's
+    /// `sq` takes the next value of the migration's sequence, and while a listing is open the
+    /// old positions stay behind as ghosts (see ``runListingPage``).
     static let applyRun = RedisScript(
         statusBands + "\n" + """
-        local old = redis.call('HMGET', KEYS[1], 'version', 'rs', 'st', 'ss')
+        local old = redis.call('HMGET', KEYS[1], 'version', 'rs', 'st', 'ss', 'up', 'sq')
         local current = old[1]
         if (current == false and ARGV[1] ~= '0') or (current ~= false and current ~= ARGV[1]) then
           return {'conflict', redis.call('HGET', KEYS[1], 'record')}
@@ -126,20 +129,39 @@ enum RedisStoreScripts {
         redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'timer', ARGV[4], 'v', ARGV[11],
           'rs', ARGV[12], 'st', ARGV[13], 'ss', ARGV[14], 'up', ARGV[15])
         local up = tonumber(ARGV[15])
+        if old[5] ~= ARGV[15] or old[2] ~= ARGV[12] then
+          local sq = redis.call('INCR', KEYS[10])
+          redis.call('HSET', KEYS[1], 'sq', sq)
+          if old[5] and old[2] and redis.call('EXISTS', KEYS[11]) == 1 then
+            local tail = '|' .. (old[6] or '0') .. '|' .. sq
+            local u, s = ARGV[5] .. tail .. '|u', ARGV[5] .. tail .. '|s'
+            local oldUp = tonumber(old[5])
+            redis.call('ZADD', KEYS[12], oldUp, u, bands[old[2]] * 10000000000000 + oldUp, s)
+            -- The store's own clock dates the ghost (runs carry the orchestrator's), as the page's cleanup reads it.
+            local t = redis.call('TIME')
+            local at = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
+            redis.call('RPUSH', KEYS[13], at .. '|' .. u, at .. '|' .. s)
+            redis.call('PEXPIRE', KEYS[12], ARGV[17])
+            redis.call('PEXPIRE', KEYS[13], ARGV[17])
+          end
+        end
         redis.call('ZADD', KEYS[7], up, ARGV[5])
         redis.call('ZADD', KEYS[8], bands[ARGV[12]] * 10000000000000 + up, ARGV[5])
-        if ARGV[4] == '' then
+        if ARGV[16] == '=' and ARGV[4] ~= '' and redis.call('ZSCORE', KEYS[2], ARGV[5]) then
+          -- The same dispatch stays in flight: its lease (due time and holder) stays as it is.
+        elseif ARGV[4] == '' then
           redis.call('ZREM', KEYS[2], ARGV[5])
+          redis.call('HDEL', KEYS[9], ARGV[5])
         else
           redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-        end
-        if ARGV[4] ~= '' and ARGV[16] ~= '' then
-          redis.call('HSET', KEYS[9], ARGV[5], ARGV[16])
-        else
-          redis.call('HDEL', KEYS[9], ARGV[5])
+          if ARGV[16] ~= '' and ARGV[16] ~= '=' then
+            redis.call('HSET', KEYS[9], ARGV[5], ARGV[16])
+          else
+            redis.call('HDEL', KEYS[9], ARGV[5])
+          end
         end
         local ids = {}
-        for i = 17, #ARGV do
+        for i = 18, #ARGV do
           ids[#ids + 1] = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'e', ARGV[i])
         end
         return {'ok', ids}

@@ -83,10 +83,17 @@ struct ListingServiceTests {
         #expect(try await harness.service.listRuns(filter: RunFilter(stepName: step)).runs.count == 4)
         #expect(try await harness.service.listRuns(filter: RunFilter(stepName: "nope")).runs.isEmpty)
         #expect(try await harness.service.listRuns(filter: RunFilter(selection: RunSelection(status: .completed))).runs.isEmpty)
-        harness.clock.advance(by: .seconds(16 * 60))
+        // A listing can be read for 5 minutes after its first page, whenever its later pages come.
+        let listing = RunFilter(selection: RunSelection(migrationId: "app-chart-migration"))
+        let opened = try await harness.service.listRuns(filter: listing, pageSize: 1)
+        harness.clock.advance(by: .seconds(200))
+        let middle = try await harness.service.listRuns(filter: listing, pageSize: 1, pageToken: opened.nextPageToken)
+        #expect(middle.runs.map(\.candidateId) == ["c"])
+        harness.clock.advance(by: Service.runListingLifetime - .seconds(200))
+        #expect(try await harness.service.listRuns(filter: listing, pageSize: 1, pageToken: middle.nextPageToken).runs.map(\.candidateId) == ["b"])
+        harness.clock.advance(by: .milliseconds(1))
         await expectLoomError(.invalidArgument) {
-            _ = try await harness.service.listRuns(
-                filter: RunFilter(selection: RunSelection(migrationId: "app-chart-migration")), pageSize: 3, pageToken: first.nextPageToken)
+            _ = try await harness.service.listRuns(filter: listing, pageSize: 1, pageToken: middle.nextPageToken)
         }
     }
 

@@ -22,10 +22,12 @@ struct ReplicaLeaseTests {
         private let entered = AsyncStream<Void>.makeStream()
         let migrator = FakeMigratorClient()
 
-        init() {
+        /// Hangs the POSTs of `step` (every POST when `nil`); the others are accepted at once.
+        init(step: String? = nil) {
             let stream = gate.stream
             let entered = entered.continuation
-            migrator.onDispatch { _ in
+            migrator.onDispatch { request in
+                guard step == nil || request.stepName == step else { return }
                 entered.yield()
                 for await _ in stream { break }
             }
@@ -102,6 +104,78 @@ struct ReplicaLeaseTests {
         await other.tick()
         await other.waitUntilIdle()
         #expect(migrator.dispatches.count == 1)
+    }
+
+    /// A stale report of the first step, refused and written to the run's history by `replica`.
+    static func refuseDuplicateReport(_ replica: Orchestrator, token: String) async throws {
+        let service = Service(orchestrator: replica, logger: LoomHarness.quietLogger)
+        let error = await expectLoomError(.staleEvent) {
+            _ = try await service.reportStepEvent(
+                runID: runID, credential: .callbackToken(token),
+                event: StepEvent(stepName: steps[0], candidateId: "billing-api", success: true))
+        }
+        #expect(error?.message.contains("already finished") == true)
+    }
+
+    @Test(
+        "a refused report written before the takeover does not keep the restarted replica from re-sending the dead incarnation's dispatch (#16 item 9)",
+        arguments: ScenarioStores.all)
+    func refusedReportBeforeTakeover(factory: StoreFactory) async throws {
+        // r1 finishes the first step (the report's reply is lost when it dies), records the second
+        // in flight and dies mid-POST. The migrator repeats its report to the restarted r1, which
+        // refuses it as stale — before it has taken its leases back.
+        let harness = try await LoomHarness.announced(factory)
+        let hanging = HangingDispatch(step: steps[1])
+        let crashed = Self.replica(harness, id: "r1", migrator: hanging.migrator)
+        let crashedService = Service(orchestrator: crashed, logger: LoomHarness.quietLogger)
+        _ = try await crashedService.startRun(migrationId: "app-chart-migration", candidateId: "billing-api", inputs: ["repoName": "billing-api"])
+        await crashed.waitUntilIdle()
+        let token = try #require(hanging.migrator.dispatches(of: steps[0]).last?.callbackToken)
+        _ = try await crashedService.reportStepEvent(
+            runID: runID, credential: .callbackToken(token),
+            event: StepEvent(stepName: steps[0], candidateId: "billing-api", success: true))
+        await hanging.waitUntilHanging()
+        defer { hanging.release() }
+
+        let restarted = FakeMigratorClient()
+        let next = Self.replica(harness, id: "r1", migrator: restarted)
+        try await Self.refuseDuplicateReport(next, token: token)
+        #expect(try await harness.historyKinds().last == .eventRejected)
+        await next.takeOverEarlierLeases()
+        await next.waitUntilIdle()
+        // The clock never moved: the second step is re-sent at once, not after its 35 s lease.
+        #expect(restarted.dispatches.map(\.stepName) == [steps[1]])
+        let run = try await harness.currentRun()
+        #expect(run.results[1].dispatchCount == 2)
+        #expect(run.results[1].dispatch == .delivered)
+    }
+
+    @Test(
+        "a refused report written by another replica leaves the dispatch lease with the live replica making the POST",
+        arguments: ScenarioStores.all)
+    func refusedReportKeepsLiveHolder(factory: StoreFactory) async throws {
+        let (harness, hanging, live) = try await Self.runLeftInFlight(factory)
+        // r2 refuses a forged report of the run, then restarts: r1 is alive and still POSTing,
+        // so r2's next incarnation must not take the dispatch as its own and send it again.
+        let other = Self.replica(harness, id: "r2")
+        let otherService = Service(orchestrator: other, logger: LoomHarness.quietLogger)
+        await expectLoomError(.unauthenticated) {
+            _ = try await otherService.reportStepEvent(
+                runID: runID, credential: .callbackToken("forged"),
+                event: StepEvent(stepName: steps[0], candidateId: "billing-api", success: true))
+        }
+        #expect(try await harness.historyKinds().last == .eventRejected)
+        let migrator = FakeMigratorClient()
+        let restarted = Self.replica(harness, id: "r2", migrator: migrator)
+        await restarted.takeOverEarlierLeases()
+        await restarted.waitUntilIdle()
+        #expect(migrator.dispatches.isEmpty)
+        // r1's POST answers: its outcome is the one recorded.
+        hanging.release()
+        await live.waitUntilIdle()
+        let run = try await harness.currentRun()
+        #expect(run.results[0].dispatchCount == 1)
+        #expect(run.results[0].dispatch == .delivered)
     }
 
     @Test("a timer the earlier incarnation claimed (and left) is worked at once after a restart", arguments: ScenarioStores.all)

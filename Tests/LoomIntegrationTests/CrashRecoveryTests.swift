@@ -204,12 +204,13 @@ struct CrashRecoveryTests {
         #expect(stranded >= held.count)
         // Without the takeover the held runs would wait for their 35 s dispatch leases.
         #expect(takenBack.map { $0 < .seconds(10) } == true, "leases of the killed process taken back after \(String(describing: takenBack))")
-        // Known gap (#16 item 9, open): with some kill timings a few runs still wait for a 35 s
-        // lease after every lease is back (seen: all runs done 36–38 s after the restart while
-        // leases were back in 1.2 s). Recorded as a known, intermittent issue until it is found.
-        withKnownIssue("some runs still wait for a lease after the takeover (#16 item 9)", isIntermittent: true) {
-            #expect(completedAfter.map { $0 < .seconds(20) } == true, "runs completed \(String(describing: completedAfter)) after the restart")
-        }
+        // No run waits for a lease either (#16 item 9: a report refused by the restarted replica
+        // before its takeover used to make it the holder of a dispatch it never made, and that run
+        // waited for its 35 s lease). The goal is every run completed within 2 s of the restart
+        // (measured on an idle machine: 0.5–1.3 s over 27 seeds); the bound leaves room for a
+        // loaded one (up to 6 s seen in runs that waited for no lease) and still fails on any
+        // 30 s / 35 s lease.
+        #expect(completedAfter.map { $0 < .seconds(10) } == true, "runs completed \(String(describing: completedAfter)) after the restart (LOOM_CRASH_SEED=\(seed))")
         try await Self.expectAllCompleted(client, candidates: 210, seed: seed)
         #expect(migrator.dispatchCount >= 600)
         await client.close()

@@ -166,55 +166,6 @@ struct FleetStoreContractTests {
         #expect(all.map(\.id) == ["lib-z"])
     }
 
-    @Test("run snapshots list newest update first, select by migration, status and time; 1,000 runs change while pages are read and none is missed or repeated", arguments: StoreFactories.all)
-    func runSnapshots(factory: StoreFactory) async throws {
-        let store = try await factory()
-        let ids = (0..<1000).map { "team/svc-\($0)" }
-        try await Self.seed(store, candidates: ids)
-        var model = TransitionModel(store: store, migrationId: "m1")
-        var random = SeededRandomNumberGenerator(seed: 7)
-        for id in ids { try await model.step(id, using: &random) }
-        let total = try await store.snapshotRuns(RunSelection(migrationId: "m1"), listing: "l1", ttl: .seconds(60))
-        #expect(total == 1000)
-        // Every run changes while the listing is read; pages still list each run exactly once.
-        var listed: [RunID] = []
-        var offset = 0
-        while offset < total {
-            let page = try #require(try await store.runSnapshotPage(listing: "l1", migrationId: "m1", offset: offset, limit: 100, ttl: .seconds(60)))
-            listed += page.map(\.id)
-            offset += 100
-            // Between two pages, 200 transitions move runs around the live index.
-            for id in ids.shuffled(using: &random).prefix(200) { try await model.step(id, using: &random) }
-        }
-        #expect(listed.count == 1000)
-        #expect(Set(listed).count == 1000)
-        // Each run is read as it is now (a run read before at an older version is not served stale).
-        let reread = try #require(try await store.runSnapshotPage(listing: "l1", migrationId: "m1", offset: 0, limit: 1000, ttl: .seconds(60)))
-        #expect(reread.allSatisfy { $0 == model.runs[$0.candidateId] })
-        // Newest first: the snapshot order is by last update at snapshot time (the model's clock).
-        let snapshotOrder = ids.map { try! RunID(migrationId: "m1", candidateId: $0) }.reversed()
-        #expect(listed == Array(snapshotOrder))
-        #expect(try await store.runSnapshotPage(listing: "other", migrationId: "m1", offset: 0, limit: 5, ttl: .seconds(60)) == nil)
-        // A snapshot of the same name is reused as it is (listings started together share it).
-        #expect(try await store.snapshotRuns(RunSelection(migrationId: "m1", status: .completed), listing: "l1", ttl: .seconds(60)) == 1000)
-        // Status and time selections.
-        let running = model.runs.values.filter { $0.status == .running }
-        #expect(try await store.snapshotRuns(RunSelection(migrationId: "m1", status: .running), listing: "l2", ttl: .seconds(60)) == running.count)
-        let cutoff = model.runs.values.map(\.updatedAt).sorted()[500]
-        let recent = model.runs.values.filter { $0.updatedAt >= cutoff }.count
-        #expect(try await store.snapshotRuns(RunSelection(migrationId: "m1", updatedAfter: cutoff), listing: "l3", ttl: .seconds(60)) == recent)
-        #expect(try await store.snapshotRuns(RunSelection(migrationId: "m1", updatedBefore: cutoff), listing: "l4", ttl: .seconds(60)) == 1000 - recent)
-        // Across migrations.
-        try await Self.seed(store, candidates: [])
-        _ = try await store.announce(Migration(id: "m2", migratorUrl: "http://m", steps: [StepDefinition(name: "s1")]), newCandidates: [Candidate(id: "x", kind: "app")], owner: nil, at: Build.t0)
-        var other = Build.run(Build.runID("m2", "x"))
-        other.updatedAt = Build.at(100_000)
-        _ = try await Build.create(store, other, candidate: CandidateStatusChange(newStatus: .running))
-        #expect(try await store.snapshotRuns(RunSelection(), listing: "l5", ttl: .seconds(60)) == 1001)
-        let firstAcross = try #require(try await store.runSnapshotPage(listing: "l5", migrationId: nil, offset: 0, limit: 1, ttl: .seconds(60)))
-        #expect(firstAcross.map(\.id) == [Build.runID("m2", "x")])
-    }
-
     @Test("repair rewrites counts that drifted and reports the drift first", arguments: StoreFactories.all)
     func repair(factory: StoreFactory) async throws {
         let store = try await factory()

@@ -69,6 +69,49 @@ struct LeaseContractTests {
         #expect(try await store.takeOverLeases(partition: 0, of: "r1", for: now, now: Build.at(42), lease: .seconds(30)).isEmpty)
     }
 
+    @Test("a write that keeps the lease leaves the timer's due time and holder as they are", arguments: StoreFactories.all)
+    func keepsLease(factory: StoreFactory) async throws {
+        let store = try await factory(StoreOptions(timerPartitionCount: 1))
+        try await Build.seed(store, candidates: ["c1", "c2", "c3"])
+        let old = try LeaseHolder(replica: "r1")
+        let now = try LeaseHolder(replica: "r1")
+        // c1: a dispatch in flight written by the old incarnation (lease until 35 s); c2: one whose
+        // lease expired at 1 s, claimed by the old incarnation (until 31 s); c3: in flight, then finished.
+        var written: [String: Run] = [:]
+        for (candidate, due) in [("c1", Int64(35)), ("c2", 1), ("c3", 35)] {
+            var run = Build.run(Build.runID("m1", candidate), timer: Build.at(due))
+            run.results[0].dispatch = .inFlight
+            guard case .applied(let stored) = try await store.apply(RunWrite(run: run, expectedVersion: 0, history: [], leaseHolder: old)) else {
+                Issue.record("write not applied")
+                return
+            }
+            written[candidate] = stored
+        }
+        #expect(try await store.claimDueTimers(partition: 0, now: Build.at(1), lease: .seconds(30), limit: 10, holder: old).map(\.runID.candidateId) == ["c2"])
+        // Another process records something else on each (a refused event): it keeps the lease,
+        // whatever holder it names.
+        for candidate in ["c1", "c2"] {
+            let run = try #require(written[candidate])
+            let outcome = try await store.apply(
+                RunWrite(run: run, expectedVersion: run.version, history: [Build.entry(.eventRejected)], leaseHolder: now, keepsLease: true))
+            guard case .applied = outcome else {
+                Issue.record("write not applied: \(outcome)")
+                return
+            }
+        }
+        var finished = try #require(written["c3"])
+        finished.timerDueAt = nil
+        _ = try await store.apply(RunWrite(run: finished, expectedVersion: finished.version, history: [], keepsLease: true))
+        // Nothing is due at 30 s: c2 keeps its claim, not its record's expired due time.
+        #expect(try await store.claimDueTimers(partition: 0, now: Build.at(30), lease: .seconds(30), limit: 10).isEmpty)
+        // Both leases are still the old incarnation's, at their due times; c3 has no timer left.
+        #expect(try await store.takeOverLeases(partition: 0, of: "r1", for: now, now: Build.at(2), lease: .seconds(30)) == [
+            DueTimer(runID: Build.runID("m1", "c1"), dueAt: Build.at(35), takenOver: true),
+            DueTimer(runID: Build.runID("m1", "c2"), dueAt: Build.at(31), takenOver: true),
+        ])
+        #expect(try await store.claimDueTimers(partition: 0, now: Build.at(100), lease: .seconds(30), limit: 10).map(\.runID.candidateId).sorted() == ["c1", "c2"])
+    }
+
     @Test("registration is a compare-and-set; heartbeats count; only the holder renews or removes it", arguments: StoreFactories.all)
     func registry(factory: StoreFactory) async throws {
         let store = try await factory()

@@ -86,13 +86,13 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
-    public func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) async throws -> Int {
-        try await store.snapshotRuns(selection, listing: listing, ttl: ttl)
+    public func openRunListing(_ selection: RunSelection, name: String, ttl: Duration) async throws -> String {
+        try await store.openRunListing(selection, name: name, ttl: ttl)
     }
 
     /// Forwards to the wrapped store.
-    public func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int, ttl: Duration) async throws -> [Run]? {
-        try await store.runSnapshotPage(listing: listing, migrationId: migrationId, offset: offset, limit: limit, ttl: ttl)
+    public func runListingPage(_ selection: RunSelection, listing: String, after: String?, limit: Int, ttl: Duration) async throws -> RunListingPage? {
+        try await store.runListingPage(selection, listing: listing, after: after, limit: limit, ttl: ttl)
     }
 
     /// Forwards to the wrapped store.

@@ -113,8 +113,8 @@ public struct RunsCommand: AsyncParsableCommand {
                 Without MIGRATION, lists the runs of every migration. Filters combine (all must match):
                   loomctl runs list --status waiting_retry
                   loomctl runs list app-chart --step review --step-status awaiting_review --all
-                A listing is a snapshot taken by its first page: its pages neither skip nor repeat a run while
-                runs change, and a token expires 2 minutes after the page that printed it.
+                A listing lists the runs its first page selected, at the positions they held then: its pages
+                neither skip nor repeat a run while runs change, and its tokens expire 5 minutes after its first page.
                 """)
         /// Connection and output options.
         @OptionGroup(title: "Connection and output options") public var global: GlobalOptions

@@ -66,6 +66,36 @@ public struct RunSelection: Hashable, Sendable {
     }
 }
 
+/// One page of a store's run listing (see ``RunStore/runListingPage(_:listing:after:limit:ttl:)``).
+public struct RunListingPage: Hashable, Sendable {
+    /// A run as it is now, and the cursor of the listing just after it.
+    public struct Entry: Hashable, Sendable {
+        /// The run's current record.
+        public var run: Run
+        /// Where a page that starts after this run starts (opaque to callers).
+        public var cursor: String
+
+        /// Creates an entry.
+        public init(run: Run, cursor: String) {
+            self.run = run
+            self.cursor = cursor
+        }
+    }
+
+    /// The runs, most recently updated (as of the listing's start) first.
+    public var entries: [Entry]
+    /// The cursor after the last position this page examined, or `nil` when the listing
+    /// holds nothing more. (It can differ from the last entry's cursor when a listed run no
+    /// longer exists.)
+    public var next: String?
+
+    /// Creates a page.
+    public init(entries: [Entry], next: String?) {
+        self.entries = entries
+        self.next = next
+    }
+}
+
 /// A run listing's complete filter: the indexed ``RunSelection`` plus the current step.
 public struct RunFilter: Hashable, Sendable {
     /// What the store's indexes select.

@@ -28,7 +28,7 @@ extension Orchestrator {
                     existing: existing, runID: runID, migration: migration, steps: steps, candidate: candidate,
                     inputs: inputs, startedBy: startedBy, now: now
                 ), now: now)
-            switch try await store.apply(transition.write(expectedVersion: existing?.version ?? 0, holder: leaseHolder)) {
+            switch try await store.apply(transition.write(over: existing, holder: leaseHolder)) {
             case .applied(let run):
                 recentRuns.remember(run)
                 metrics.record(transition.history)

@@ -287,7 +287,7 @@ public final class Orchestrator: Sendable {
                 return (run, false)
             }
             unverified = false
-            switch try await store.apply(transition.write(expectedVersion: run.version, holder: leaseHolder)) {
+            switch try await store.apply(transition.write(over: run, holder: leaseHolder)) {
             case .applied(let stored):
                 recentRuns.remember(stored)
                 metrics.record(transition.history)

@@ -6,13 +6,26 @@ struct RunTransition: Sendable {
     var candidateStatus: CandidateStatusChange?
     var history: [HistoryEntry]
 
-    /// The store write, against `expectedVersion`; `holder` is recorded as the holder of the
-    /// run's timer when the timer is a dispatch lease (the written run is in flight).
-    func write(expectedVersion: UInt64, holder: LeaseHolder? = nil) -> RunWrite {
-        let leased = run.status == .running && run.currentResult?.dispatch == .inFlight && run.timerDueAt != nil
+    /// The store write over `current`, the record the transition was decided from (`nil`: the
+    /// run has no record yet). When the written run is in flight, `holder` is recorded as the
+    /// holder of its dispatch lease — unless `current` was already in flight for the same POST
+    /// with the same timer (the transition records something else, e.g. a refused event): then
+    /// the lease stays with the process that made that POST (or claimed its timer), so that its
+    /// restart still takes the lease back at once and no other process takes it before it expires.
+    func write(over current: Run?, holder: LeaseHolder?) -> RunWrite {
+        let leased = Self.isLeasedDispatch(run)
+        let keeps = leased && current.map {
+            Self.isLeasedDispatch($0) && $0.timerDueAt == run.timerDueAt
+                && RunMachine.DispatchTicket(run: $0) == RunMachine.DispatchTicket(run: run)
+        } == true
         return RunWrite(
-            run: run, expectedVersion: expectedVersion, candidateStatus: candidateStatus, history: history,
-            leaseHolder: leased ? holder : nil)
+            run: run, expectedVersion: current?.version ?? 0, candidateStatus: candidateStatus, history: history,
+            leaseHolder: leased && !keeps ? holder : nil, keepsLease: keeps)
+    }
+
+    /// Whether `run`'s timer is the lease of a dispatch in flight.
+    private static func isLeasedDispatch(_ run: Run) -> Bool {
+        run.status == .running && run.currentResult?.dispatch == .inFlight && run.timerDueAt != nil
     }
 }
 

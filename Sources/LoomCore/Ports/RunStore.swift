@@ -33,17 +33,25 @@ public struct RunWrite: Sendable {
     /// Who holds the run's timer as a lease after this write (a dispatch recorded in flight),
     /// or `nil` when the timer is an ordinary due time. See ``RunStore/takeOverLeases(partition:of:for:now:lease:)``.
     public var leaseHolder: LeaseHolder?
+    /// Whether the write leaves the run's timer entry as it is — its due time and its lease
+    /// holder — instead of setting it from ``Run/timerDueAt`` and ``leaseHolder``: for a write
+    /// that keeps the same dispatch in flight with the same timer (a refused event recorded in
+    /// the history), so the lease stays with the process that made the POST or claimed the
+    /// timer, and a restart of that process still takes it back at once. Ignored when the run
+    /// has no timer or the store holds no timer entry for it.
+    public var keepsLease: Bool
 
     /// Creates a run write.
     public init(
         run: Run, expectedVersion: UInt64, candidateStatus: CandidateStatusChange? = nil, history: [HistoryEntry],
-        leaseHolder: LeaseHolder? = nil
+        leaseHolder: LeaseHolder? = nil, keepsLease: Bool = false
     ) {
         self.run = run
         self.expectedVersion = expectedVersion
         self.candidateStatus = candidateStatus
         self.history = history
         self.leaseHolder = leaseHolder
+        self.keepsLease = keepsLease
     }
 }
 
@@ -91,7 +99,8 @@ public struct DueTimer: Hashable, Sendable {
 ///   not take them while one works; an abandoned claim simply expires — or, when its holder's
 ///   replica restarts, is taken back at once (``takeOverLeases(partition:of:for:now:lease:)``).
 /// - A timer entry remembers the holder of its lease (a claim, or a write with a
-///   ``RunWrite/leaseHolder``) until the next write, claim or restore of the run replaces it.
+///   ``RunWrite/leaseHolder``) until the next write, claim or restore of the run replaces it;
+///   a write that keeps the lease (``RunWrite/keepsLease``) leaves the entry as it is.
 /// - The same operation keeps the migration's counts (``MigrationCounts``) and the run
 ///   listing indexes (by last update, by status) in step with the run's status, current step
 ///   and that step's status.
@@ -132,18 +141,17 @@ public protocol RunStore: ReplicaRegistry {
     /// ``DueTimer/takenOver`` set. Leases of other replicas and of `holder` are not touched.
     func takeOverLeases(partition: Int, of replica: String, for holder: LeaseHolder, now: Timestamp, lease: Duration) async throws -> [DueTimer]
 
-    /// Snapshots the runs that `selection` selects, most recently updated first, under the
-    /// name `listing`, kept for `ttl`: the pages of one listing read this snapshot, so they
-    /// neither skip nor repeat a run however runs change meanwhile. When a snapshot named
-    /// `listing` exists already (another listing with the same filter started just before), it
-    /// is reused as it is.
-    /// - Returns: The number of runs in the snapshot.
-    func snapshotRuns(_ selection: RunSelection, listing: String, ttl: Duration) async throws -> Int
+    /// Opens a listing of the runs that `selection` selects, most recently updated first, as
+    /// they are at this moment: the pages of one listing (``runListingPage(_:listing:after:limit:ttl:)``)
+    /// neither skip nor repeat a run however runs change meanwhile, for at least `ttl`.
+    /// Listings opened with one `name` (same filter, same short time window) may share the
+    /// work of a store that copies the selection.
+    /// - Returns: The listing's handle (at most 80 characters), for every page.
+    func openRunListing(_ selection: RunSelection, name: String, ttl: Duration) async throws -> String
 
-    /// The runs at positions `offset ..< offset + limit` of snapshot `listing` (taken with the
-    /// same `migrationId`), each as it is now; `nil` when the snapshot expired or never existed.
-    /// Reading a page keeps the snapshot for `ttl` more.
-    func runSnapshotPage(listing: String, migrationId: String?, offset: Int, limit: Int, ttl: Duration) async throws -> [Run]?
+    /// Up to `limit` runs of listing `listing` (opened with the same `selection`) after cursor
+    /// `after` (`nil`: from the start), each as it is now; `nil` when the listing expired.
+    func runListingPage(_ selection: RunSelection, listing: String, after: String?, limit: Int, ttl: Duration) async throws -> RunListingPage?
 
     /// Puts the run's timer back to its ``Run/timerDueAt`` (or removes it when `nil`) if the
     /// stored run still has `version`; otherwise does nothing (a newer transition already set

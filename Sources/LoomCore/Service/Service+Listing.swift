@@ -1,15 +1,16 @@
 import Foundation
 
 extension Service {
-    /// How long a run listing's snapshot stays after its last page was read, and so how long
-    /// its next page token stays valid.
-    public static let runListingLifetime: Duration = .seconds(120)
-    /// Listings with the same filter started within this window share one snapshot (a console
-    /// refreshing a page every few seconds does not copy the index each time).
+    /// How long a run listing can be read after its first page: its page tokens expire then
+    /// (a store keeps what the listing needs at least this long).
+    public static let runListingLifetime: Duration = .seconds(300)
+    /// Listings with the same filter started within this window may share one copy of the
+    /// selection in stores that copy it (a console refreshing a page every few seconds does
+    /// not copy the index each time).
     public static let runSnapshotSharing: Duration = .seconds(5)
     /// Index entries one candidate page may examine when filtering on kind or metadata.
     static let candidateScanLimit = 5000
-    /// Snapshot entries one run page may examine when filtering on the current step.
+    /// Listed runs one run page may examine when filtering on the current step.
     static let runScanLimit = 2000
 
     // MARK: Migrations
@@ -65,7 +66,7 @@ extension Service {
         let binding = Self.filterBinding(filter)
         var after: String?
         if !pageToken.isEmpty {
-            let fields = try openToken(pageToken, kind: "candidates", migrationId: migrationId, binding: binding)
+            let (fields, _) = try openToken(pageToken, kind: "candidates", migrationId: migrationId, binding: binding)
             guard let cursor = fields["after"], CandidateID.isValid(cursor) else { throw Self.badToken }
             after = cursor
         }
@@ -82,65 +83,66 @@ extension Service {
     /// A page of runs of one migration (or every migration), filtered, most recently updated
     /// first.
     ///
-    /// The first page snapshots the runs the migration, status and update-time filters select
-    /// (shared by listings with the same filter started within ``runSnapshotSharing``, kept
-    /// ``runListingLifetime`` after its last page was read); later pages read that snapshot, so a
-    /// listing neither skips
-    /// nor repeats a run however runs change meanwhile. Each run is returned as it is now, and
-    /// step filters are checked on that state. A page may hold fewer than `pageSize` runs when
-    /// step filters skip many; go on while the token is non-empty.
+    /// The first page opens a listing of the runs the migration, status and update-time filters
+    /// select at that moment; its pages neither skip nor repeat a run however runs change
+    /// meanwhile, for ``runListingLifetime`` after the first page. Each run is returned as it is
+    /// now, and step filters are checked on that state. A page may hold fewer than `pageSize`
+    /// runs when step filters skip many; go on while the token is non-empty.
     public func listRuns(filter: RunFilter = RunFilter(), pageSize: Int = 0, pageToken: String = "") async throws -> RunPage {
         try Validation.runFilter(filter)
         let size = try pageLimit(pageSize)
         let migrationId = filter.selection.migrationId
         let binding = Self.filterBinding(filter)
         let listing: String
-        let total: Int
-        var offset = 0
+        var cursor: String?
+        let expiresAt: Int64
         if pageToken.isEmpty {
             // A later page's token proves the migration existed; the first page checks it.
             if let migrationId { _ = try await reads.migrationDefinition(id: migrationId) }
-            // Named by filter and time window: the first listings of one window share it.
+            // Named by filter and time window: stores that copy the selection share one copy.
             let window = clock.now().unixMilliseconds / Self.runSnapshotSharing.wholeMilliseconds
-            listing = "\(binding)-\(window)"
-            total = try await reads.snapshotRuns(filter.selection, listing: listing, ttl: Self.runListingLifetime)
+            listing = try await reads.openRunListing(filter.selection, name: "\(binding)-\(window)", ttl: Self.runListingLifetime)
+            expiresAt = (clock.now() + Self.runListingLifetime).unixMilliseconds
         } else {
-            let fields = try openToken(pageToken, kind: "runs", migrationId: migrationId ?? "", binding: binding)
-            guard let id = fields["l"], id.hasPrefix(binding + "-"), id.utf8.count <= 64, let count = fields["n"].flatMap(Int.init),
-                let position = fields["o"].flatMap(Int.init), count >= 0, (0...count).contains(position)
-            else { throw Self.badToken }
+            let (fields, expiry) = try openToken(pageToken, kind: "runs", migrationId: migrationId ?? "", binding: binding)
+            guard let id = fields["l"], !id.isEmpty, id.utf8.count <= 80, let after = fields["c"], after.utf8.count <= 1024 else {
+                throw Self.badToken
+            }
             listing = id
-            total = count
-            offset = position
+            cursor = after
+            expiresAt = expiry
         }
         let stepFiltered = filter.stepName != nil || filter.stepStatus != nil
         var runs: [Run] = []
         var examined = 0
-        while runs.count < size, offset < total, examined < (stepFiltered ? Self.runScanLimit : size) {
-            let want = stepFiltered ? min(max(size, 100), total - offset) : size - runs.count
-            guard let batch = try await reads.runSnapshotPage(
-                listing: listing, migrationId: migrationId, offset: offset, limit: want, ttl: Self.runListingLifetime)
+        var more = true
+        while runs.count < size, more, examined < (stepFiltered ? Self.runScanLimit : size) {
+            let want = stepFiltered ? max(size, 100) : size - runs.count
+            guard let page = try await reads.runListingPage(
+                filter.selection, listing: listing, after: cursor, limit: want, ttl: Self.runListingLifetime)
             else { throw LoomError.invalidArgument("page token expired: start the listing again without a page token") }
-            var consumed = 0
-            for run in batch {
-                consumed += 1
-                if filter.matchesStep(run) {
-                    runs.append(run)
-                    if runs.count == size { break }
+            var stoppedEarly = false
+            for entry in page.entries {
+                examined += 1
+                cursor = entry.cursor
+                if filter.matchesStep(entry.run) {
+                    runs.append(entry.run)
+                    if runs.count == size {
+                        stoppedEarly = entry != page.entries.last
+                        break
+                    }
                 }
             }
-            offset += batch.isEmpty ? want : consumed
-            examined += consumed
-            if batch.isEmpty { break }
+            if !stoppedEarly {
+                cursor = page.next
+                more = page.next != nil
+            }
+            if page.entries.isEmpty { break }
         }
-        offset = min(offset, total)
-        let expiresAt = (clock.now() + Self.runListingLifetime).unixMilliseconds
         let next =
-            try offset < total
+            try more && cursor != nil
             ? pageTokens.seal(
-                kind: "runs",
-                fields: [("m", migrationId ?? ""), ("f", binding), ("l", listing), ("n", String(total)), ("o", String(offset))],
-                expiresAt: expiresAt)
+                kind: "runs", fields: [("m", migrationId ?? ""), ("f", binding), ("l", listing), ("c", cursor!)], expiresAt: expiresAt)
             : ""
         return RunPage(runs: runs, nextPageToken: next)
     }
@@ -159,13 +161,15 @@ extension Service {
 
     /// Opens a token of listing `kind`, checking that it was issued for the same migration and
     /// filters and has not expired.
-    func openToken(_ token: String, kind: String, migrationId: String, binding: String) throws(LoomError) -> [String: String] {
+    func openToken(_ token: String, kind: String, migrationId: String, binding: String) throws(LoomError) -> (
+        fields: [String: String], expiresAt: Int64
+    ) {
         guard let opened = try pageTokens.open(token, kind: kind), opened.fields["m"] == migrationId, opened.fields["f"] == binding
         else { throw Self.badToken }
         if opened.expiresAt != 0, opened.expiresAt < clock.now().unixMilliseconds {
             throw .invalidArgument("page token expired: start the listing again without a page token")
         }
-        return opened.fields
+        return (opened.fields, opened.expiresAt)
     }
 
     /// A short digest that binds a token to the filters it was issued for.

@@ -145,7 +145,7 @@ public final class Service: Sendable {
         let size = try pageLimit(pageSize)
         var after: String?
         if !pageToken.isEmpty {
-            let fields = try openToken(pageToken, kind: "migrations", migrationId: "", binding: "")
+            let (fields, _) = try openToken(pageToken, kind: "migrations", migrationId: "", binding: "")
             guard let cursor = fields["after"], Identifier.isValid(cursor) else { throw Self.badToken }
             after = cursor
         }

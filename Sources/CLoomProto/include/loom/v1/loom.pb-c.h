@@ -1031,10 +1031,9 @@ struct  Loom__V1__ListRunsRequest
   uint32_t page_size;
   /*
    * Opaque token from a previous response (with the same filters); empty for
-   * the first page. A listing is a snapshot taken by its first page (shared
-   * by listings with the same filters started within 5 s): its pages neither
-   * skip nor repeat a run while runs change; a token expires 2 minutes after
-   * the page that returned it.
+   * the first page. A listing lists the runs its first page selected, at the
+   * positions they held then: its pages neither skip nor repeat a run while
+   * runs change; its tokens expire 5 minutes after its first page.
    */
   char *page_token;
 };
