@@ -258,12 +258,18 @@ public actor InMemoryStore: MigrationStore, RunStore {
         counts[run.migrationId] = migrationCounts
     }
 
-    /// See ``RunStore/openRunListing(_:name:ttl:)``: a copy of the selected run ids, shared by
+    /// See ``RunStore/openRunListing(_:name:limit:ttl:)``: a copy of the selected run ids, shared by
     /// listings opened with one name.
-    public func openRunListing(_ selection: RunSelection, name: String, ttl: Duration) -> String {
+    public func openRunListing(_ selection: RunSelection, name: String, limit: Int, ttl: Duration) -> RunListingOpening {
+        copyRunListing(selection, name: name, ttl: ttl)
+        let first = runListingPage(selection, listing: name, after: nil, limit: limit, ttl: ttl) ?? RunListingPage(entries: [], next: nil)
+        return RunListingOpening(listing: name, first: first)
+    }
+
+    private func copyRunListing(_ selection: RunSelection, name: String, ttl: Duration) {
         let now = ContinuousClock.now
         listings = listings.filter { $0.value.expires > now }
-        if listings[name] != nil { return name }
+        if listings[name] != nil { return }
         let selected = runs.values.filter { run in
             (selection.migrationId == nil || run.migrationId == selection.migrationId)
                 && (selection.status == nil || run.status == selection.status)
@@ -273,7 +279,6 @@ public actor InMemoryStore: MigrationStore, RunStore {
         .sorted { ($0.updatedAt, $0.id) > ($1.updatedAt, $1.id) }
         .map(\.id)
         listings[name] = (selected, selection.migrationId, now + ttl)
-        return name
     }
 
     /// See ``RunStore/runListingPage(_:listing:after:limit:ttl:)``; the cursor is a position in the copy.

@@ -13,20 +13,16 @@ extension RedisStore {
     /// clocks and slow pages.
     static let ghostLifetime: Duration = Service.runListingLifetime + .seconds(60)
 
-    /// See ``RunStore/openRunListing(_:name:ttl:)``. One migration: `g<sequence>`; every
+    /// See ``RunStore/openRunListing(_:name:limit:ttl:)``. One migration: `g<sequence>`; every
     /// migration: `s<name>`, a snapshot shared by listings of one name.
-    public func openRunListing(_ selection: RunSelection, name: String, ttl: Duration) async throws -> String {
+    public func openRunListing(_ selection: RunSelection, name: String, limit: Int, ttl: Duration) async throws -> RunListingOpening {
         if let migrationId = selection.migrationId {
-            return try await redis("run listing") {
-                let reply = try await client.evalScript(
-                    RedisStoreScripts.openRunListing, keys: [keys.runSequence(migrationId), keys.runListingFlag(migrationId)],
-                    arguments: [.integer(Self.ghostLifetime.wholeMilliseconds)])
-                guard let sequence = reply.int else { throw malformedReply("run listing", reply) }
-                return "g\(sequence)"
-            }
+            let (sequence, first) = try await ghostListingPage(selection, migrationId: migrationId, sequence: nil, after: nil, limit: max(limit, 1))
+            return RunListingOpening(listing: "g\(sequence)", first: first)
         }
         _ = try await snapshotAcrossMigrations(selection, destination: keys.listing(name), ttl: ttl)
-        return "s" + name
+        let first = try await runListingPage(selection, listing: "s" + name, after: nil, limit: limit, ttl: ttl)
+        return RunListingOpening(listing: "s" + name, first: first ?? RunListingPage(entries: [], next: nil))
     }
 
     /// See ``RunStore/runListingPage(_:listing:after:limit:ttl:)``. A cursor is `<score>|<run id>`
@@ -36,7 +32,7 @@ extension RedisStore {
     {
         guard limit > 0 else { return RunListingPage(entries: [], next: after) }
         if listing.hasPrefix("g"), let migrationId = selection.migrationId, let sequence = UInt64(listing.dropFirst()) {
-            return try await ghostListingPage(selection, migrationId: migrationId, sequence: sequence, after: after, limit: limit)
+            return try await ghostListingPage(selection, migrationId: migrationId, sequence: sequence, after: after, limit: limit).page
         }
         guard listing.hasPrefix("s"), selection.migrationId == nil else { return nil }
         let offset = after.map { Int($0) } ?? 0
@@ -61,14 +57,17 @@ extension RedisStore {
         }
     }
 
-    /// One page of a listing of one migration (``RedisStoreScripts/runListingPage``).
-    private func ghostListingPage(_ selection: RunSelection, migrationId: String, sequence: UInt64, after: String?, limit: Int)
-        async throws -> RunListingPage?
+    /// One page of a listing of one migration (``RedisStoreScripts/runListingPage``); with no
+    /// `sequence`, opens the listing. Returns the listing's sequence with the page.
+    private func ghostListingPage(_ selection: RunSelection, migrationId: String, sequence: UInt64?, after: String?, limit: Int)
+        async throws -> (sequence: UInt64, page: RunListingPage)
     {
         var cursorScore = ""
         var cursorID = ""
         if let after {
-            guard let bar = after.firstIndex(of: "|"), let score = Int64(after[..<bar]) else { return nil }
+            guard let bar = after.firstIndex(of: "|"), let score = Int64(after[..<bar]) else {
+                throw LoomError.invalidArgument("page_token is not a token of this listing (same migration and filters)")
+            }
             cursorScore = String(score)
             cursorID = String(after[after.index(after: bar)...])
         }
@@ -79,25 +78,24 @@ extension RedisStore {
         return try await redis("run listing") {
             let reply = try await client.evalScript(
                 RedisStoreScripts.runListingPage,
-                keys: [index, keys.runGhosts(migrationId), keys.runGhostLog(migrationId)],
+                keys: [index, keys.runSequence(migrationId), keys.runListingFlag(migrationId), keys.runMoves(migrationId)],
                 arguments: [
-                    .string(String(sequence)), .string(cursorScore.isEmpty ? maximum : cursorScore), .string(minimum),
+                    .string(sequence.map(String.init) ?? ""), .string(cursorScore.isEmpty ? maximum : cursorScore), .string(minimum),
                     .string(cursorScore.isEmpty ? ghostMaximum : cursorScore), .string(minimum), .string(cursorScore),
-                    .string(cursorID), .integer(Int64(limit)), .string(keys.runKeyPrefix(migrationId)),
-                    .integer(Int64(migrationId.utf8.count + 2)), .string(selection.status == nil ? "u" : "s"),
-                    .integer(Self.ghostLifetime.wholeMilliseconds),
+                    .string(cursorID), .integer(Int64(limit)), .string(keys.runGhostBucketPrefix(migrationId)),
+                    .string(selection.status == nil ? "u" : "s"), .integer(Self.ghostLifetime.wholeMilliseconds),
                 ])
-            guard var items = reply.array, let more = items.popLast()?.int, items.count % 2 == 0 else {
-                throw malformedReply("run listing", reply)
-            }
-            var listed: [(RunID, String)] = []
+            guard var items = reply.array, let listed = items.popLast()?.int, let more = items.popLast()?.int, items.count % 2 == 0,
+                listed >= 0
+            else { throw malformedReply("run listing", reply) }
+            var ids: [(RunID, String)] = []
             for index in stride(from: 0, to: items.count, by: 2) {
                 guard let member = items[index].string, let score = items[index + 1].string else { throw malformedReply("run listing", reply) }
-                listed.append((try RunID(parsing: member), score + "|" + member))
+                ids.append((try RunID(parsing: member), score + "|" + member))
             }
-            let runs = try await currentRunsByID(listed.map(\.0))
-            let entries = listed.compactMap { id, cursor in runs[id].map { RunListingPage.Entry(run: $0, cursor: cursor) } }
-            return RunListingPage(entries: entries, next: more == 1 ? listed.last?.1 ?? after : nil)
+            let runs = try await currentRunsByID(ids.map(\.0))
+            let entries = ids.compactMap { id, cursor in runs[id].map { RunListingPage.Entry(run: $0, cursor: cursor) } }
+            return (UInt64(listed), RunListingPage(entries: entries, next: more == 1 ? ids.last?.1 ?? after : nil))
         }
     }
 

@@ -37,7 +37,7 @@ extension RedisStore {
             .string(run.status.rawValue), .string(position?.stepName ?? ""), .string(position?.stepStatus.rawValue ?? ""),
             .integer(run.updatedAt.unixMilliseconds),
             .string(run.timerDueAt == nil ? "" : write.keepsLease ? "=" : write.leaseHolder?.description ?? ""),
-            .integer(Self.ghostLifetime.wholeMilliseconds),
+            .integer(Self.ghostLifetime.wholeMilliseconds), .string(keys.runGhostBucketPrefix(id.migrationId)),
         ]
         for var entry in write.history {
             entry.runVersion = run.version
@@ -50,7 +50,7 @@ extension RedisStore {
                     keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId),
                     keys.counts(id.migrationId), keys.candidateStatusIndex(id.migrationId), keys.runIndex(id.migrationId),
                     keys.runStatusIndex(id.migrationId), keys.leases(of: id), keys.runSequence(id.migrationId),
-                    keys.runListingFlag(id.migrationId), keys.runGhosts(id.migrationId), keys.runGhostLog(id.migrationId),
+                    keys.runListingFlag(id.migrationId), keys.runMoves(id.migrationId),
                 ],
                 arguments: arguments)
             guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("apply", reply) }

@@ -64,14 +64,15 @@ public struct RedisStoreKeys: Sendable, Hashable {
     /// while it is, each move leaves a ghost of the run's old positions: `…:runs:listed`.
     public func runListingFlag(_ migrationId: String) -> String { migration(migrationId) + ":runs:listed" }
 
-    /// Sorted set of the positions runs left while listings were open (score as in the index
-    /// the ghost belongs to, member `<run id>|<sequence before>|<sequence after>|u` for the
-    /// update index, `…|s` for the status index): `…:runs:ghosts`.
-    public func runGhosts(_ migrationId: String) -> String { migration(migrationId) + ":runs:ghosts" }
+    /// Hash run id → the sequence value of the run's last move (``runSequence(_:)``), so a
+    /// listing page checks a page of runs in one `HMGET`: `…:runs:moves`.
+    public func runMoves(_ migrationId: String) -> String { migration(migrationId) + ":runs:moves" }
 
-    /// List of `<move ms>|<ghost member>`, oldest first, to drop ghosts no listing can need:
-    /// `…:runs:ghostlog`.
-    public func runGhostLog(_ migrationId: String) -> String { migration(migrationId) + ":runs:ghostlog" }
+    /// The prefix of the ghost buckets: sorted sets of the positions runs left while listings
+    /// were open, one per 1024 moves (`…:runs:ghosts:<sequence / 1024>`; score as in the index
+    /// the ghost belongs to, member `<run id>|<sequence before>|<sequence after>|u` for the
+    /// update index, `…|s` for the status index); each expires a while after its last ghost.
+    public func runGhostBucketPrefix(_ migrationId: String) -> String { migration(migrationId) + ":runs:ghosts:" }
 
     /// The sorted set a run listing across every migration pages (untagged: it holds runs of
     /// every partition): `loom:listing:<name>`.

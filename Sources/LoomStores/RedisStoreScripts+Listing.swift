@@ -41,48 +41,37 @@ extension RedisStoreScripts {
         return {'ok', record}
         """)
 
-    /// KEYS: run sequence, listing flag. ARGV: flag lifetime ms.
-    /// Opens a run listing of one migration: raises the flag (so moves leave ghosts while the
-    /// listing can be read) and returns the sequence value the listing sees the runs at.
-    static let openRunListing = RedisScript(
-        """
-        redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-        return tonumber(redis.call('GET', KEYS[1]) or '0')
-        """)
-
-    /// KEYS: index (by update or by status), ghosts, ghost log.
-    /// ARGV: listing sequence, index score max (the cursor's score, inclusive, or the filter's
-    /// bound), index score min, ghost score max, ghost score min, cursor score ('' for none),
-    /// cursor run id, limit, run key prefix (`loom:{pN}:run:<migration>__`), length of the run
-    /// id prefix (`<migration>__`), ghost kind ('u' or 's'), ghost lifetime ms.
-    /// Returns {{run id, score}…, more (0/1)}: the next `limit` runs of the listing after the
-    /// cursor, newest position first (ties by run id, descending).
+    /// KEYS: index (by update or by status), run sequence, listing flag, run moves (hash run id →
+    /// sequence of its last move).
+    /// ARGV: listing sequence ('' to open a listing), index score max (the cursor's score,
+    /// inclusive, or the filter's bound), index score min, ghost score max, ghost score min,
+    /// cursor score ('' for none), cursor run id, limit, ghost bucket key prefix, ghost kind
+    /// ('u' or 's'), flag lifetime ms.
+    /// Returns {{run id, score}…, more (0/1), listing sequence}: the next `limit` runs of the
+    /// listing after the cursor, newest position first (ties by run id, byte order descending).
     ///
     /// A run belongs to a listing opened at sequence S at the position it held then: its live
-    /// index entry if it has not moved since (`sq` ≤ S), else the ghost its first later move
-    /// left (`before` ≤ S < `after`). That set never changes while the listing lives, so pages
-    /// read at different times neither skip nor repeat a run, and opening a listing copies
-    /// nothing. Each page first drops up to 200 ghosts older than the ghost lifetime.
+    /// index entry if it has not moved since (its last move ≤ S), else the ghost its first later
+    /// move left (`before` ≤ S < `after`). That set never changes while the listing lives, so
+    /// pages read at different times neither skip nor repeat a run, and opening copies nothing.
+    /// Ghosts live in buckets of 1024 moves (by `after`), so a page reads only the buckets of
+    /// moves since its listing opened. Opening raises the flag (so moves leave ghosts while the
+    /// listing can be read) and takes the migration's sequence; its first page is the live index
+    /// alone, since nothing has moved since.
     static let runListingPage = RedisScript(
-        escapeCandidate + "\n" + """
-        local t = redis.call('TIME')
-        local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[12])
-        local head = redis.call('LRANGE', KEYS[3], 0, 199)
-        local drop = {}
-        for _, e in ipairs(head) do
-          local sep = string.find(e, '|', 1, true)
-          if tonumber(string.sub(e, 1, sep - 1)) >= cutoff then break end
-          drop[#drop + 1] = string.sub(e, sep + 1)
+        """
+        local opening = ARGV[1] == ''
+        local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local seq = current
+        if opening then
+          redis.call('SET', KEYS[3], '1', 'PX', ARGV[11])
+        else
+          seq = tonumber(ARGV[1])
         end
-        if #drop > 0 then
-          redis.call('ZREM', KEYS[2], unpack(drop))
-          redis.call('LTRIM', KEYS[3], #drop, -1)
-        end
-        local seq = tonumber(ARGV[1])
         local cs = ARGV[6] ~= '' and tonumber(ARGV[6]) or nil
         local cid = ARGV[7]
         local limit = tonumber(ARGV[8])
-        local prefix, strip, kind = ARGV[9], tonumber(ARGV[10]), ARGV[11]
+        local kind = ARGV[10]
         -- Byte order (Lua's own string order follows the server's locale).
         local function above(x, y)
           if x == y then return false end
@@ -92,36 +81,47 @@ extension RedisStoreScripts {
           end
           return #x > #y
         end
-        local function live(member)
-          local sq = redis.call('HGET', prefix .. escape(string.sub(member, strip + 1)), 'sq')
-          if tonumber(sq or '0') <= seq then return member end
-          return nil
-        end
-        local function ghost(member)
-          local id, before, after, k = string.match(member, '^(.+)|(%d+)|(%d+)|(%a)$')
-          if id and k == kind and tonumber(before) <= seq and seq < tonumber(after) then return id end
-          return nil
-        end
-        -- The valid entries of one source after the cursor, and the lowest score it read when it
-        -- may hold more (nil when it was read to the end).
-        local function collect(key, top, bottom, window, valid, out)
+        -- Reads up to `window` entries of one source after the cursor into `out`; returns the
+        -- lowest score read when the source may hold more (nil when it was read to the end).
+        local function collect(key, top, bottom, window, live, out)
           local extra = cs and redis.call('ZCOUNT', key, cs, cs) or 0
           local items = redis.call('ZRANGE', key, top, bottom, 'BYSCORE', 'REV', 'LIMIT', 0, window + extra, 'WITHSCORES')
+          local moves = {}
+          if live and seq < current then
+            for first = 1, #items, 2000 do
+              local ids = {}
+              for i = first, math.min(first + 1999, #items), 2 do ids[#ids + 1] = items[i] end
+              local got = redis.call('HMGET', KEYS[4], unpack(ids))
+              for _, m in ipairs(got) do moves[#moves + 1] = m end
+            end
+          end
           for i = 1, #items, 2 do
-            local score = tonumber(items[i + 1])
-            local id = valid(items[i])
+            local score, id = tonumber(items[i + 1]), nil
+            if live then
+              if seq == current or tonumber(moves[(i + 1) / 2] or '0') <= seq then id = items[i] end
+            else
+              local run, before, after, k = string.match(items[i], '^(.+)|(%d+)|(%d+)|(%a)$')
+              if run and k == kind and tonumber(before) <= seq and seq < tonumber(after) then id = run end
+            end
             if id and not (cs and score == cs and not above(cid, id)) then out[#out + 1] = {score, id} end
           end
           if #items / 2 < window + extra then return nil end
           return tonumber(items[#items])
         end
+        local buckets = {}
+        if seq < current then
+          for epoch = math.floor((seq + 1) / 1024), math.floor(current / 1024) do
+            buckets[#buckets + 1] = ARGV[9] .. epoch
+          end
+        end
         local window = limit + 16
         while true do
           local found = {}
-          local a = collect(KEYS[1], ARGV[2], ARGV[3], window, live, found)
-          local b = collect(KEYS[2], ARGV[4], ARGV[5], window, ghost, found)
-          local bound = a
-          if b and (not bound or b > bound) then bound = b end
+          local bound = collect(KEYS[1], ARGV[2], ARGV[3], window, true, found)
+          for _, bucket in ipairs(buckets) do
+            local b = collect(bucket, ARGV[4], ARGV[5], window, false, found)
+            if b and (not bound or b > bound) then bound = b end
+          end
           local page = {}
           for _, e in ipairs(found) do
             if not bound or e[1] > bound then page[#page + 1] = e end
@@ -138,6 +138,7 @@ extension RedisStoreScripts {
             end
             local more = (#page > limit or bound) and 1 or 0
             reply[#reply + 1] = more
+            reply[#reply + 1] = seq
             return reply
           end
           window = window * 4

@@ -70,21 +70,22 @@ enum RedisStoreScripts {
         """
 
     /// KEYS: run, timers, history, candidate statuses, counts, candidate status index, run
-    /// index, run status index, lease holders, run sequence, listing flag, ghosts, ghost log.
+    /// index, run status index, lease holders, run sequence, listing flag, run moves.
     /// ARGV: expected version, new version, record, timer due ms ('' for none), run id,
     /// candidate id, status mode ('none' | 'set' | 'require'), new status, allowed statuses
     /// (comma-separated), history cap, schema version, run status, current step name ('' when
     /// none), its step status, last update ms, lease holder ('' when the timer is no lease, '='
     /// to leave the timer entry and its holder as they are),
-    /// ghost lifetime ms, then history entries.
+    /// ghost lifetime ms, ghost bucket key prefix, then history entries.
     /// Returns {'conflict', record or false}, {'candidate', status or false} or {'ok', {entry ids}}.
     ///
     /// Besides the record, timer and history, it moves the candidate's status (counted and
     /// indexed) and the run's position (`rs`, `st`, `ss`, `up` fields; counted per run status
     /// and, while active, per step; indexed by last update and by status), so counts and
     /// indexes change in the same atomic step as the run. When the position moves, the run's
-    /// `sq` takes the next value of the migration's sequence, and while a listing is open the
-    /// old positions stay behind as ghosts (see ``runListingPage``).
+    /// `sq` (and its entry in the run moves hash) takes the next value of the migration's
+    /// sequence, and while a listing is open the old positions stay behind as ghosts in the
+    /// bucket of that value (see ``runListingPage``).
     static let applyRun = RedisScript(
         statusBands + "\n" + """
         local old = redis.call('HMGET', KEYS[1], 'version', 'rs', 'st', 'ss', 'up', 'sq')
@@ -126,25 +127,21 @@ enum RedisStoreScripts {
           if old[2] then step(old[2], old[3] or '', old[4] or '', -1) end
           step(ARGV[12], ARGV[13], ARGV[14], 1)
         end
-        redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'timer', ARGV[4], 'v', ARGV[11],
-          'rs', ARGV[12], 'st', ARGV[13], 'ss', ARGV[14], 'up', ARGV[15])
-        local up = tonumber(ARGV[15])
+        local sq = old[6] or '0'
         if old[5] ~= ARGV[15] or old[2] ~= ARGV[12] then
-          local sq = redis.call('INCR', KEYS[10])
-          redis.call('HSET', KEYS[1], 'sq', sq)
+          sq = redis.call('INCR', KEYS[10])
+          redis.call('HSET', KEYS[12], ARGV[5], sq)
           if old[5] and old[2] and redis.call('EXISTS', KEYS[11]) == 1 then
             local tail = '|' .. (old[6] or '0') .. '|' .. sq
-            local u, s = ARGV[5] .. tail .. '|u', ARGV[5] .. tail .. '|s'
             local oldUp = tonumber(old[5])
-            redis.call('ZADD', KEYS[12], oldUp, u, bands[old[2]] * 10000000000000 + oldUp, s)
-            -- The store's own clock dates the ghost (runs carry the orchestrator's), as the page's cleanup reads it.
-            local t = redis.call('TIME')
-            local at = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
-            redis.call('RPUSH', KEYS[13], at .. '|' .. u, at .. '|' .. s)
-            redis.call('PEXPIRE', KEYS[12], ARGV[17])
-            redis.call('PEXPIRE', KEYS[13], ARGV[17])
+            local bucket = ARGV[18] .. math.floor(sq / 1024)
+            redis.call('ZADD', bucket, oldUp, ARGV[5] .. tail .. '|u', bands[old[2]] * 10000000000000 + oldUp, ARGV[5] .. tail .. '|s')
+            redis.call('PEXPIRE', bucket, ARGV[17])
           end
         end
+        redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'timer', ARGV[4], 'v', ARGV[11],
+          'rs', ARGV[12], 'st', ARGV[13], 'ss', ARGV[14], 'up', ARGV[15], 'sq', sq)
+        local up = tonumber(ARGV[15])
         redis.call('ZADD', KEYS[7], up, ARGV[5])
         redis.call('ZADD', KEYS[8], bands[ARGV[12]] * 10000000000000 + up, ARGV[5])
         if ARGV[16] == '=' and ARGV[4] ~= '' and redis.call('ZSCORE', KEYS[2], ARGV[5]) then
@@ -161,7 +158,7 @@ enum RedisStoreScripts {
           end
         end
         local ids = {}
-        for i = 18, #ARGV do
+        for i = 19, #ARGV do
           ids[#ids + 1] = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'e', ARGV[i])
         end
         return {'ok', ids}

@@ -46,8 +46,7 @@ struct RedisCountsUpgradeTests {
         #expect(after?.steps.first?.failed == 1)
         #expect(try await h.store.allCandidates(of: "upgrade-chart", filter: CandidateFilter(status: .running)).map(\.id) == ["c", "org/a"])
         let completed = RunSelection(migrationId: "upgrade-chart", status: .completed)
-        let listing = try await h.store.openRunListing(completed, name: "u", ttl: .seconds(10))
-        #expect(try await h.store.runListingPage(completed, listing: listing, after: nil, limit: 10, ttl: .seconds(10))?.entries.count == 1)
+        #expect(try await h.store.openRunListing(completed, name: "u", limit: 10, ttl: .seconds(10)).first.entries.count == 1)
         #expect(try await h.store.recountMigration(id: "upgrade-chart", repair: false).drift.isEmpty)
         // Done once: a second start finds nothing to upgrade.
         #expect(try await h.store.upgradeCounts().isEmpty)

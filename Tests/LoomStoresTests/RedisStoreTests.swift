@@ -157,8 +157,8 @@ struct RedisStoreMigrationTests {
         let keys = try await h.pool.send(RedisCommand("KEYS", "*")).array?.compactMap(\.string) ?? []
         let tag = h.store.keys.tag(migrationId: "upgrade-chart")
         // migration, candidates, statuses, counts, candidate index, status index, run, history,
-        // timers, run index, run status index, run sequence, and the global migration index.
-        #expect(keys.count == 13)
+        // timers, run index, run status index, run sequence, run moves, and the global migration index.
+        #expect(keys.count == 14)
         #expect(keys.filter { $0 != "loom:migrations" }.allSatisfy { $0.contains(tag) })
     }
 

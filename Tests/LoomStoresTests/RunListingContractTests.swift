@@ -7,22 +7,22 @@ import Testing
 /// while its pages are read.
 @Suite("Store contract: run listings")
 struct RunListingContractTests {
-    /// Every page of `listing`, `limit` at a time; `between` runs after each page.
+    /// Every page of the listing `opening` opened, `limit` at a time after its first page;
+    /// `between` runs after each page.
     static func readAll(
-        _ store: any LoomStore, _ selection: RunSelection, listing: String, limit: Int,
+        _ store: any LoomStore, _ selection: RunSelection, opening: RunListingOpening, limit: Int,
         between: () async throws -> Void = {}
     ) async throws -> [Run] {
+        var page = opening.first
         var listed: [Run] = []
-        var cursor: String?
-        repeat {
-            let page = try #require(try await store.runListingPage(selection, listing: listing, after: cursor, limit: limit, ttl: .seconds(60)))
+        while true {
             #expect(page.entries.count <= limit)
             listed += page.entries.map(\.run)
-            cursor = page.next
             if let last = page.entries.last, page.next != nil { #expect(last.cursor == page.next) }
             try await between()
-        } while cursor != nil
-        return listed
+            guard let cursor = page.next else { return listed }
+            page = try #require(try await store.runListingPage(selection, listing: opening.listing, after: cursor, limit: limit, ttl: .seconds(60)))
+        }
     }
 
     /// The ids `selection` selects from `runs`, newest update first (ties: run id, descending).
@@ -52,15 +52,16 @@ struct RunListingContractTests {
             RunSelection(migrationId: "m1"), RunSelection(migrationId: "m1", status: .running),
             RunSelection(migrationId: "m1", status: .waitingRetry), RunSelection(migrationId: "m1", updatedAfter: cutoff),
         ]
-        var open: [(RunSelection, String, [RunID])] = []
+        var open: [(RunSelection, RunListingOpening, [RunID])] = []
         for (index, selection) in selections.enumerated() {
-            let listing = try await store.openRunListing(selection, name: "stable-\(index)", ttl: .seconds(60))
-            open.append((selection, listing, Self.expected(model.runs.values, selection)))
+            let expected = Self.expected(model.runs.values, selection)
+            let opening = try await store.openRunListing(selection, name: "stable-\(index)", limit: 37, ttl: .seconds(60))
+            open.append((selection, opening, expected))
         }
         #expect(open[1].2.count > 100 && open[2].2.count > 20, "the seed gives each status listing several pages")
-        for (selection, listing, expected) in open {
+        for (selection, opening, expected) in open {
             var moved = 0
-            let listed = try await Self.readAll(store, selection, listing: listing, limit: 37) {
+            let listed = try await Self.readAll(store, selection, opening: opening, limit: 37) {
                 // Between two pages, 150 transitions move runs (also in and out of the status).
                 for id in ids.shuffled(using: &random).prefix(150) where try await model.step(id, using: &random) { moved += 1 }
             }
@@ -69,8 +70,8 @@ struct RunListingContractTests {
             #expect(moved > 100)
         }
         // Each run is returned as it is now, not as it was when the listing opened.
-        let fresh = try await store.openRunListing(RunSelection(migrationId: "m1"), name: "fresh", ttl: .seconds(60))
-        let now = try await Self.readAll(store, RunSelection(migrationId: "m1"), listing: fresh, limit: 1000)
+        let fresh = try await store.openRunListing(RunSelection(migrationId: "m1"), name: "fresh", limit: 1000, ttl: .seconds(60))
+        let now = try await Self.readAll(store, RunSelection(migrationId: "m1"), opening: fresh, limit: 1000)
         #expect(now.count == 1000)
         #expect(now.allSatisfy { $0 == model.runs[$0.candidateId] })
         #expect(now.map(\.id) == Self.expected(model.runs.values, RunSelection(migrationId: "m1")))
@@ -92,8 +93,8 @@ struct RunListingContractTests {
         let selection = RunSelection(migrationId: "m1", status: .running)
         let expected = Self.expected(model.runs.values, selection)
         #expect(expected.count == 150)
-        let listing = try await store.openRunListing(selection, name: "ties", ttl: .seconds(60))
-        let listed = try await Self.readAll(store, selection, listing: listing, limit: 40) {
+        let opening = try await store.openRunListing(selection, name: "ties", limit: 40, ttl: .seconds(60))
+        let listed = try await Self.readAll(store, selection, opening: opening, limit: 40) {
             for id in ids.shuffled(using: &random).prefix(30) { try await model.step(id, using: &random) }
         }
         #expect(listed.map(\.id) == expected)
@@ -114,8 +115,8 @@ struct RunListingContractTests {
         _ = try await Build.create(store, other, candidate: CandidateStatusChange(newStatus: .running))
         #expect(try await store.runListingPage(RunSelection(), listing: "sunknown", after: nil, limit: 5, ttl: .seconds(60)) == nil)
         #expect(try await store.runListingPage(RunSelection(migrationId: "m1"), listing: "other", after: nil, limit: 5, ttl: .seconds(60)) == nil)
-        let across = try await store.openRunListing(RunSelection(), name: "across", ttl: .seconds(60))
-        let listed = try await Self.readAll(store, RunSelection(), listing: across, limit: 2)
+        let across = try await store.openRunListing(RunSelection(), name: "across", limit: 2, ttl: .seconds(60))
+        let listed = try await Self.readAll(store, RunSelection(), opening: across, limit: 2)
         #expect(listed.map(\.id) == [Build.runID("m2", "x")] + Self.expected(model.runs.values, RunSelection()))
     }
 }

@@ -86,8 +86,8 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
-    public func openRunListing(_ selection: RunSelection, name: String, ttl: Duration) async throws -> String {
-        try await store.openRunListing(selection, name: name, ttl: ttl)
+    public func openRunListing(_ selection: RunSelection, name: String, limit: Int, ttl: Duration) async throws -> RunListingOpening {
+        try await store.openRunListing(selection, name: name, limit: limit, ttl: ttl)
     }
 
     /// Forwards to the wrapped store.

@@ -96,6 +96,20 @@ public struct RunListingPage: Hashable, Sendable {
     }
 }
 
+/// A run listing just opened: its handle and its first page.
+public struct RunListingOpening: Hashable, Sendable {
+    /// The handle later pages are read with.
+    public var listing: String
+    /// The first page.
+    public var first: RunListingPage
+
+    /// Creates an opening.
+    public init(listing: String, first: RunListingPage) {
+        self.listing = listing
+        self.first = first
+    }
+}
+
 /// A run listing's complete filter: the indexed ``RunSelection`` plus the current step.
 public struct RunFilter: Hashable, Sendable {
     /// What the store's indexes select.

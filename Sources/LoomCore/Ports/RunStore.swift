@@ -142,12 +142,12 @@ public protocol RunStore: ReplicaRegistry {
     func takeOverLeases(partition: Int, of replica: String, for holder: LeaseHolder, now: Timestamp, lease: Duration) async throws -> [DueTimer]
 
     /// Opens a listing of the runs that `selection` selects, most recently updated first, as
-    /// they are at this moment: the pages of one listing (``runListingPage(_:listing:after:limit:ttl:)``)
-    /// neither skip nor repeat a run however runs change meanwhile, for at least `ttl`.
-    /// Listings opened with one `name` (same filter, same short time window) may share the
-    /// work of a store that copies the selection.
-    /// - Returns: The listing's handle (at most 80 characters), for every page.
-    func openRunListing(_ selection: RunSelection, name: String, ttl: Duration) async throws -> String
+    /// they are at this moment, and reads its first `limit` runs: the pages of one listing
+    /// (``runListingPage(_:listing:after:limit:ttl:)``) neither skip nor repeat a run however runs
+    /// change meanwhile, for at least `ttl`. Listings opened with one `name` (same filter, same
+    /// short time window) may share the work of a store that copies the selection.
+    /// - Returns: The listing's handle (at most 80 characters), for every later page, and its first page.
+    func openRunListing(_ selection: RunSelection, name: String, limit: Int, ttl: Duration) async throws -> RunListingOpening
 
     /// Up to `limit` runs of listing `listing` (opened with the same `selection`) after cursor
     /// `after` (`nil`: from the start), each as it is now; `nil` when the listing expired.

@@ -93,15 +93,20 @@ extension Service {
         let size = try pageLimit(pageSize)
         let migrationId = filter.selection.migrationId
         let binding = Self.filterBinding(filter)
+        let stepFiltered = filter.stepName != nil || filter.stepStatus != nil
         let listing: String
         var cursor: String?
         let expiresAt: Int64
+        var opened: RunListingPage?
         if pageToken.isEmpty {
             // A later page's token proves the migration existed; the first page checks it.
             if let migrationId { _ = try await reads.migrationDefinition(id: migrationId) }
             // Named by filter and time window: stores that copy the selection share one copy.
             let window = clock.now().unixMilliseconds / Self.runSnapshotSharing.wholeMilliseconds
-            listing = try await reads.openRunListing(filter.selection, name: "\(binding)-\(window)", ttl: Self.runListingLifetime)
+            let opening = try await reads.openRunListing(
+                filter.selection, name: "\(binding)-\(window)", limit: stepFiltered ? max(size, 100) : size, ttl: Self.runListingLifetime)
+            listing = opening.listing
+            opened = opening.first
             expiresAt = (clock.now() + Self.runListingLifetime).unixMilliseconds
         } else {
             let (fields, expiry) = try openToken(pageToken, kind: "runs", migrationId: migrationId ?? "", binding: binding)
@@ -112,15 +117,19 @@ extension Service {
             cursor = after
             expiresAt = expiry
         }
-        let stepFiltered = filter.stepName != nil || filter.stepStatus != nil
         var runs: [Run] = []
         var examined = 0
         var more = true
         while runs.count < size, more, examined < (stepFiltered ? Self.runScanLimit : size) {
             let want = stepFiltered ? max(size, 100) : size - runs.count
-            guard let page = try await reads.runListingPage(
-                filter.selection, listing: listing, after: cursor, limit: want, ttl: Self.runListingLifetime)
-            else { throw LoomError.invalidArgument("page token expired: start the listing again without a page token") }
+            let read: RunListingPage?
+            if let first = opened {
+                read = first
+                opened = nil
+            } else {
+                read = try await reads.runListingPage(filter.selection, listing: listing, after: cursor, limit: want, ttl: Self.runListingLifetime)
+            }
+            guard let page = read else { throw LoomError.invalidArgument("page token expired: start the listing again without a page token") }
             var stoppedEarly = false
             for entry in page.entries {
                 examined += 1

@@ -1,4 +1,3 @@
-import Foundation
 import LoomCore
 
 /// Callback tokens signed with HMAC-SHA256.
@@ -42,14 +41,14 @@ public struct HMACCallbackTokenSigner: CallbackTokenSigner {
     public func issue(_ claims: CallbackClaims) -> String {
         let payload = Array("\(claims.runID)|\(claims.generation)|\(claims.stepName)|\(claims.attempt)".utf8)
         let mac = keyed.mac(Self.macPrefix + payload)
-        return "v1.\(Base64URL.encode(payload)).\(Base64URL.encode(mac))"
+        return "v1." + String(decoding: Base64URL.encode(payload), as: UTF8.self) + "." + String(decoding: Base64URL.encode(mac), as: UTF8.self)
     }
 
     public func verify(_ token: String) -> CallbackClaims? {
         guard token.utf8.count <= Self.maximumTokenLength else { return nil }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "v1",
-            let payload = Base64URL.decode(parts[1]), let mac = Base64URL.decode(parts[2])
+            let payload = Base64URL.decode(Array(parts[1].utf8)[...]), let mac = Base64URL.decode(Array(parts[2].utf8)[...])
         else { return nil }
         let expected = keyed.mac(Self.macPrefix + payload)
         guard HMACSHA256.constantTimeEquals(expected, mac) else { return nil }
@@ -58,25 +57,5 @@ public struct HMACCallbackTokenSigner: CallbackTokenSigner {
             let runID = try? RunID(parsing: String(fields[0]))
         else { return nil }
         return CallbackClaims(runID: runID, generation: generation, stepName: String(fields[2]), attempt: attempt)
-    }
-}
-
-/// Base64url without padding (RFC 4648 §5), as used in tokens.
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: Substring) -> [UInt8]? {
-        guard text.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "=") })
-        else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let bytes = Data(base64Encoded: base64).map(Array.init) else { return nil }
-        // Only the canonical encoding is accepted: unused trailing bits must be zero.
-        return encode(bytes) == text ? bytes : nil
     }
 }

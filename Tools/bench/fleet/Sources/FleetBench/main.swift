@@ -116,18 +116,26 @@ let getMigration = try await timed(2_000) { _ = try await client.getMigration(Ge
 print("GetMigration with counts: \(summary(getMigration))")
 
 // 3. Listing pages of 100 with a status filter while runs start and progress.
-func listings(_ count: Int) async throws -> (candidates: [Double], runs: [Double]) {
+func listings(_ count: Int) async throws -> (candidates: [Double], runs: [Double], nextRuns: [Double]) {
     var candidates: [Double] = []
     var runs: [Double] = []
+    var nextRuns: [Double] = []
     for _ in 0..<count {
         candidates += try await timed(1) {
             _ = try await client.listCandidates(ListCandidatesRequest(migrationID: migrationID, pageSize: 100, status: .running))
         }
+        var token = ""
         runs += try await timed(1) {
-            _ = try await client.listRuns(ListRunsRequest(migrationID: migrationID, status: .running, pageSize: 100))
+            token = try await client.listRuns(ListRunsRequest(migrationID: migrationID, status: .running, pageSize: 100)).nextPageToken
+        }
+        // A later page of the same listing (runs have moved since its first page).
+        if !token.isEmpty {
+            nextRuns += try await timed(1) {
+                _ = try await client.listRuns(ListRunsRequest(migrationID: migrationID, status: .running, pageSize: 100, pageToken: token))
+            }
         }
     }
-    return (candidates, runs)
+    return (candidates, runs, nextRuns)
 }
 let transitionsBefore = reported.value
 let startClock = ContinuousClock.now
@@ -145,11 +153,12 @@ let starter = Task {
     }
 }
 // Sample every 100 ms for as long as runs start and progress.
-var during = (candidates: [Double](), runs: [Double]())
+var during = (candidates: [Double](), runs: [Double](), nextRuns: [Double]())
 while reported.value - transitionsBefore < 2 * runCount, ms(ContinuousClock.now - startClock) < 300_000 {
     let round = try await listings(1)
     during.candidates += round.candidates
     during.runs += round.runs
+    during.nextRuns += round.nextRuns
     try await Task.sleep(for: .milliseconds(100))
 }
 let duringTransitions = reported.value - transitionsBefore
@@ -162,10 +171,12 @@ print(String(format: "started %d runs at %.0f/s, 2 steps each reported (%d event
 print("  while runs progressed (\(duringTransitions) events during the samples):")
 print("    ListCandidates status=running page 100: \(summary(during.candidates))")
 print("    ListRuns status=running page 100:       \(summary(during.runs))")
+print("    ListRuns its second page:               \(summary(during.nextRuns))")
 let settled = try await listings(200)
 print("  settled:")
 print("    ListCandidates status=running page 100: \(summary(settled.candidates))")
 print("    ListRuns status=running page 100:       \(summary(settled.runs))")
+print("    ListRuns its second page:               \(summary(settled.nextRuns))")
 let counts = try await client.getMigration(GetMigrationRequest(migrationID: migrationID)).counts
 print("counts: candidates running \(counts?.candidatesRunning ?? 0), not_started \(counts?.candidatesNotStarted ?? 0); runs running \(counts?.runsRunning ?? 0); open PRs \(counts?.steps.first { $0.stepName == "open-pr" }?.open ?? 0)")
 print("server memory with \(candidateCount) candidates and \(runCount) active runs: \(serverMemory())")
