@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomCoreTests",
-            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport", logging],
+            dependencies: ["LoomCore", "LoomStores", "LoomTestSupport", logging, metricsTestKit],
             swiftSettings: swiftSettings
         ),
         .testTarget(

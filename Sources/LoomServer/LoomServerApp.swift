@@ -171,6 +171,7 @@ struct Parts {
             configuration: .defaults {
                 $0.dispatchTimeout = configuration.dispatchTimeout
                 $0.defaultStepTimeout = configuration.defaultStepTimeout
+                $0.stepSilence = configuration.stepSilence
                 $0.maxDispatchAttempts = configuration.maxDispatchAttempts
                 $0.timerLease = configuration.timerLease
                 $0.callbackBaseURL = configuration.publicURL ?? ""

@@ -155,6 +155,9 @@ extension StepResult: StoredRecord {
             o.string("phase", phase)
             o.string("dispatch", dispatch.rawValue)
             o.string("lastDispatchError", ifPresent: lastDispatchError)
+            o.timestamp("deadlineAt", ifPresent: deadlineAt)
+            o.timestamp("statusCheckAt", ifPresent: statusCheckAt)
+            o.timestamp("stalledSince", ifPresent: stalledSince)
         }
     }
 
@@ -171,6 +174,9 @@ extension StepResult: StoredRecord {
         phase = try o.string("phase")
         dispatch = try o.enumeration("dispatch")
         lastDispatchError = try o.stringIfPresent("lastDispatchError")
+        deadlineAt = try o.timestampIfPresent("deadlineAt")
+        statusCheckAt = try o.timestampIfPresent("statusCheckAt")
+        stalledSince = try o.timestampIfPresent("stalledSince")
     }
 }
 

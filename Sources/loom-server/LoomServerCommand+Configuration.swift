@@ -58,6 +58,7 @@ extension LoomServerCommand {
             c.dryRunTimeout = seconds
         }
         c.defaultStepTimeout = try Self.seconds(stepTimeout, env["LOOM_STEP_TIMEOUT"], flag: "--step-timeout")
+        if let text = stepSilence ?? env["LOOM_STEP_SILENCE"] { c.stepSilence = try ServerConfiguration.parseStepSilence(text) }
         if let seconds = try Self.seconds(timerLease, env["LOOM_TIMER_LEASE"], flag: "--timer-lease") { c.timerLease = seconds }
         c.replicaID = replicaID ?? env["LOOM_REPLICA_ID"]
         if let value = try Self.integer(maxDispatchAttempts.map(Int.init), env["LOOM_MAX_DISPATCH_ATTEMPTS"], flag: "--max-dispatch-attempts") {

@@ -71,6 +71,15 @@ struct LoomServerCommand: AsyncParsableCommand {
     var dryRunTimeout: Double?
     @Option(name: .customLong("step-timeout"), help: "Default step timeout in seconds; steps may set loom.timeout_seconds (LOOM_STEP_TIMEOUT; default none).")
     var stepTimeout: Double?
+    @Option(
+        name: .customLong("step-silence"),
+        help: """
+            How long a step the migrator acknowledged may stay silent (no event since) before Loom asks the migrator \
+            where it stands (POST /step-status), and again after each "still working" answer or failed ask: seconds, \
+            or 90s, 15m, 1h; off or 0 never asks. A migrator without the endpoint leaves the run stalled \
+            (loomctl runs list --stalled) until a callback arrives (LOOM_STEP_SILENCE; default 15m).
+            """)
+    var stepSilence: String?
     @Option(name: .customLong("timer-lease"), help: "Seconds a claimed timer stays hidden from other replicas; a dead replica's work is taken over after it (LOOM_TIMER_LEASE; default 30).")
     var timerLease: Double?
     @Option(

@@ -163,11 +163,17 @@ final class FakeLoomService: LoomServiceHandler {
     func listRuns(_ request: ListRunsRequest, context: RPCHandlerContext) async throws -> ListRunsResponse {
         remember(context)
         if !request.migrationID.isEmpty { try requireMigration(request.migrationID) }
+        var stuck = Self.run("stuck", status: .running, step: 0, stepStatus: .inProgress)
+        stuck.stalledSinceUnixMs = 1_767_225_600_000
         let runs = [
             Self.run("ok", status: .running, step: 1, stepStatus: .awaitingReview),
             Self.run("stop", status: .cancelled, step: 1, stepStatus: .cancelled),
+            stuck,
         ]
-        return ListRunsResponse(runs: runs.filter { request.status == .unspecified || $0.status == request.status })
+        return ListRunsResponse(
+            runs: runs.filter {
+                (request.status == .unspecified || $0.status == request.status) && (!request.stalled || $0.stalledSinceUnixMs != 0)
+            })
     }
 
     func recountMigration(_ request: RecountMigrationRequest, context: RPCHandlerContext) async throws -> RecountMigrationResponse {

@@ -57,6 +57,26 @@ struct ListingCommandTests {
         }
     }
 
+    @Test("runs list --stalled asks for stalled runs only and marks them; the JSON carries stalledSinceUnixMs")
+    func stalledRuns() async throws {
+        try await withServer { server in
+            let table = await server.loomctl(["runs", "list", "--stalled"])
+            #expect(table.code == 0)
+            let rows = table.output.split(separator: "\n").dropFirst()
+            #expect(rows.count == 1)
+            #expect(rows.first?.contains("stuck") == true)
+            #expect(rows.first?.contains("in_progress (stalled)") == true)
+            let json = await server.loomctl(["runs", "list", "--stalled", "--json"])
+            let runs = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
+            #expect(runs.map { $0["candidateId"] as? String } == ["stuck"])
+            #expect(runs.first?["stalledSinceUnixMs"] as? Int == 1_767_225_600_000)
+            let all = await server.loomctl(["runs", "list", "--json"])
+            let every = try #require(try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [[String: Any]])
+            #expect(every.count == 3)
+            #expect(every.first?["stalledSinceUnixMs"] as? Int == 0)
+        }
+    }
+
     @Test("migrations show prints progress bars per status and the active runs per step")
     func showCounts() async throws {
         try await withServer { server in

@@ -26,6 +26,8 @@ struct RenderingTests {
         #expect(StepStatus.awaitingReview.cliName == "awaiting_review")
         #expect(CandidateStatus.notStarted.cliName == "not_started")
         #expect(HistoryKind.stepTimedOut.cliName == "step_timed_out")
+        #expect(HistoryKind.statusChecked.cliName == "status_checked")
+        #expect(HistoryKind.stepStalled.cliName == "step_stalled")
         #expect(FileDiffStatus.modified.cliName == "modified")
         #expect(RunStatus.unrecognized(42).cliName == "unrecognized_42")
     }
@@ -46,6 +48,16 @@ struct RenderingTests {
             "›2  review  failed   2        2026-11-29 15:50:16Z  -                 boom",
             " 3  deploy  pending  -        -                     -                 -",
         ])
+    }
+
+    @Test("run show says since when a run is stalled, and says nothing of it otherwise")
+    func stalledField() {
+        var run = Fixture.run(status: .running)
+        #expect(!TableRenderer().run(run).contains { $0.hasPrefix("Stalled:") })
+        run.stalledSinceUnixMs = Fixture.time
+        #expect(TableRenderer().run(run).contains {
+            $0.hasPrefix("Stalled:") && $0.hasSuffix(" since 2026-11-29 15:50:16Z: no event, and the migrator has no /step-status")
+        })
     }
 
     @Test("JSON uses camelCase keys, string enums and sorted keys")

@@ -106,13 +106,15 @@ struct ReplicaLeaseTests {
         #expect(migrator.dispatches.count == 1)
     }
 
-    /// A stale report of the first step, refused and written to the run's history by `replica`.
-    static func refuseDuplicateReport(_ replica: Orchestrator, token: String) async throws {
+    /// A conflicting report of the finished first step (a failure after its success), refused
+    /// and written to the run's history by `replica`. (An exact repeat would be answered
+    /// "already applied" and write nothing.)
+    static func refuseConflictingReport(_ replica: Orchestrator, token: String) async throws {
         let service = Service(orchestrator: replica, logger: LoomHarness.quietLogger)
         let error = await expectLoomError(.staleEvent) {
             _ = try await service.reportStepEvent(
                 runID: runID, credential: .callbackToken(token),
-                event: StepEvent(stepName: steps[0], candidateId: "billing-api", success: true))
+                event: StepEvent(stepName: steps[0], candidateId: "billing-api", success: false))
         }
         #expect(error?.message.contains("already finished") == true)
     }
@@ -122,8 +124,8 @@ struct ReplicaLeaseTests {
         arguments: ScenarioStores.all)
     func refusedReportBeforeTakeover(factory: StoreFactory) async throws {
         // r1 finishes the first step (the report's reply is lost when it dies), records the second
-        // in flight and dies mid-POST. The migrator repeats its report to the restarted r1, which
-        // refuses it as stale — before it has taken its leases back.
+        // in flight and dies mid-POST. The migrator sends a conflicting report to the restarted r1,
+        // which refuses it as stale — before it has taken its leases back.
         let harness = try await LoomHarness.announced(factory)
         let hanging = HangingDispatch(step: steps[1])
         let crashed = Self.replica(harness, id: "r1", migrator: hanging.migrator)
@@ -139,7 +141,7 @@ struct ReplicaLeaseTests {
 
         let restarted = FakeMigratorClient()
         let next = Self.replica(harness, id: "r1", migrator: restarted)
-        try await Self.refuseDuplicateReport(next, token: token)
+        try await Self.refuseConflictingReport(next, token: token)
         #expect(try await harness.historyKinds().last == .eventRejected)
         await next.takeOverEarlierLeases()
         await next.waitUntilIdle()

@@ -92,10 +92,10 @@ struct RunHintTests {
         #expect(run.currentStep == 2)
         await harness.settle()
         #expect(harness.migrator.dispatches.map(\.stepName) == steps)
-        // And a genuinely stale event is still refused.
+        // And a genuinely stale event (another outcome for the finished step 0) is still refused.
         await expectLoomError(.staleEvent) {
             _ = try await harness.service.reportStepEvent(
-                runID: runID, credential: .trustedCaller, event: StepEvent(stepName: steps[0], candidateId: "billing-api", success: true))
+                runID: runID, credential: .trustedCaller, event: StepEvent(stepName: steps[0], candidateId: "billing-api", success: false))
         }
     }
 }

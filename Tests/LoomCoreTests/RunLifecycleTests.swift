@@ -36,7 +36,8 @@ struct RunLifecycleTests {
         #expect(result.dispatch == .delivered)
         #expect(result.dispatchCount == 1)
         #expect(result.attempt == 1)
-        #expect(run.timerDueAt == nil)
+        // No step timeout: the timer is the status check after the default step silence (15 min).
+        #expect(run.timerDueAt == harness.clock.now() + .seconds(900))
     }
 
     @Test("a PR-based step goes open then merged, keeping the PR URL, and the run completes step by step", arguments: ScenarioStores.all)

@@ -191,7 +191,7 @@ struct ServiceEndToEndTests {
         }
     }
 
-    @Test("events need the dispatch's token: missing 401, forged or other-run 401, other step 409, replay after advance 409")
+    @Test("events need the dispatch's token: missing 401, forged or other-run 401, other step 409; after the advance a repeat is 200, another outcome 409")
     func tokenChecks() async throws {
         try await Self.with { harness in
             _ = try await harness.service.startRun(migrationId: "app-chart-migration", candidateId: "billing-api", inputs: ["repoName": "billing-api"])
@@ -224,6 +224,12 @@ struct ServiceEndToEndTests {
 
             #expect(try await harness.post(path, done, token: token).0 == 202)
             #expect(try await harness.run().currentStep == 1)
+            // The same callback again (its answer was lost): 200 "already applied", nothing changes, nothing recorded.
+            let advanced = try await harness.run()
+            let repeated = try await harness.post(path, done, token: token)
+            #expect(repeated.0 == 200)
+            #expect(repeated.1 == #"{"status":"already applied"}"#)
+            #expect(try await harness.run() == advanced)
             // The step advanced: a different outcome with the old token is stale and changes nothing.
             let failed = harness.event(step: "swap-chart-dev", success: false)
             #expect(try await harness.post(path, failed, token: token).0 == 409)

@@ -74,12 +74,13 @@ struct LauncherBackend: CallbackShimBackend {
     /// Like the service: in token mode an event without a token is refused (401), and so is one whose token
     /// does not verify or was issued for another run. (The service then checks step, attempt and generation
     /// against the stored run; the launcher has no runs.)
-    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
-        guard caller.authMode == .token else { return }
+    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws -> ShimEventOutcome {
+        guard caller.authMode == .token else { return .applied }
         guard let token = caller.bearerToken else { throw ShimError.unauthorized("missing callback token") }
         guard let claims = signer.verify(token) else { throw LoomError(code: .unauthenticated, message: "invalid callback token") }
         guard claims.runID == (try? RunID(parsing: callbackId)) else {
             throw LoomError(code: .unauthenticated, message: "callback token was issued for another run")
         }
+        return .applied
     }
 }

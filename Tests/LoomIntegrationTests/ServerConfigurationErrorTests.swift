@@ -32,7 +32,7 @@ struct ServerConfigurationErrorTests {
         return path
     }
 
-    @Test("missing certificate, mismatched key, bad policy, bad Redis URL, bad executor, unknown flag")
+    @Test("missing certificate, mismatched key, bad policy, bad Redis URL, bad executor, bad step silence, unknown flag")
     func refusals() throws {
         let ca = try TestCertificateAuthority.shared()
         let listen = ["--rpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"]
@@ -57,6 +57,10 @@ struct ServerConfigurationErrorTests {
         let badExecutor = try Self.run(listen + ["--insecure", "--executor", "threads"])
         #expect(badExecutor.status == 1)
         #expect(badExecutor.stderr.contains("--executor must be nio or dispatch"))
+
+        let badSilence = try Self.run(listen + ["--insecure", "--step-silence", "soon"])
+        #expect(badSilence.status == 1)
+        #expect(badSilence.stderr.contains("--step-silence must be a duration"))
 
         let unknownFlag = try Self.run(["--no-such-flag"])
         #expect(unknownFlag.status != 0)

@@ -13,7 +13,24 @@ struct ListingRequestMappingTests {
                 migrationID: "m", status: .waitingRetry, stepName: "review", stepStatus: .awaitingReview, updatedAfterUnixMs: 5))
         #expect(filter.selection == RunSelection(migrationId: "m", status: .waitingRetry, updatedAfter: Timestamp(unixMilliseconds: 5)))
         #expect(filter.stepName == "review" && filter.stepStatus == .awaitingReview)
+        #expect(!filter.stalled)
+        #expect(try LoomCore.RunFilter(LoomProto.ListRunsRequest(stalled: true)).stalled)
         #expect(try LoomCore.RunFilter(LoomProto.ListRunsRequest()) == RunFilter())
+    }
+
+    @Test("a run's stall reaches the wire as stalled_since_unix_ms; a run that is not stalled has 0")
+    func stalledRun() throws {
+        let now = Timestamp(unixMilliseconds: 1_767_225_600_000)
+        let steps = [LoomCore.StepDefinition(name: "s", migratorApp: "a", description: "", type: "t", config: [:])]
+        var result = LoomCore.StepResult(stepName: "s", attempt: 1, at: now)
+        result.dispatch = .delivered
+        result.stalledSince = now
+        var run = LoomCore.Run(
+            id: try RunID(migrationId: "m", candidateId: "c"), status: .running, results: [result], steps: steps,
+            candidate: LoomCore.Candidate(id: "c", kind: "k"), migratorUrl: "http://m", createdAt: now, updatedAt: now)
+        #expect(LoomProto.Run(run).stalledSinceUnixMs == 1_767_225_600_000)
+        run.status = LoomCore.RunStatus.cancelled
+        #expect(LoomProto.Run(run).stalledSinceUnixMs == 0)
     }
 
     @Test("an enum value the contract does not define is invalid_argument naming the field")

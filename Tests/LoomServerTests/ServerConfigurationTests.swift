@@ -64,6 +64,27 @@ struct ServerConfigurationTests {
         }
     }
 
+    @Test("--step-silence: seconds or s/m/h, off or 0 disables, 1 s to 30 days; anything else names the flag")
+    func stepSilence() throws {
+        #expect(ServerConfiguration().stepSilence == .seconds(900))
+        let accepted: [(String, Duration?)] = [
+            ("900", .seconds(900)), ("90s", .seconds(90)), ("15m", .seconds(900)), ("1.5h", .seconds(5400)), ("1H", .seconds(3600)),
+            ("off", nil), ("OFF", nil), ("0", nil), ("0m", nil),
+            ("1", .seconds(1)), ("720h", .seconds(30 * 24 * 3600)),  // the limits
+        ]
+        for (text, expected) in accepted {
+            #expect(try ServerConfiguration.parseStepSilence(text) == expected, "\(text)")
+        }
+        // One over each limit, and text that is no duration.
+        for bad in ["0.999", "0.5s", "721h", "2592001", "", "m", "soon", "15 min", "-5m", "1e3", "15d", "nan", " 15m"] {
+            #expect("\(bad)") {
+                _ = try ServerConfiguration.parseStepSilence(bad)
+            } throws: { error in
+                (error as? ConfigurationError)?.message.contains("--step-silence") == true
+            }
+        }
+    }
+
     @Test("an insecure in-memory server is a valid configuration")
     func minimal() throws {
         var configuration = ServerConfiguration()

@@ -6,6 +6,8 @@ import LoomCore
 public final class FakeMigratorClient: MigratorClient {
     /// What the fake does with a dispatch.
     public typealias DispatchHook = @Sendable (DispatchStepRequest) async throws -> Void
+    /// What the fake does with a status check before it answers (e.g. deliver the callback first).
+    public typealias StatusHook = @Sendable (StepStatusRequest) async throws -> Void
 
     private struct State {
         var dispatches: [DispatchStepRequest] = []
@@ -14,6 +16,9 @@ public final class FakeMigratorClient: MigratorClient {
         var alwaysFail: MigratorCallError?
         var hook: DispatchHook?
         var dryRunAnswer: Result<DryRunResult, MigratorCallError> = .success(DryRunResult(steps: []))
+        var statusRequests: [StepStatusRequest] = []
+        var statusAnswers: [Result<StepStatusAnswer, MigratorCallError>] = []
+        var statusHook: StatusHook?
     }
 
     private let state = Locked(State())
@@ -50,6 +55,31 @@ public final class FakeMigratorClient: MigratorClient {
     /// What dry runs answer.
     public func answerDryRuns(with answer: Result<DryRunResult, MigratorCallError>) {
         state.withLock { $0.dryRunAnswer = answer }
+    }
+
+    /// Every status check received, in order.
+    public var statusRequests: [StepStatusRequest] { state.current.statusRequests }
+
+    /// The next status checks answer these, one each, in order; once they are used up, checks
+    /// answer 404 (no such endpoint, like the reference migrator).
+    public func answerStatusChecks(_ answers: [Result<StepStatusAnswer, MigratorCallError>]) {
+        state.withLock { $0.statusAnswers.append(contentsOf: answers) }
+    }
+
+    /// Runs `hook` inside every status check, before it answers (`nil` removes it).
+    public func onStepStatus(_ hook: StatusHook?) {
+        state.withLock { $0.statusHook = hook }
+    }
+
+    /// Records the status check, runs the hook, then answers as scripted.
+    public func stepStatus(_ request: StepStatusRequest, baseURL: String, timeout: Duration) async throws -> StepStatusAnswer {
+        let (answer, hook) = state.withLock { state -> (Result<StepStatusAnswer, MigratorCallError>, StatusHook?) in
+            state.statusRequests.append(request)
+            let answer = state.statusAnswers.isEmpty ? .success(.unsupported(httpStatus: 404)) : state.statusAnswers.removeFirst()
+            return (answer, state.statusHook)
+        }
+        try await hook?(request)
+        return try answer.get()
     }
 
     /// Records the dispatch; fails if scripted to, else runs the hook.

@@ -113,6 +113,7 @@ public struct RunsCommand: AsyncParsableCommand {
                 Without MIGRATION, lists the runs of every migration. Filters combine (all must match):
                   loomctl runs list --status waiting_retry
                   loomctl runs list app-chart --step review --step-status awaiting_review --all
+                  loomctl runs list --stalled --all
                 A listing lists the runs its first page selected, at the positions they held then: its pages
                 neither skip nor repeat a run while runs change, and its tokens expire 5 minutes after its first page.
                 """)
@@ -129,6 +130,13 @@ public struct RunsCommand: AsyncParsableCommand {
         /// Step status filter.
         @Option(name: .customLong("step-status"), help: "Only runs whose current step has this status (e.g. awaiting_review, failed, open).")
         public var stepStatus: String?
+        /// Stalled filter.
+        @Flag(
+            help: """
+                Only stalled runs: the migrator acknowledged the current step, sent no event for the server's \
+                --step-silence, and has no POST /step-status, so the run waits for a callback or an operator.
+                """)
+        public var stalled = false
         /// Update-time filters.
         @Option(name: .customLong("updated-after"), help: "Only runs updated at or after this time (RFC 3339, or unix ms).")
         public var updatedAfter: String?
@@ -141,7 +149,7 @@ public struct RunsCommand: AsyncParsableCommand {
 
         /// Lists the runs.
         public func execute(_ session: Session) async throws {
-            var request = ListRunsRequest(migrationID: migration ?? "", stepName: step ?? "", pageSize: paging.pageSize)
+            var request = ListRunsRequest(migrationID: migration ?? "", stepName: step ?? "", pageSize: paging.pageSize, stalled: stalled)
             if let status { request.status = try parseEnum(status, as: RunStatus.self, option: "--status") }
             if let stepStatus { request.stepStatus = try parseEnum(stepStatus, as: StepStatus.self, option: "--step-status") }
             if let updatedAfter { request.updatedAfterUnixMs = try InputParsing.timestamp(updatedAfter, option: "--updated-after") }

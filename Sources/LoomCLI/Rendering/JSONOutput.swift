@@ -95,6 +95,7 @@ public enum JSONOutput {
         var version: UInt64
         var generation: UInt32
         var startedBy: String
+        var stalledSinceUnixMs: Int64
     }
 
     /// One history entry.
@@ -237,7 +238,8 @@ extension JSONOutput {
             failureReason: run.failureReason,
             version: run.version,
             generation: run.generation,
-            startedBy: run.startedBy
+            startedBy: run.startedBy,
+            stalledSinceUnixMs: run.stalledSinceUnixMs
         )
     }
 

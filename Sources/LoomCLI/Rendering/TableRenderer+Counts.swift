@@ -66,9 +66,10 @@ extension TableRenderer {
         for run in runs {
             let step = Int(run.currentStep) < run.steps.count ? run.steps[Int(run.currentStep)].name : ""
             let result = step.isEmpty ? nil : Self.result(for: step, in: run)
+            let stepStatus = step.isEmpty ? "" : palette.stepStatus(result?.status)
             table.append([
                 run.migrationID, run.candidateID, palette.runStatus(run.status), step,
-                step.isEmpty ? "" : palette.stepStatus(result?.status), formatTimestamp(run.updatedAtUnixMs),
+                run.stalledSinceUnixMs == 0 ? stepStatus : stepStatus + " " + palette.yellow("(stalled)"), formatTimestamp(run.updatedAtUnixMs),
             ])
         }
         return table.render(palette: palette)

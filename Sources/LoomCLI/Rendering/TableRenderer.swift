@@ -78,6 +78,7 @@ public struct TableRenderer: Sendable {
             ("Status", palette.runStatus(run.status)),
             ("Step", current),
             ("Failure", run.failureReason),
+            ("Stalled", run.stalledSinceUnixMs == 0 ? "" : palette.yellow("since \(formatTimestamp(run.stalledSinceUnixMs)): no event, and the migrator has no /step-status")),
             ("Generation", run.generation == 0 ? "" : "\(run.generation)"),
             ("Started by", run.startedBy),
             ("Inputs", run.inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),

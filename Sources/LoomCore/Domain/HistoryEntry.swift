@@ -25,6 +25,12 @@ public enum HistoryKind: String, Hashable, Sendable, Codable, CaseIterable {
     /// A callback was refused (bad or missing token, stale attempt, finished run, another
     /// candidate); recorded so the run shows why it still waits.
     case eventRejected = "event_rejected"
+    /// Loom asked the migrator about a silent step (`POST /step-status`); the detail says what
+    /// it answered and when Loom asks again.
+    case statusChecked = "status_checked"
+    /// The migrator has no `/step-status`: the silent step stalled until a callback arrives or
+    /// an operator acts.
+    case stepStalled = "step_stalled"
 }
 
 /// One transition of a run, appended to its capped history in the same atomic write as the

@@ -110,7 +110,8 @@ public struct RunListingOpening: Hashable, Sendable {
     }
 }
 
-/// A run listing's complete filter: the indexed ``RunSelection`` plus the current step.
+/// A run listing's complete filter: the indexed ``RunSelection`` plus the current step and
+/// whether the run is stalled.
 public struct RunFilter: Hashable, Sendable {
     /// What the store's indexes select.
     public var selection: RunSelection
@@ -118,20 +119,29 @@ public struct RunFilter: Hashable, Sendable {
     public var stepName: String?
     /// Only runs whose current step has this status (`nil` = any).
     public var stepStatus: StepStatus?
+    /// Only stalled runs (``Run/stalledSince``); `false` = any.
+    public var stalled: Bool
 
     /// Creates a filter; the default matches every run.
-    public init(selection: RunSelection = RunSelection(), stepName: String? = nil, stepStatus: StepStatus? = nil) {
+    public init(selection: RunSelection = RunSelection(), stepName: String? = nil, stepStatus: StepStatus? = nil, stalled: Bool = false) {
         self.selection = selection
         self.stepName = stepName
         self.stepStatus = stepStatus
+        self.stalled = stalled
     }
 
-    /// Whether `run` matches the step filters (the selection is the store's job).
+    /// Whether some filter is checked on the runs themselves (``matchesStep(_:)``), not only
+    /// by the store's indexes.
+    public var checksRecords: Bool { stepName != nil || stepStatus != nil || stalled }
+
+    /// Whether `run` matches the step filters and the stalled filter (the selection is the
+    /// store's job).
     public func matchesStep(_ run: Run) -> Bool {
         if let stepName, run.currentStepDefinition?.name != stepName { return false }
         if let stepStatus {
             guard run.currentStepDefinition != nil, (run.currentResult?.status ?? .inProgress) == stepStatus else { return false }
         }
+        if stalled, run.stalledSince == nil { return false }
         return true
     }
 }

@@ -87,6 +87,15 @@ public struct StepResult: Hashable, Sendable, Codable {
     public var dispatch: DispatchState
     /// The last dispatch failure of this attempt, if any (kept for diagnostics).
     public var lastDispatchError: String?
+    /// When the step times out while it waits for its outcome (its timeout counted from the
+    /// acknowledgement, or from an event that raced ahead of it), if it has a timeout.
+    public var deadlineAt: Timestamp?
+    /// When Loom next asks the migrator where the step stands (`POST /step-status`): set when the
+    /// migrator acknowledges the dispatch, cleared by any event (`nil`: no check scheduled).
+    public var statusCheckAt: Timestamp?
+    /// When the step stalled: the migrator sent no event for the step silence and has no
+    /// `/step-status`. Cleared by any event.
+    public var stalledSince: Timestamp?
 
     /// Creates a fresh `in_progress` result for `attempt` of `stepName`, pending dispatch.
     public init(stepName: String, attempt: UInt32, at now: Timestamp) {
@@ -102,6 +111,9 @@ public struct StepResult: Hashable, Sendable, Codable {
         self.phase = ""
         self.dispatch = .pending
         self.lastDispatchError = nil
+        self.deadlineAt = nil
+        self.statusCheckAt = nil
+        self.stalledSince = nil
     }
 }
 
@@ -160,6 +172,15 @@ public struct Run: Hashable, Sendable, Codable {
     public var currentResult: StepResult? {
         guard let step = currentStepDefinition else { return nil }
         return results.last(where: { $0.stepName == step.name })
+    }
+
+    /// When the run stalled: it is running and its current step waits for an outcome that
+    /// nothing will bring — no event for the step silence, and the migrator has no
+    /// `/step-status` — until a callback arrives or an operator acts. `nil` otherwise. The run's
+    /// status stays ``RunStatus/running``.
+    public var stalledSince: Timestamp? {
+        guard status == .running, let result = currentResult, result.status.isPending else { return nil }
+        return result.stalledSince
     }
 
     /// Creates a run record.

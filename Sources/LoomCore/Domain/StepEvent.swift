@@ -38,6 +38,21 @@ public struct StepEvent: Hashable, Sendable, Codable {
     }
 }
 
+/// What became of a step event Loom accepted (``Service/receiveStepEvent(runID:credential:event:)``).
+public struct StepEventReceipt: Hashable, Sendable {
+    /// The run after the event.
+    public var run: Run
+    /// The event was an exact repeat of one already applied: nothing changed (answered
+    /// "already applied" rather than "event raised").
+    public var alreadyApplied: Bool
+
+    /// Creates a receipt.
+    public init(run: Run, alreadyApplied: Bool) {
+        self.run = run
+        self.alreadyApplied = alreadyApplied
+    }
+}
+
 /// How the caller of ``Service/reportStepEvent(runID:credential:event:)`` proved it may report
 /// events for the run.
 public enum EventCredential: Hashable, Sendable {

@@ -2,8 +2,8 @@ import Logging
 
 extension Orchestrator {
     /// One pass over a run whose timer is (or may be) due: dispatch, re-send after a lost
-    /// dispatch, or time the step out — whatever the stored state calls for. Idempotent and
-    /// safe to run on several replicas at once.
+    /// dispatch, time the step out, or ask the migrator about a silent step — whatever the
+    /// stored state calls for. Idempotent and safe to run on several replicas at once.
     /// - Parameter takenOverAt: Set when the run's lease was just taken over from an earlier
     ///   incarnation of this replica: a dispatch recorded in flight no later than this was
     ///   abandoned by that incarnation, and is re-sent at once instead of after its lease.
@@ -28,9 +28,11 @@ extension Orchestrator {
     /// Does the due work of one state; returns the run when more work became due at once.
     private func advanceOnce(_ runID: RunID, known: Run?, takenOverAt: Timestamp?) async throws -> Run? {
         var idle: Run?
+        var statusCheck: Run?
         let (run, applied) = try await mutate(runID, known: known) { run in
             let now = clock.now()
             idle = nil
+            statusCheck = nil
             if let takenOverAt, RunMachine.isDispatchAbandoned(run, before: takenOverAt) {
                 return RunMachine.dispatchFailed(
                     run, reason: "the replica that made it restarted before recording its outcome", now: now,
@@ -50,7 +52,17 @@ extension Orchestrator {
             if RunMachine.isTimeoutDue(run, now: now), let step = run.currentStepDefinition {
                 return RunMachine.timedOut(run, now: now, timeout: configuration.timeout(of: step))
             }
+            if RunMachine.isStatusCheckDue(run, now: now) {
+                // The POST is made outside the write; its answer is recorded by `checkStepStatus`.
+                guard configuration.stepSilence != nil else { return RunMachine.statusCheckDropped(run) }
+                statusCheck = run
+                return nil
+            }
             idle = run
+            return nil
+        }
+        if let run = statusCheck, !applied {
+            try await checkStepStatus(run)
             return nil
         }
         guard applied else {
@@ -116,7 +128,8 @@ extension Orchestrator {
                     gaveUp = transition.history.contains { $0.kind == .stepFailed }
                     return transition
                 }
-                return RunMachine.dispatchAcknowledged(current, now: now, timeout: configuration.timeout(of: step))
+                return RunMachine.dispatchAcknowledged(
+                    current, now: now, timeout: configuration.timeout(of: step), silence: configuration.stepSilence)
             }
         } catch {
             if let failure { logTransientDispatchFailure(run, step: step, failure: failure) }
@@ -148,7 +161,7 @@ extension Orchestrator {
             type: step.type,
             attempt: result.attempt,
             generation: run.generation,
-            idempotencyKey: "\(run.id)/\(run.generation)/\(step.name)/\(result.attempt)",
+            idempotencyKey: RunMachine.idempotencyKey(run, stepName: step.name, attempt: result.attempt),
             callbackToken: signer?.issue(claims) ?? "",
             callbackUrl: base.isEmpty
                 ? "" : "\(base.hasSuffix("/") ? String(base.dropLast()) : base)/event/\(run.migrationId)__\(CandidateID.escapedForKey(run.candidateId))"

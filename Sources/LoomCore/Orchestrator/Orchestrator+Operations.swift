@@ -75,8 +75,9 @@ extension Orchestrator {
     }
 
     /// Applies a step event (claims from a verified callback token, or `nil` for a trusted
-    /// caller); a success dispatches the next step at once.
-    func applyEvent(_ runID: RunID, event: StepEvent, claims: CallbackClaims?) async throws -> Run {
+    /// caller); a success dispatches the next step at once. An exact repeat of an event already
+    /// applied writes nothing (``StepEventReceipt/alreadyApplied``).
+    func applyEvent(_ runID: RunID, event: StepEvent, claims: CallbackClaims?) async throws -> StepEventReceipt {
         let (run, applied) = try await mutate(runID) { run in
             let now = clock.now()
             let decision = try RunMachine.applyEvent(
@@ -88,7 +89,7 @@ extension Orchestrator {
             }
         }
         if applied { await follow(run) }
-        return run
+        return StepEventReceipt(run: run, alreadyApplied: !applied)
     }
 
     /// Appends an `event_rejected` entry to the run's history, changing nothing else (the run

@@ -48,7 +48,7 @@ public final class Orchestrator: Sendable {
     /// The tunables this orchestrator runs with.
     public let configuration: Configuration
     let logger: Logger
-    let metrics = OrchestratorMetrics()
+    let metrics: OrchestratorMetrics
     let tasks = RunTaskTracker()
     let changeSignals = RunChangeSignals()
     let recentRuns: RecentRuns
@@ -77,6 +77,7 @@ public final class Orchestrator: Sendable {
     ) {
         precondition(configuration.maxDispatchAttempts >= 1, "maxDispatchAttempts must be at least 1")
         precondition(configuration.replicaSilence > configuration.replicaHeartbeat * 2, "replicaSilence must exceed two heartbeats")
+        precondition(configuration.stepSilence.map { $0 > .zero } ?? true, "stepSilence must be positive (nil turns status checks off)")
         var generator = SystemRandomNumberGenerator()
         let replica = configuration.replicaID ?? "anonymous-\(UInt64.random(in: .min ... .max, using: &generator))"
         do {
@@ -92,6 +93,7 @@ public final class Orchestrator: Sendable {
         self.logger = logger
         self.random = random
         self.recentRuns = RecentRuns(capacity: configuration.recentRunsCapacity)
+        self.metrics = OrchestratorMetrics(factory: configuration.metricsFactory)
     }
 
     // MARK: Timer loop

@@ -1,3 +1,5 @@
+import Metrics
+
 extension Orchestrator {
     /// Tunables of the orchestrator. Start from ``defaults`` and change what you need.
     public struct Configuration: Sendable {
@@ -39,6 +41,12 @@ extension Orchestrator {
         public var replicaID: String? = nil
         /// How often the replica renews its registration (``ReplicaRegistry``).
         public var replicaHeartbeat: Duration = .milliseconds(250)
+        /// How long a step the migrator acknowledged may stay silent (no event since) before Loom
+        /// asks the migrator where it stands (`POST /step-status`), and again after each "still
+        /// working" or failed ask; `nil` never asks. Driven by the run's timer, like deadlines.
+        public var stepSilence: Duration? = .seconds(900)
+        /// Where the orchestrator's metrics go; `nil` uses the process-wide `MetricsSystem`.
+        public var metricsFactory: (any MetricsFactory)? = nil
         /// How long a registration must go without a beat before a new incarnation of the replica
         /// replaces it (the previous incarnation is then presumed dead). Longer than
         /// ``replicaHeartbeat``; a restart after a crash waits this long before taking back the
@@ -47,7 +55,8 @@ extension Orchestrator {
 
         /// Production defaults: 30 s dispatch timeout, 8 POSTs with back-off 1 s ×2 up to
         /// 60 s ±20 %, no default step timeout, 30 s timer lease, 250 ms ticks, 4,096 run hints,
-        /// an anonymous replica id, heartbeats every 250 ms, 1 s of silence before a takeover.
+        /// an anonymous replica id, heartbeats every 250 ms, 1 s of silence before a takeover,
+        /// status checks after 15 minutes of step silence.
         public static var defaults: Configuration {
             Configuration(
                 dispatchTimeout: .seconds(30),

@@ -25,6 +25,23 @@ extension RunMachine {
         }
     }
 
+    /// Whether `event` repeats the event that gave its step the outcome the run records (the
+    /// generation and candidate are already checked): the step's recorded attempt (the token's
+    /// attempt, or for a trusted caller the step's latest), a finished step (completed, merged,
+    /// failed), the same phase verbatim, and the same outcome — the same success status, or a
+    /// failure with the same reason. Metadata is not compared: a finished step keeps what it
+    /// recorded. (A repeat of the current intermediate phase is the `.duplicate` further on.)
+    static func isExactRepeat(_ run: Run, event: StepEvent, claims: CallbackClaims?) -> Bool {
+        guard let result = run.results.last(where: { $0.stepName == event.stepName }), result.finishedAt != nil,
+            claims.map({ $0.attempt == result.attempt }) ?? true, event.effectivePhase == result.phase
+        else { return false }
+        switch outcome(of: event) {
+        case .success(let status): return result.status == status
+        case .failure(let reason): return result.status == .failed && result.failureReason == reason
+        case .intermediate: return false
+        }
+    }
+
     /// Applies a step event to the run, or rejects it as stale (changing nothing).
     /// - Parameters:
     ///   - claims: The verified callback-token claims, or `nil` for a trusted caller (then the
@@ -44,6 +61,9 @@ extension RunMachine {
         if let claims, claims.stepName != event.stepName {
             throw .rejected(.staleAttempt, "callback token was issued for step \(Identifier.quoted(claims.stepName))")
         }
+        // Before the checks of the run's current state: a migrator that resends an event
+        // whose answer it lost must learn that it was applied, however far the run moved since.
+        if isExactRepeat(run, event: event, claims: claims) { return .duplicate }
         guard !run.status.isFinished else {
             throw .rejected(.finishedRun, "run \(Identifier.quoted(run.id.description)) is \(run.status.rawValue)")
         }
@@ -76,17 +96,22 @@ extension RunMachine {
         var run = run
         let index = run.results.count - 1
         let wasInFlight = result.dispatch != .delivered
+        // An event that raced ahead of the dispatch reply starts the step's deadline; a later
+        // event keeps it. Any event stops the status checks of the attempt and ends a stall.
+        let deadline = wasInFlight ? timeout(step).map { now + $0 } : deadline(of: run)
         result.metadata = merged
         result.phase = phase
         result.updatedAt = now
         result.dispatch = .delivered
+        result.deadlineAt = deadline
+        result.statusCheckAt = nil
+        result.stalledSince = nil
         run.updatedAt = now
         switch outcome {
         case .intermediate(let status):
             result.status = status
             run.results[index] = result
-            // An event that raced ahead of the dispatch reply starts the step's deadline.
-            if wasInFlight { run.timerDueAt = timeout(step).map { now + $0 } }
+            run.timerDueAt = deadline
             return .apply(
                 RunTransition(run: run, candidateStatus: nil, history: [entry(run, result, .eventApplied, now, "phase \(phase)")])
             )

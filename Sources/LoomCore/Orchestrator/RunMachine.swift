@@ -172,15 +172,19 @@ enum RunMachine {
             && result.dispatch == .inFlight
     }
 
-    /// Beat 3 after a 2xx: the step now waits for events (timer = step deadline, if any).
-    static func dispatchAcknowledged(_ run: Run, now: Timestamp, timeout: Duration?) -> RunTransition {
+    /// Beat 3 after a 2xx: the step now waits for events. Its timer is the earlier of its
+    /// deadline (`timeout` from now, if any) and its first status check (after `silence`, if
+    /// status checks are on; see `RunMachine+StatusCheck.swift`).
+    static func dispatchAcknowledged(_ run: Run, now: Timestamp, timeout: Duration?, silence: Duration?) -> RunTransition {
         var run = run
         let index = run.results.count - 1
         run.results[index].dispatch = .delivered
         run.results[index].lastDispatchError = nil
         run.results[index].updatedAt = now
+        run.results[index].deadlineAt = timeout.map { now + $0 }
+        run.results[index].statusCheckAt = silence.map { now + $0 }
         run.updatedAt = now
-        run.timerDueAt = timeout.map { now + $0 }
+        run.timerDueAt = waitingTimer(run.results[index])
         let result = run.results[index]
         return RunTransition(
             run: run, candidateStatus: nil,
@@ -218,7 +222,7 @@ enum RunMachine {
     /// Whether the step's deadline passed while waiting for its outcome.
     static func isTimeoutDue(_ run: Run, now: Timestamp) -> Bool {
         guard run.status == .running, let result = run.currentResult, result.status.isPending,
-            result.dispatch == .delivered, let due = run.timerDueAt
+            result.dispatch == .delivered, let due = deadline(of: run)
         else { return false }
         return due <= now
     }
@@ -301,6 +305,8 @@ enum RunMachine {
             run.results[index].status = .cancelled
             run.results[index].finishedAt = run.results[index].finishedAt ?? now
             run.results[index].updatedAt = now
+            run.results[index].statusCheckAt = nil
+            run.results[index].stalledSince = nil
         }
         run.status = failed ? .failed : .cancelled
         run.candidate.status = .notStarted
@@ -333,9 +339,17 @@ enum RunMachine {
         run.results[index].failureReason = reason
         run.results[index].finishedAt = now
         run.results[index].updatedAt = now
+        run.results[index].statusCheckAt = nil
+        run.results[index].stalledSince = nil
         run.status = .waitingRetry
         run.updatedAt = now
         run.timerDueAt = nil
+    }
+
+    /// The idempotency key of every POST about an attempt (dispatch re-sends, status checks):
+    /// `{runId}/{generation}/{step}/{attempt}`.
+    static func idempotencyKey(_ run: Run, stepName: String, attempt: UInt32) -> String {
+        "\(run.id)/\(run.generation)/\(stepName)/\(attempt)"
     }
 
     static func entry(_ run: Run, _ result: StepResult, _ kind: HistoryKind, _ now: Timestamp, _ detail: String) -> HistoryEntry {

@@ -54,6 +54,43 @@ public struct DispatchStepRequest: Hashable, Sendable, Codable {
     }
 }
 
+/// The body Loom POSTs to `{migratorUrl}/step-status` about a step the migrator acknowledged and
+/// then left silent: which attempt Loom asks about.
+public struct StepStatusRequest: Hashable, Sendable, Codable {
+    /// The migration.
+    public var migrationId: String
+    /// The candidate.
+    public var candidateId: String
+    /// The run id, as in the dispatch.
+    public var callbackId: String
+    /// The step asked about.
+    public var stepName: String
+    /// The step attempt asked about.
+    public var attempt: UInt32
+    /// The dispatch's idempotency key (also sent as the `Idempotency-Key` header).
+    public var idempotencyKey: String
+
+    /// Creates a status request.
+    public init(migrationId: String, candidateId: String, callbackId: String, stepName: String, attempt: UInt32, idempotencyKey: String) {
+        self.migrationId = migrationId
+        self.candidateId = candidateId
+        self.callbackId = callbackId
+        self.stepName = stepName
+        self.attempt = attempt
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// What a migrator answered to `POST /step-status` (other answers are ``MigratorCallError``s).
+public enum StepStatusAnswer: Hashable, Sendable {
+    /// 200: the step's outcome, the event the migrator would POST to `/event/{callbackId}`.
+    case outcome(StepEvent)
+    /// 202: still working.
+    case working
+    /// 404, 405 or 501: the migrator has no such endpoint.
+    case unsupported(httpStatus: Int)
+}
+
 /// Why a call to a migrator failed.
 public struct MigratorCallError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of failure.
@@ -122,4 +159,9 @@ public protocol MigratorClient: Sendable {
 
     /// POSTs `request` to `{baseURL}/dry-run`; succeeds only on 200 with a decodable body.
     func dryRun(_ request: DryRunRequest, baseURL: String, timeout: Duration) async throws -> DryRunResult
+
+    /// POSTs `request` to `{baseURL}/step-status`, with its idempotency key also as an
+    /// `Idempotency-Key` header: 200 with a step event body, 202, or 404, 405 or 501 are answers;
+    /// any other status, an undecodable 200 body, a timeout or a connection failure throws.
+    func stepStatus(_ request: StepStatusRequest, baseURL: String, timeout: Duration) async throws -> StepStatusAnswer
 }

@@ -7,8 +7,12 @@ extension Service {
     ///
     /// The event must be for the run's candidate, its current step and (with a callback token)
     /// the current attempt and generation; otherwise it is rejected with `staleEvent` and
-    /// changes nothing. Repeating an event already applied changes nothing and succeeds.
-    /// Events that arrive before the dispatch call returns are accepted.
+    /// changes nothing. An exact repeat of an event already applied — the same step, the
+    /// token's generation and attempt, the same outcome (success status and phase, or failure
+    /// reason) — changes nothing and succeeds, even after the run moved on (see
+    /// ``receiveStepEvent(runID:credential:event:)``); a conflicting one (another outcome for a
+    /// finished step, an earlier attempt) is rejected. Events that arrive before the dispatch
+    /// call returns are accepted.
     ///
     /// Every refusal of an event for a known run — missing or invalid token, a token for
     /// another run, a stale attempt, a finished run, another candidate — is visible: counted in
@@ -22,6 +26,14 @@ extension Service {
     ///   - event: The report.
     /// - Returns: The run after the event.
     public func reportStepEvent(runID: String, credential: EventCredential, event: StepEvent) async throws -> Run {
+        try await receiveStepEvent(runID: runID, credential: credential, event: event).run
+    }
+
+    /// ``reportStepEvent(runID:credential:event:)``, telling an event applied now from an exact
+    /// repeat of one applied earlier (``StepEventReceipt/alreadyApplied``: nothing changed), so
+    /// that the transports can answer "already applied" and a migrator that lost an answer can
+    /// resend safely.
+    public func receiveStepEvent(runID: String, credential: EventCredential, event: StepEvent) async throws -> StepEventReceipt {
         let id = try RunID(parsing: runID)
         try Validation.event(event)
         // Before the token is checked: without the key every token would look forged.
@@ -55,10 +67,16 @@ extension Service {
 
     /// The `pr-opened` notification (§2.12): a step event with the phase forced to `open`.
     public func reportPullRequestOpened(runID: String, credential: EventCredential, event: StepEvent) async throws -> Run {
+        try await receivePullRequestOpened(runID: runID, credential: credential, event: event).run
+    }
+
+    /// ``reportPullRequestOpened(runID:credential:event:)`` with its receipt (see
+    /// ``receiveStepEvent(runID:credential:event:)``).
+    public func receivePullRequestOpened(runID: String, credential: EventCredential, event: StepEvent) async throws -> StepEventReceipt {
         var event = event
         event.success = true
         event.phase = "open"
-        return try await reportStepEvent(runID: runID, credential: credential, event: event)
+        return try await receiveStepEvent(runID: runID, credential: credential, event: event)
     }
 
     /// Counts a refused event and, unless the same run had the same refusal within the last

@@ -86,14 +86,14 @@ extension Service {
     /// The first page opens a listing of the runs the migration, status and update-time filters
     /// select at that moment; its pages neither skip nor repeat a run however runs change
     /// meanwhile, for ``runListingLifetime`` after the first page. Each run is returned as it is
-    /// now, and step filters are checked on that state. A page may hold fewer than `pageSize`
-    /// runs when step filters skip many; go on while the token is non-empty.
+    /// now, and step and stalled filters are checked on that state. A page may hold fewer than `pageSize`
+    /// runs when those filters skip many; go on while the token is non-empty.
     public func listRuns(filter: RunFilter = RunFilter(), pageSize: Int = 0, pageToken: String = "") async throws -> RunPage {
         try Validation.runFilter(filter)
         let size = try pageLimit(pageSize)
         let migrationId = filter.selection.migrationId
         let binding = Self.filterBinding(filter)
-        let stepFiltered = filter.stepName != nil || filter.stepStatus != nil
+        let stepFiltered = filter.checksRecords
         let listing: String
         var cursor: String?
         let expiresAt: Int64
@@ -193,6 +193,7 @@ extension Service {
         let text =
             "r|\(s.migrationId ?? "")|\(s.status?.rawValue ?? "")|\(s.updatedAfter?.unixMilliseconds ?? 0)|"
             + "\(s.updatedBefore?.unixMilliseconds ?? 0)|\(filter.stepName ?? "")|\(filter.stepStatus?.rawValue ?? "")"
+            + (filter.stalled ? "|stalled" : "")
         return digest(text)
     }
 

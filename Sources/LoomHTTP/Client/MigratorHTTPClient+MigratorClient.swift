@@ -11,6 +11,21 @@ extension MigratorHTTPClient: MigratorClient {
         }
     }
 
+    /// `MigratorClient` port: POSTs the status body to `{baseURL}/step-status`.
+    public func stepStatus(
+        _ request: LoomCore.StepStatusRequest, baseURL: String, timeout: Duration
+    ) async throws -> LoomCore.StepStatusAnswer {
+        do {
+            switch try await self.stepStatus(ReferenceJSON.StepStatusRequest(request), migratorUrl: baseURL, timeout: timeout) {
+            case .outcome(let event): return .outcome(event.domain)
+            case .working: return .working
+            case .unsupported(let status): return .unsupported(httpStatus: status)
+            }
+        } catch {
+            throw MigratorCallError(error)
+        }
+    }
+
     /// `MigratorClient` port: POSTs the reference dry-run body to `{baseURL}/dry-run`.
     public func dryRun(_ request: LoomCore.DryRunRequest, baseURL: String, timeout: Duration) async throws -> LoomCore.DryRunResult {
         do {

@@ -3,10 +3,11 @@ import LoomTLS
 import NIOCore
 
 /// Loom's client for migrators: `POST {migratorUrl}/dispatch-step` and `POST {migratorUrl}/dry-run` with the
-/// reference JSON bodies (LOOM-BEHAVIOR.md §4.1, §4.2).
+/// reference JSON bodies (documented in Protos/loom-http.openapi.yaml, callbacks of `announce`), and the optional `POST {migratorUrl}/step-status`.
 ///
-/// Dispatch succeeds on any 2xx; a dry run only on exactly 200 with a valid `DryRunResult`. Everything else —
-/// including 3xx, which is never followed — is a ``MigratorClientError`` carrying the status and a body excerpt.
+/// Dispatch succeeds on any 2xx; a dry run only on exactly 200 with a valid `DryRunResult`; a status check on
+/// 200 with a step event, 202, 404, 405 or 501. Everything else — including 3xx, which is never followed — is a
+/// ``MigratorClientError`` carrying the status and a body excerpt.
 ///
 /// ```swift
 /// let client = MigratorHTTPClient(group: group, configuration: .defaults { $0.dispatchTimeout = .seconds(10) })
@@ -84,6 +85,58 @@ public final class MigratorHTTPClient: Sendable {
                 statusCode: 200,
                 bodyExcerpt: MigratorClientError.excerpt(response.body)
             )
+        }
+    }
+
+    /// What a migrator answered to `POST /step-status`.
+    public enum StepStatusReply: Hashable, Sendable {
+        /// 200 with a step event: the step's outcome.
+        case outcome(ReferenceJSON.StepCompletedEvent)
+        /// 202: still working.
+        case working
+        /// 404, 405 or 501: the migrator has no such endpoint.
+        case unsupported(Int)
+    }
+
+    /// Asks the migrator where a step it acknowledged stands (`POST {migratorUrl}/step-status`), with the
+    /// dispatch's idempotency key also as an `Idempotency-Key` header.
+    /// - Parameters:
+    ///   - request: The status body.
+    ///   - migratorUrl: The migrator's base URL.
+    ///   - timeout: Bound for the whole call; `nil` uses the configured dispatch timeout.
+    /// - Throws: ``MigratorClientError`` for any other status (`unexpectedStatus`), a 200 whose body is not a
+    ///   step event (`invalidResponse`), and transport failures.
+    public func stepStatus(
+        _ request: ReferenceJSON.StepStatusRequest,
+        migratorUrl: String,
+        timeout: Duration? = nil
+    ) async throws(MigratorClientError) -> StepStatusReply {
+        let endpoint = try MigratorEndpoint(parsing: migratorUrl)
+        let response = try await self.http.postJSON(
+            JSONCoding.encode(request),
+            to: endpoint,
+            path: "/step-status",
+            timeout: timeout ?? self.configuration.dispatchTimeout,
+            extraHeaders: [("idempotency-key", request.idempotencyKey)]
+        )
+        switch response.status.code {
+        case 200:
+            do {
+                return .outcome(try JSONCoding.decode(ReferenceJSON.StepCompletedEvent.self, from: response.body))
+            } catch {
+                throw MigratorClientError(
+                    code: .invalidResponse,
+                    message: "step-status: the answer is not a step event (\(error.message))",
+                    statusCode: 200,
+                    bodyExcerpt: MigratorClientError.excerpt(response.body)
+                )
+            }
+        case 202:
+            return .working
+        case 404, 405, 501:
+            return .unsupported(Int(response.status.code))
+        default:
+            throw .unexpectedStatus(Int(response.status.code), body: response.body, call: "step-status")
         }
     }
 

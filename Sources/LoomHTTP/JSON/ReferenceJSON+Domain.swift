@@ -143,6 +143,15 @@ extension ReferenceJSON.DispatchStepRequest {
     }
 }
 
+extension ReferenceJSON.StepStatusRequest {
+    /// The wire form of a domain status request.
+    public init(_ request: LoomCore.StepStatusRequest) {
+        self.init(
+            migrationId: request.migrationId, candidateId: request.candidateId, callbackId: request.callbackId,
+            stepName: request.stepName, attempt: Int(request.attempt), idempotencyKey: request.idempotencyKey)
+    }
+}
+
 extension ReferenceJSON.DryRunRequest {
     /// The wire form of a domain dry-run request.
     public init(_ request: LoomCore.DryRunRequest) {

@@ -63,6 +63,34 @@ extension ReferenceJSON {
         }
     }
 
+    /// `POST {migratorUrl}/step-status` body (Loom's reconciliation of lost callbacks, optional for migrators):
+    /// which attempt of which step Loom asks about. The answer is a ``StepCompletedEvent`` (200), 202 while
+    /// the migrator is still working, or 404 / 405 / 501 from a migrator without the endpoint.
+    public struct StepStatusRequest: Codable, Hashable, Sendable {
+        /// Migration id.
+        public var migrationId: String
+        /// Candidate id.
+        public var candidateId: String
+        /// The run id, as in the dispatch.
+        public var callbackId: String
+        /// The step asked about.
+        public var stepName: String
+        /// The attempt asked about, starting at 1.
+        public var attempt: Int
+        /// The dispatch's idempotency key (also sent as the `Idempotency-Key` header).
+        public var idempotencyKey: String
+
+        /// Creates a status request body.
+        public init(migrationId: String, candidateId: String, callbackId: String, stepName: String, attempt: Int, idempotencyKey: String) {
+            self.migrationId = migrationId
+            self.candidateId = candidateId
+            self.callbackId = callbackId
+            self.stepName = stepName
+            self.attempt = attempt
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
     /// `POST {migratorUrl}/dry-run` body (`DryRunRequest`, §4.2).
     public struct DryRunRequest: Codable, Hashable, Sendable {
         /// Migration id.

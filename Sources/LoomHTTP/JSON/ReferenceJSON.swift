@@ -1,4 +1,4 @@
-/// The JSON bodies of the reference system's HTTP contract (LOOM-BEHAVIOR.md §1, §4), byte-compatible with it.
+/// The JSON bodies of the reference system's HTTP contract (Protos/loom-http.openapi.yaml), byte-compatible with it.
 ///
 /// Field names are camelCase exactly as the reference spells them. Optional fields are `Optional` and are
 /// omitted when unset (the synthesised `Encodable` uses `encodeIfPresent`); arrays the reference requires are

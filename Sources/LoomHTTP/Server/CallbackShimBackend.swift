@@ -42,6 +42,14 @@ public protocol ShimMigratorAuthorizer: Sendable {
     func authorize(_ caller: ShimCaller, _ operation: ShimMigratorOperation, migrationId: String) async throws -> String?
 }
 
+/// What the backend did with a step event it accepted.
+public enum ShimEventOutcome: Sendable, Hashable {
+    /// The event was applied: `202 {"status":"event raised"}`.
+    case applied
+    /// An exact repeat of an event applied earlier; nothing changed: `200 {"status":"already applied"}`.
+    case alreadyApplied
+}
+
 /// The use cases the shim's routes invoke, in reference-JSON terms.
 ///
 /// The production implementation adapts `LoomCore`'s `Service` (converting bodies to domain types and checking
@@ -63,17 +71,22 @@ public protocol CallbackShimBackend: Sendable {
     /// In `mtls` mode the shim guarantees that `caller.peerIdentity` is present; in
     /// ``CallbackShimConfiguration/CallbackAuthMode/token`` mode `caller.bearerToken` may be absent, and the backend
     /// refuses (and records) such an event. The backend verifies that the credentials are the right ones.
-    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws
+    /// - Returns: Whether the event was applied now or repeats one applied earlier.
+    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws -> ShimEventOutcome
 
     /// Applies a `pr-opened` notification (`POST /event/{id}/pr-opened`): an event whose phase is `open`.
-    func recordPullRequestOpened(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws
+    func recordPullRequestOpened(
+        _ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller
+    ) async throws -> ShimEventOutcome
 }
 
 extension CallbackShimBackend {
     /// Records the event with `phase` forced to `open` (the reference's recommended alias).
-    public func recordPullRequestOpened(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+    public func recordPullRequestOpened(
+        _ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller
+    ) async throws -> ShimEventOutcome {
         var event = event
         event.phase = "open"
-        try await self.recordEvent(event, callbackId: callbackId, caller: caller)
+        return try await self.recordEvent(event, callbackId: callbackId, caller: caller)
     }
 }

@@ -109,16 +109,27 @@ public struct CallbackShimRouter: Sendable {
             return .json(.ok, ReferenceJSON.StatusResponse(status: "PARTIAL", rejected: rejected))
         case .event(let callbackId):
             let event = try Self.decodeBody(ReferenceJSON.StepCompletedEvent.self, request)
-            try await self.backend.recordEvent(event, callbackId: callbackId, caller: self.caller(request, requireCredentials: true))
-            return .json(.accepted, ReferenceJSON.StatusResponse(status: "event raised"))
+            return Self.eventResponse(
+                try await self.backend.recordEvent(event, callbackId: callbackId, caller: self.caller(request, requireCredentials: true)))
         case .prOpened(let callbackId):
             let event = try Self.decodeBody(ReferenceJSON.StepCompletedEvent.self, request)
-            try await self.backend.recordPullRequestOpened(
-                event,
-                callbackId: callbackId,
-                caller: self.caller(request, requireCredentials: true)
-            )
-            return .json(.accepted, ReferenceJSON.StatusResponse(status: "event raised"))
+            return Self.eventResponse(
+                try await self.backend.recordPullRequestOpened(
+                    event,
+                    callbackId: callbackId,
+                    caller: self.caller(request, requireCredentials: true)
+                ))
+        }
+    }
+
+    /// `202 {"status":"event raised"}` for an event applied now (the reference's answer); `200
+    /// {"status":"already applied"}` for an exact repeat of one applied earlier, so that a
+    /// migrator resending after a lost answer can tell it from both a new application and a
+    /// refusal (409).
+    private static func eventResponse(_ outcome: ShimEventOutcome) -> ShimResponse {
+        switch outcome {
+        case .applied: .json(.accepted, ReferenceJSON.StatusResponse(status: "event raised"))
+        case .alreadyApplied: .json(.ok, ReferenceJSON.StatusResponse(status: "already applied"))
         }
     }
 

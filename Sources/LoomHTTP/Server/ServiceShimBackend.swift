@@ -39,16 +39,20 @@ public struct ServiceShimBackend: CallbackShimBackend {
             .map(ReferenceJSON.RejectedCandidate.init)
     }
 
-    /// Reports through `Service.reportStepEvent`.
-    public func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+    /// Reports through `Service.receiveStepEvent`.
+    public func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws -> ShimEventOutcome {
         let credential = try await self.credential(callbackId: callbackId, caller: caller)
-        _ = try await self.service.reportStepEvent(runID: callbackId, credential: credential, event: event.domain)
+        let receipt = try await self.service.receiveStepEvent(runID: callbackId, credential: credential, event: event.domain)
+        return receipt.alreadyApplied ? .alreadyApplied : .applied
     }
 
-    /// Reports through `Service.reportPullRequestOpened`.
-    public func recordPullRequestOpened(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+    /// Reports through `Service.receivePullRequestOpened`.
+    public func recordPullRequestOpened(
+        _ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller
+    ) async throws -> ShimEventOutcome {
         let credential = try await self.credential(callbackId: callbackId, caller: caller)
-        _ = try await self.service.reportPullRequestOpened(runID: callbackId, credential: credential, event: event.domain)
+        let receipt = try await self.service.receivePullRequestOpened(runID: callbackId, credential: credential, event: event.domain)
+        return receipt.alreadyApplied ? .alreadyApplied : .applied
     }
 
     private func credential(callbackId: String, caller: ShimCaller) async throws -> EventCredential {

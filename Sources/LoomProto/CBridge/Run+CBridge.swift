@@ -93,7 +93,8 @@ extension Run {
             failureReason: liftString(m.failure_reason, field: "loom.v1.Run.failure_reason"),
             version: m.version,
             generation: m.generation,
-            startedBy: liftString(m.started_by, field: "loom.v1.Run.started_by")
+            startedBy: liftString(m.started_by, field: "loom.v1.Run.started_by"),
+            stalledSinceUnixMs: m.stalled_since_unix_ms
         )
     }
 
@@ -116,6 +117,7 @@ extension Run {
         c.pointee.version = version
         c.pointee.generation = generation
         c.pointee.started_by = arena.string(startedBy)
+        c.pointee.stalled_since_unix_ms = stalledSinceUnixMs
         return c
     }
 }

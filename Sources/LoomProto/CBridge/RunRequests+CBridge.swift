@@ -33,7 +33,8 @@ extension ListRunsRequest {
             updatedAfterUnixMs: m.updated_after_unix_ms,
             updatedBeforeUnixMs: m.updated_before_unix_ms,
             pageSize: m.page_size,
-            pageToken: liftString(m.page_token, field: "loom.v1.ListRunsRequest.page_token")
+            pageToken: liftString(m.page_token, field: "loom.v1.ListRunsRequest.page_token"),
+            stalled: m.stalled != 0
         )
     }
 
@@ -47,6 +48,7 @@ extension ListRunsRequest {
         c.pointee.updated_before_unix_ms = updatedBeforeUnixMs
         c.pointee.page_size = pageSize
         c.pointee.page_token = arena.string(pageToken)
+        c.pointee.stalled = stalled ? 1 : 0
         return c
     }
 }

@@ -209,11 +209,16 @@ public enum HistoryKind: LoomEnum {
     case runFailed
     /// A step event was rejected (wrong step, stale attempt, bad token...).
     case eventRejected
+    /// Loom asked the migrator about a silent step (POST /step-status); the
+    /// detail says what it answered and when Loom asks again.
+    case statusChecked
+    /// The migrator has no /step-status: the silent step (and its run) stalled.
+    case stepStalled
     /// A number this version of the contract does not define; kept so it round-trips.
     case unrecognized(Int32)
 
     /// The cases the proto declares, in declaration order (never `unrecognized`).
-    public static let allCases: [Self] = [.unspecified, .runStarted, .stepDispatched, .dispatchFailed, .eventApplied, .stepFailed, .stepRetried, .stepTimedOut, .stepCompleted, .runCompleted, .runCancelled, .runFailed, .eventRejected]
+    public static let allCases: [Self] = [.unspecified, .runStarted, .stepDispatched, .dispatchFailed, .eventApplied, .stepFailed, .stepRetried, .stepTimedOut, .stepCompleted, .runCompleted, .runCancelled, .runFailed, .eventRejected, .statusChecked, .stepStalled]
 
     /// The fully qualified protobuf name, `loom.v1.HistoryKind`.
     public static var protoName: String { "loom.v1.HistoryKind" }
@@ -234,6 +239,8 @@ public enum HistoryKind: LoomEnum {
         case 10: self = .runCancelled
         case 11: self = .runFailed
         case 12: self = .eventRejected
+        case 13: self = .statusChecked
+        case 14: self = .stepStalled
         default: self = .unrecognized(rawValue)
         }
     }
@@ -254,6 +261,8 @@ public enum HistoryKind: LoomEnum {
         case .runCancelled: 10
         case .runFailed: 11
         case .eventRejected: 12
+        case .statusChecked: 13
+        case .stepStalled: 14
         case .unrecognized(let number): number
         }
     }

@@ -99,6 +99,12 @@ public struct Run: Sendable, Hashable {
     public var generation: UInt32
     /// Who started the run (peer identity), if known.
     public var startedBy: String
+    /// When the run stalled: its current step was acknowledged by the migrator,
+    /// then no event came for the server's step silence (--step-silence), and the
+    /// migrator has no POST /step-status (it answered 404, 405 or 501), so nothing
+    /// moves the run until a callback arrives or an operator acts. 0 = not
+    /// stalled. A stalled run keeps its status (RUN_STATUS_RUNNING).
+    public var stalledSinceUnixMs: Int64
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
@@ -118,7 +124,8 @@ public struct Run: Sendable, Hashable {
         failureReason: String = "",
         version: UInt64 = 0,
         generation: UInt32 = 0,
-        startedBy: String = ""
+        startedBy: String = "",
+        stalledSinceUnixMs: Int64 = 0
     ) {
         self.id = id
         self.migrationID = migrationID
@@ -137,6 +144,7 @@ public struct Run: Sendable, Hashable {
         self.version = version
         self.generation = generation
         self.startedBy = startedBy
+        self.stalledSinceUnixMs = stalledSinceUnixMs
     }
 }
 

@@ -29,6 +29,9 @@ public struct ListRunsRequest: Sendable, Hashable {
     /// skip nor repeat a run while runs change; a token expires 2 minutes after
     /// the page that returned it.
     public var pageToken: String
+    /// Only stalled runs (Run.stalled_since_unix_ms set); false = any. Checked on
+    /// the runs as they are, like step_name and step_status.
+    public var stalled: Bool
 
     /// Creates a message; every field defaults to its proto3 default (empty, zero, unset).
     public init(
@@ -39,7 +42,8 @@ public struct ListRunsRequest: Sendable, Hashable {
         updatedAfterUnixMs: Int64 = 0,
         updatedBeforeUnixMs: Int64 = 0,
         pageSize: UInt32 = 0,
-        pageToken: String = ""
+        pageToken: String = "",
+        stalled: Bool = false
     ) {
         self.migrationID = migrationID
         self.status = status
@@ -49,6 +53,7 @@ public struct ListRunsRequest: Sendable, Hashable {
         self.updatedBeforeUnixMs = updatedBeforeUnixMs
         self.pageSize = pageSize
         self.pageToken = pageToken
+        self.stalled = stalled
     }
 }
 
@@ -261,7 +266,9 @@ public struct ReportStepEventRequest: Sendable, Hashable {
 ///
 /// The Swift form of `loom.v1.ReportStepEventResponse`.
 public struct ReportStepEventResponse: Sendable, Hashable {
-    /// "event raised", as the REST shim answers.
+    /// "event raised" when the event was applied; "already applied" when it is an
+    /// exact repeat of an event applied earlier (nothing changed), as the REST shim
+    /// answers.
     public var status: String
     /// The run after the event was applied.
     public var run: Run?

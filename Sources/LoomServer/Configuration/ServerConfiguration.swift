@@ -101,6 +101,9 @@ public struct ServerConfiguration: Sendable {
     public var dryRunTimeout: Duration = .seconds(60)
     /// Step timeout for steps without `loom.timeout_seconds`; `nil` = none.
     public var defaultStepTimeout: Duration?
+    /// How long a step the migrator acknowledged may stay silent before Loom asks the migrator
+    /// (`POST /step-status`); `nil` never asks (``parseStepSilence(_:)``).
+    public var stepSilence: Duration? = ServerConfiguration.defaultStepSilence
     /// How long a timer claimed by a replica stays hidden from the others: the time after which
     /// the work of a replica that died is taken over.
     public var timerLease: Duration = .seconds(30)

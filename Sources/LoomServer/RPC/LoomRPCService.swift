@@ -153,8 +153,8 @@ public struct LoomRPCService: LoomServiceHandler {
         }
         let credential: EventCredential =
             request.callbackToken.isEmpty ? access.eventCredentialWithoutToken(context) : .callbackToken(request.callbackToken)
-        let run = try await service.reportStepEvent(runID: request.runID, credential: credential, event: .init(event))
-        return ReportStepEventResponse(status: "event raised", run: .init(run))
+        let receipt = try await service.receiveStepEvent(runID: request.runID, credential: credential, event: .init(event))
+        return ReportStepEventResponse(status: receipt.alreadyApplied ? "already applied" : "event raised", run: .init(receipt.run))
     }
 
     public func watchRun(

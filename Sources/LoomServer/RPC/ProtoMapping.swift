@@ -124,7 +124,8 @@ extension LoomProto.Run {
             migratorURL: value.migratorUrl, inputs: value.inputs,
             createdAtUnixMs: value.createdAt.unixMilliseconds, updatedAtUnixMs: value.updatedAt.unixMilliseconds,
             finishedAtUnixMs: value.finishedAt?.unixMilliseconds ?? 0, failureReason: value.failureReason ?? "",
-            version: value.version, generation: value.generation, startedBy: value.startedBy)
+            version: value.version, generation: value.generation, startedBy: value.startedBy,
+            stalledSinceUnixMs: value.stalledSince?.unixMilliseconds ?? 0)
     }
 }
 
@@ -143,6 +144,8 @@ extension LoomProto.HistoryKind {
         case .runCancelled: self = .runCancelled
         case .runFailed: self = .runFailed
         case .eventRejected: self = .eventRejected
+        case .statusChecked: self = .statusChecked
+        case .stepStalled: self = .stepStalled
         }
     }
 }
@@ -211,7 +214,8 @@ extension LoomCore.RunFilter {
                 updatedAfter: request.updatedAfterUnixMs == 0 ? nil : Timestamp(unixMilliseconds: request.updatedAfterUnixMs),
                 updatedBefore: request.updatedBeforeUnixMs == 0 ? nil : Timestamp(unixMilliseconds: request.updatedBeforeUnixMs)),
             stepName: request.stepName.isEmpty ? nil : request.stepName,
-            stepStatus: try filterValue(request.stepStatus, field: "step_status", wire: LoomProto.StepStatus.init))
+            stepStatus: try filterValue(request.stepStatus, field: "step_status", wire: LoomProto.StepStatus.init),
+            stalled: request.stalled)
     }
 }
 

@@ -94,8 +94,9 @@ struct FuzzShimBackend: CallbackShimBackend {
         Self.rejected(candidates)
     }
 
-    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws -> ShimEventOutcome {
         if callbackId.hasPrefix("missing") { throw LoomError.notFound("no run for callback \(callbackId)") }
+        return callbackId.hasPrefix("repeat") ? .alreadyApplied : .applied
     }
 
     private static func rejected(_ candidates: [ReferenceJSON.Candidate]) -> [ReferenceJSON.RejectedCandidate] {

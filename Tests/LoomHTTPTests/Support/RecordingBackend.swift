@@ -36,7 +36,8 @@ final class RecordingBackend: CallbackShimBackend {
         return []
     }
 
-    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws {
+    func recordEvent(_ event: ReferenceJSON.StepCompletedEvent, callbackId: String, caller: ShimCaller) async throws -> ShimEventOutcome {
         try await self.record(.event(event, callbackId: callbackId, caller))
+        return .applied
     }
 }

@@ -95,7 +95,8 @@ enum Samples {
         failureReason: unicode,
         version: UInt64.max,
         generation: 3,
-        startedBy: "spiffe://example.org/operator/alice"
+        startedBy: "spiffe://example.org/operator/alice",
+        stalledSinceUnixMs: 1_764_400_000_000
     )
 
     static let historyEntry = HistoryEntry(
@@ -186,7 +187,8 @@ enum Samples {
             updatedAfterUnixMs: 1_764_400_000_000,
             updatedBeforeUnixMs: Int64.max,
             pageSize: 50,
-            pageToken: "snapshot:1764400000000:50"
+            pageToken: "snapshot:1764400000000:50",
+            stalled: true
         ),
         ListRunsResponse(runs: [run, Run(id: "m__c", status: .completed)], nextPageToken: "snapshot:1764400000000:52"),
         RecountMigrationRequest(migrationID: "app-chart-migration", repair: true),

@@ -3197,7 +3197,7 @@ const ProtobufCMessageDescriptor loom__v1__run__inputs_entry__descriptor =
   (ProtobufCMessageInit) loom__v1__run__inputs_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__run__field_descriptors[17] =
+static const ProtobufCFieldDescriptor loom__v1__run__field_descriptors[18] =
 {
   {
     "id",
@@ -3403,6 +3403,18 @@ static const ProtobufCFieldDescriptor loom__v1__run__field_descriptors[17] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "stalled_since_unix_ms",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Run, stalled_since_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__run__field_indices_by_name[] = {
   7,   /* field[7] = candidate */
@@ -3417,6 +3429,7 @@ static const unsigned loom__v1__run__field_indices_by_name[] = {
   1,   /* field[1] = migration_id */
   8,   /* field[8] = migrator_url */
   5,   /* field[5] = results */
+  17,   /* field[17] = stalled_since_unix_ms */
   16,   /* field[16] = started_by */
   3,   /* field[3] = status */
   6,   /* field[6] = steps */
@@ -3426,7 +3439,7 @@ static const unsigned loom__v1__run__field_indices_by_name[] = {
 static const ProtobufCIntRange loom__v1__run__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor loom__v1__run__descriptor =
 {
@@ -3436,7 +3449,7 @@ const ProtobufCMessageDescriptor loom__v1__run__descriptor =
   "Loom__V1__Run",
   "loom.v1",
   sizeof(Loom__V1__Run),
-  17,
+  18,
   loom__v1__run__field_descriptors,
   loom__v1__run__field_indices_by_name,
   1,  loom__v1__run__number_ranges,
@@ -4685,7 +4698,7 @@ const ProtobufCMessageDescriptor loom__v1__list_candidates_response__descriptor 
   (ProtobufCMessageInit) loom__v1__list_candidates_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor loom__v1__list_runs_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor loom__v1__list_runs_request__field_descriptors[9] =
 {
   {
     "migration_id",
@@ -4783,11 +4796,24 @@ static const ProtobufCFieldDescriptor loom__v1__list_runs_request__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "stalled",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListRunsRequest, stalled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned loom__v1__list_runs_request__field_indices_by_name[] = {
   0,   /* field[0] = migration_id */
   6,   /* field[6] = page_size */
   7,   /* field[7] = page_token */
+  8,   /* field[8] = stalled */
   1,   /* field[1] = status */
   2,   /* field[2] = step_name */
   3,   /* field[3] = step_status */
@@ -4797,7 +4823,7 @@ static const unsigned loom__v1__list_runs_request__field_indices_by_name[] = {
 static const ProtobufCIntRange loom__v1__list_runs_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor loom__v1__list_runs_request__descriptor =
 {
@@ -4807,7 +4833,7 @@ const ProtobufCMessageDescriptor loom__v1__list_runs_request__descriptor =
   "Loom__V1__ListRunsRequest",
   "loom.v1",
   sizeof(Loom__V1__ListRunsRequest),
-  8,
+  9,
   loom__v1__list_runs_request__field_descriptors,
   loom__v1__list_runs_request__field_indices_by_name,
   1,  loom__v1__list_runs_request__number_ranges,
@@ -5983,7 +6009,7 @@ const ProtobufCEnumDescriptor loom__v1__run_status__descriptor =
   loom__v1__run_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue loom__v1__history_kind__enum_values_by_number[13] =
+static const ProtobufCEnumValue loom__v1__history_kind__enum_values_by_number[15] =
 {
   { "HISTORY_KIND_UNSPECIFIED", "LOOM__V1__HISTORY_KIND__HISTORY_KIND_UNSPECIFIED", 0 },
   { "HISTORY_KIND_RUN_STARTED", "LOOM__V1__HISTORY_KIND__HISTORY_KIND_RUN_STARTED", 1 },
@@ -5998,11 +6024,13 @@ static const ProtobufCEnumValue loom__v1__history_kind__enum_values_by_number[13
   { "HISTORY_KIND_RUN_CANCELLED", "LOOM__V1__HISTORY_KIND__HISTORY_KIND_RUN_CANCELLED", 10 },
   { "HISTORY_KIND_RUN_FAILED", "LOOM__V1__HISTORY_KIND__HISTORY_KIND_RUN_FAILED", 11 },
   { "HISTORY_KIND_EVENT_REJECTED", "LOOM__V1__HISTORY_KIND__HISTORY_KIND_EVENT_REJECTED", 12 },
+  { "HISTORY_KIND_STATUS_CHECKED", "LOOM__V1__HISTORY_KIND__HISTORY_KIND_STATUS_CHECKED", 13 },
+  { "HISTORY_KIND_STEP_STALLED", "LOOM__V1__HISTORY_KIND__HISTORY_KIND_STEP_STALLED", 14 },
 };
 static const ProtobufCIntRange loom__v1__history_kind__value_ranges[] = {
-{0, 0},{0, 13}
+{0, 0},{0, 15}
 };
-static const ProtobufCEnumValueIndex loom__v1__history_kind__enum_values_by_name[13] =
+static const ProtobufCEnumValueIndex loom__v1__history_kind__enum_values_by_name[15] =
 {
   { "HISTORY_KIND_DISPATCH_FAILED", 3 },
   { "HISTORY_KIND_EVENT_APPLIED", 4 },
@@ -6011,10 +6039,12 @@ static const ProtobufCEnumValueIndex loom__v1__history_kind__enum_values_by_name
   { "HISTORY_KIND_RUN_COMPLETED", 9 },
   { "HISTORY_KIND_RUN_FAILED", 11 },
   { "HISTORY_KIND_RUN_STARTED", 1 },
+  { "HISTORY_KIND_STATUS_CHECKED", 13 },
   { "HISTORY_KIND_STEP_COMPLETED", 8 },
   { "HISTORY_KIND_STEP_DISPATCHED", 2 },
   { "HISTORY_KIND_STEP_FAILED", 5 },
   { "HISTORY_KIND_STEP_RETRIED", 6 },
+  { "HISTORY_KIND_STEP_STALLED", 14 },
   { "HISTORY_KIND_STEP_TIMED_OUT", 7 },
   { "HISTORY_KIND_UNSPECIFIED", 0 },
 };
@@ -6025,9 +6055,9 @@ const ProtobufCEnumDescriptor loom__v1__history_kind__descriptor =
   "HistoryKind",
   "Loom__V1__HistoryKind",
   "loom.v1",
-  13,
+  15,
   loom__v1__history_kind__enum_values_by_number,
-  13,
+  15,
   loom__v1__history_kind__enum_values_by_name,
   1,
   loom__v1__history_kind__value_ranges,

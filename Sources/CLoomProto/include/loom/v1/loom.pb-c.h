@@ -173,7 +173,16 @@ typedef enum _Loom__V1__HistoryKind {
   LOOM__V1__HISTORY_KIND__HISTORY_KIND_RUN_COMPLETED = 9,
   LOOM__V1__HISTORY_KIND__HISTORY_KIND_RUN_CANCELLED = 10,
   LOOM__V1__HISTORY_KIND__HISTORY_KIND_RUN_FAILED = 11,
-  LOOM__V1__HISTORY_KIND__HISTORY_KIND_EVENT_REJECTED = 12
+  LOOM__V1__HISTORY_KIND__HISTORY_KIND_EVENT_REJECTED = 12,
+  /*
+   * Loom asked the migrator about a silent step (POST /step-status); the
+   * detail says what it answered and when Loom asks again.
+   */
+  LOOM__V1__HISTORY_KIND__HISTORY_KIND_STATUS_CHECKED = 13,
+  /*
+   * The migrator has no /step-status: the silent step (and its run) stalled.
+   */
+  LOOM__V1__HISTORY_KIND__HISTORY_KIND_STEP_STALLED = 14
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LOOM__V1__HISTORY_KIND)
 } Loom__V1__HistoryKind;
 typedef enum _Loom__V1__FileDiffStatus {
@@ -618,10 +627,18 @@ struct  Loom__V1__Run
    * Who started the run (peer identity), if known.
    */
   char *started_by;
+  /*
+   * When the run stalled: its current step was acknowledged by the migrator,
+   * then no event came for the server's step silence (--step-silence), and the
+   * migrator has no POST /step-status (it answered 404, 405 or 501), so nothing
+   * moves the run until a callback arrives or an operator acts. 0 = not
+   * stalled. A stalled run keeps its status (RUN_STATUS_RUNNING).
+   */
+  int64_t stalled_since_unix_ms;
 };
 #define LOOM__V1__RUN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__run__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, LOOM__V1__RUN_STATUS__RUN_STATUS_UNSPECIFIED, 0, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, LOOM__V1__RUN_STATUS__RUN_STATUS_UNSPECIFIED, 0, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -1036,10 +1053,15 @@ struct  Loom__V1__ListRunsRequest
    * runs change; its tokens expire 5 minutes after its first page.
    */
   char *page_token;
+  /*
+   * Only stalled runs (Run.stalled_since_unix_ms set); false = any. Checked on
+   * the runs as they are, like step_name and step_status.
+   */
+  protobuf_c_boolean stalled;
 };
 #define LOOM__V1__LIST_RUNS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_runs_request__descriptor) \
-    , (char *)protobuf_c_empty_string, LOOM__V1__RUN_STATUS__RUN_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, LOOM__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, LOOM__V1__RUN_STATUS__RUN_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, LOOM__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Loom__V1__ListRunsResponse
@@ -1265,7 +1287,9 @@ struct  Loom__V1__ReportStepEventResponse
 {
   ProtobufCMessage base;
   /*
-   * "event raised", as the REST shim answers.
+   * "event raised" when the event was applied; "already applied" when it is an
+   * exact repeat of an event applied earlier (nothing changed), as the REST shim
+   * answers.
    */
   char *status;
   /*

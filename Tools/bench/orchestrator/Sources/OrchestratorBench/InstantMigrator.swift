@@ -51,6 +51,11 @@ final class InstantMigrator: MigratorClient, @unchecked Sendable {
         DryRunResult(steps: [])
     }
 
+    /// Never asked within a bench run (the step silence is far longer); answers "still working".
+    func stepStatus(_ request: StepStatusRequest, baseURL: String, timeout: Duration) async throws -> StepStatusAnswer {
+        .working
+    }
+
     private func runCompleted(count: Int = 1) {
         let continuation: CheckedContinuation<Void, Never>? = lock.withLock {
             completedRuns += count
