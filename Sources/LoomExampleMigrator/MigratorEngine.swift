@@ -12,39 +12,136 @@ import LoomRPC
 ///   the default branch after ``mergeDelay`` (`success`, `metadata.phase = merged`, `commitSha`);
 /// - `manual-review`: `awaiting_review` with the instructions; an operator approves in Loom;
 /// - a manifest the step cannot handle: `success: false` with the reason.
-/// Re-sent dispatches (same idempotency key) are not executed twice.
+/// Re-sent dispatches (same idempotency key) are not executed twice. Every key's latest event is
+/// remembered, so that `POST /step-status` can answer it when its callback was lost.
 public actor MigratorEngine {
+    /// Sends one step event to Loom (``LoomClient/reportStepEvent(_:options:)`` in production).
+    public typealias EventSender = @Sendable (ReportStepEventRequest) async throws -> ReportStepEventResponse
+    /// Waits between callback attempts (`Task.sleep` in production).
+    public typealias Sleeper = @Sendable (Duration) async -> Void
+
+    /// Where a dispatched step stands, as `POST /step-status` answers it.
+    public enum StepStatus: Sendable, Equatable {
+        /// The key was never dispatched here (or was forgotten).
+        case unknown
+        /// Dispatched; no event reported yet.
+        case working
+        /// The latest event reported for the key (delivered or not), as the callback's JSON body.
+        case reported(ReferenceJSON.StepCompletedEvent)
+    }
+
+    /// How callbacks are retried after a transient failure (Loom down, starting, or overloaded).
+    public struct CallbackRetry: Sendable, Equatable {
+        /// Sends in all, the first included.
+        public var attempts: Int
+        /// The wait after the first failure; doubled after each further one.
+        public var initialDelay: Duration
+        /// The longest wait between two sends.
+        public var maximumDelay: Duration
+
+        /// Creates a policy.
+        public init(attempts: Int, initialDelay: Duration, maximumDelay: Duration) {
+            self.attempts = attempts
+            self.initialDelay = initialDelay
+            self.maximumDelay = maximumDelay
+        }
+
+        /// 8 sends, waiting 250 ms doubling to at most 10 s (about 30 s in all).
+        public static let standard = CallbackRetry(attempts: 8, initialDelay: .milliseconds(250), maximumDelay: .seconds(10))
+
+        /// The wait after the `failures`-th failed send (1-based).
+        func delay(after failures: Int) -> Duration {
+            var delay = initialDelay
+            for _ in 1..<max(failures, 1) {
+                delay = delay * 2
+                if delay >= maximumDelay { return maximumDelay }
+            }
+            return min(delay, maximumDelay)
+        }
+    }
+
+    /// What happened to one callback.
+    public enum CallbackOutcome: Sendable, Equatable {
+        /// Loom applied it (`event raised`).
+        case applied
+        /// Loom had applied it already (an exact repeat): success, nothing changed.
+        case alreadyApplied
+        /// Loom refused it for good (a conflicting or stale event, bad token, …): not resent.
+        case refused(RPCStatus.Code)
+        /// Every attempt failed transiently; the event is lost unless Loom asks `/step-status`.
+        case gaveUp
+    }
+
+    /// RPC codes after which a callback is sent again: Loom may not have it (the RPC form of
+    /// 5xx, 408, 429 and connection failures).
+    static let retriedCodes: Set<RPCStatus.Code> = [.unavailable, .deadlineExceeded, .resourceExhausted, .internalError, .unknown]
+
     let workspace: Workspace
-    let loom: LoomClient
+    let send: EventSender
+    let sleep: Sleeper
+    let callbackRetry: CallbackRetry
     let mergeDelay: Duration
     let logger: Logger
-    private var handledKeys: Set<String> = []
-    /// Keys in arrival order, so the set stays bounded (a re-sent dispatch arrives within minutes).
+    /// Every remembered key's status (``StepStatus/working`` or ``StepStatus/reported(_:)``).
+    private var statuses: [String: StepStatus] = [:]
+    /// Keys in arrival order, so the map stays bounded (a re-sent dispatch arrives within minutes).
     private var keyOrder: [String] = []
     static let rememberedDispatches = 10_000
 
-    /// Creates the engine.
-    public init(workspace: Workspace, loom: LoomClient, mergeDelay: Duration, logger: Logger) {
+    /// Creates the engine, reporting to Loom with `loom`.
+    public init(
+        workspace: Workspace, loom: LoomClient, mergeDelay: Duration, logger: Logger,
+        callbackRetry: CallbackRetry = .standard
+    ) {
+        self.init(
+            workspace: workspace, mergeDelay: mergeDelay, logger: logger, callbackRetry: callbackRetry,
+            send: { try await loom.reportStepEvent($0) }, sleep: { try? await Task.sleep(for: $0) })
+    }
+
+    /// Creates the engine with its own event sender and sleeper (tests count sends and skip waits).
+    public init(
+        workspace: Workspace, mergeDelay: Duration, logger: Logger, callbackRetry: CallbackRetry,
+        send: @escaping EventSender, sleep: @escaping Sleeper
+    ) {
         self.workspace = workspace
-        self.loom = loom
+        self.send = send
+        self.sleep = sleep
+        self.callbackRetry = callbackRetry
         self.mergeDelay = mergeDelay
         self.logger = logger
+    }
+
+    /// The key a dispatch is remembered by: its idempotency key (Loom always sends one).
+    static func key(of request: ReferenceJSON.DispatchStepRequest) -> String {
+        request.idempotencyKey ?? "\(request.callbackId)/\(request.stepName)/\(request.attempt ?? 1)"
+    }
+
+    /// Where the dispatch with idempotency key `key` stands.
+    public func status(ofKey key: String) -> StepStatus {
+        statuses[key] ?? .unknown
     }
 
     // MARK: Dispatch
 
     /// Accepts a dispatch: `true` when it is new work (started in the background), `false` for a duplicate.
     public func accept(_ request: ReferenceJSON.DispatchStepRequest) -> Bool {
-        let key = request.idempotencyKey ?? "\(request.callbackId)/\(request.stepName)/\(request.attempt ?? 1)"
-        guard handledKeys.insert(key).inserted else {
+        guard register(request) else { return false }
+        Task { await self.execute(request) }
+        return true
+    }
+
+    /// Remembers a new dispatch as ``StepStatus/working``: `false` for a key already known.
+    func register(_ request: ReferenceJSON.DispatchStepRequest) -> Bool {
+        let key = Self.key(of: request)
+        guard statuses[key] == nil else {
             logger.info("duplicate dispatch ignored", metadata: ["key": "\(key)"])
             return false
         }
+        statuses[key] = .working
         keyOrder.append(key)
         if keyOrder.count > Self.rememberedDispatches {
-            handledKeys.remove(keyOrder.removeFirst())
+            statuses[keyOrder.removeFirst()] = nil
         }
-        Task { await self.execute(request) }
         return true
     }
 
@@ -102,26 +199,54 @@ public actor MigratorEngine {
         }
     }
 
-    private func report(
+    /// Remembers `event` as the key's latest (for `/step-status`), then sends it to Loom, resending
+    /// after transient failures with back-off until a definitive answer or ``callbackRetry``'s last attempt.
+    @discardableResult
+    func report(
         _ request: ReferenceJSON.DispatchStepRequest, success: Bool, phase: String = "",
         metadata: [String: String] = [:], reason: String = ""
-    ) async {
+    ) async -> CallbackOutcome {
+        let key = Self.key(of: request)
+        if statuses[key] != nil {
+            statuses[key] = .reported(
+                ReferenceJSON.StepCompletedEvent(
+                    stepName: request.stepName, candidateId: request.candidate.id, success: success,
+                    phase: phase.isEmpty ? nil : phase, metadata: metadata.isEmpty ? nil : metadata,
+                    failureReason: reason.isEmpty ? nil : reason))
+        }
         let event = StepEvent(
             stepName: request.stepName, candidateID: request.candidate.id, success: success, phase: phase,
             metadata: metadata, failureReason: reason)
         let call = ReportStepEventRequest(runID: request.callbackId, callbackToken: request.callbackToken ?? "", event: event)
-        // Callbacks are retried: an event lost in transit would otherwise leave the step waiting.
-        for attempt in 1...5 {
+        let context: Logger.Metadata = ["run": "\(request.callbackId)", "step": "\(request.stepName)", "key": "\(key)"]
+        var failures = 0
+        while true {
             do {
-                _ = try await loom.reportStepEvent(call)
+                let response = try await send(call)
+                let repeated = response.status == "already applied"
                 logger.info(
-                    "reported", metadata: ["run": "\(request.callbackId)", "step": "\(request.stepName)", "success": "\(success)", "phase": "\(phase)"])
-                return
-            } catch let error as RPCError where [.unavailable, .deadlineExceeded].contains(error.code) && attempt < 5 {
-                try? await Task.sleep(for: .milliseconds(200 * attempt))
+                    repeated ? "reported (already applied)" : "reported",
+                    metadata: context.merging(["success": "\(success)", "phase": "\(phase)"]) { $1 })
+                return repeated ? .alreadyApplied : .applied
+            } catch let error as RPCError where Self.retriedCodes.contains(error.code) {
+                failures += 1
+                guard failures < callbackRetry.attempts else {
+                    logger.error(
+                        "event not delivered; Loom can still ask /step-status for it",
+                        metadata: context.merging(["attempts": "\(failures)", "error": "\(error)"]) { $1 })
+                    return .gaveUp
+                }
+                let delay = callbackRetry.delay(after: failures)
+                logger.warning(
+                    "event not delivered; resending",
+                    metadata: context.merging(["attempt": "\(failures)", "in": "\(delay)", "error": "\(error)"]) { $1 })
+                await sleep(delay)
             } catch {
-                logger.error("event rejected by Loom", metadata: ["run": "\(request.callbackId)", "error": "\(error)"])
-                return
+                let code = (error as? RPCError)?.code ?? .unknown
+                logger.error(
+                    "event refused by Loom; not resent",
+                    metadata: context.merging(["code": "\(code)", "error": "\(error)"]) { $1 })
+                return .refused(code)
             }
         }
     }

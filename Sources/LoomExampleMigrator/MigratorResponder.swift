@@ -2,7 +2,8 @@ import Foundation
 import LoomHTTP
 import NIOHTTP1
 
-/// Routes the migrator's HTTP requests: `POST /dispatch-step`, `POST /dry-run`, `GET /healthz`.
+/// Routes the migrator's HTTP requests: `POST /dispatch-step`, `POST /dry-run`, `POST /step-status`,
+/// `GET /healthz`.
 ///
 /// Bodies are the reference JSON contract (`ReferenceJSON`), so this is also what a migrator
 /// in any language has to serve.
@@ -32,6 +33,19 @@ public struct MigratorResponder: Sendable {
                 return MigratorHTTPResponse(status: .ok, body: Array(try JSONEncoder().encode(result)))
             } catch {
                 return Self.error(.internalServerError, "\(error)")
+            }
+        case (.POST, "/step-status"):
+            guard let status = try? JSONDecoder().decode(ReferenceJSON.StepStatusRequest.self, from: Data(request.body)) else {
+                return Self.error(.badRequest, "malformed StepStatusRequest")
+            }
+            switch await engine.status(ofKey: status.idempotencyKey) {
+            case .reported(let event):
+                // The latest event of the key, exactly the body of its callback.
+                return MigratorHTTPResponse(status: .ok, body: Array((try? JSONEncoder().encode(event)) ?? Data()))
+            case .working:
+                return Self.json(.accepted, ["status": "working"])
+            case .unknown:
+                return Self.error(.notFound, "unknown idempotency key")
             }
         case (.GET, "/healthz"):
             return Self.json(.ok, ["status": "ok"])

@@ -125,14 +125,41 @@ struct MigratorHTTPClientTests {
         await migrator.stop()
     }
 
-    @Test("a migrator that never answers hits the request timeout")
+    @Test("a migrator that never answers hits the request timeout, on the connection it already had")
     func timeout() async throws {
-        let migrator = try await TestMigrator.start { _ in .hang }
+        // The first request is answered (its keep-alive connection is pooled), the second never: the
+        // deadline then bounds only the exchange, not a connect that a loaded machine may make slow.
+        let migrator = try await TestMigrator.start { request in
+            request.uri == "/dry-run" ? .respond(.ok, #"{"steps":[]}"#) : .hang
+        }
         let client = self.client { $0.dispatchTimeout = .milliseconds(200) }
+        _ = try await client.dryRun(Self.dryRun, migratorUrl: migrator.url)
         let error = try await #require(throws: MigratorClientError.self) {
             try await client.dispatchStep(Self.dispatch, migratorUrl: migrator.url)
         }
         #expect(error.code == .requestTimeout)
+        #expect(migrator.connectionCount == 1)
+        #expect(migrator.requests.map(\.uri) == ["/dry-run", "/dispatch-step"])
+        await client.shutdown()
+        await migrator.stop()
+    }
+
+    @Test("a deadline that passed before the request was written is a request timeout, not a closed connection")
+    func deadlinePassedBeforeWrite() async throws {
+        let migrator = try await TestMigrator.start { _ in .respond(.ok, #"{"steps":[]}"#) }
+        let client = self.client()
+        let status = ReferenceJSON.StepStatusRequest(
+            migrationId: "m", candidateId: "c", callbackId: "m__c", stepName: "s", attempt: 1, idempotencyKey: "m__c/1/s/1")
+        // The timer and the write race on the event loop; either order must give requestTimeout.
+        for _ in 0..<20 {
+            _ = try await client.dryRun(Self.dryRun, migratorUrl: migrator.url)  // pools a connection
+            let error = try await #require(throws: MigratorClientError.self) {
+                _ = try await client.stepStatus(status, migratorUrl: migrator.url, timeout: .zero)
+            }
+            #expect(error.code == .requestTimeout, "\(error)")
+        }
+        // Each timed-out request used the pooled connection (then closed it); none opened another.
+        #expect(migrator.connectionCount == 20)
         await client.shutdown()
         await migrator.stop()
     }

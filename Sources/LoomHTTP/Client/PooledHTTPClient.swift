@@ -75,10 +75,14 @@ final class PooledHTTPClient: Sendable {
         deadline: NIODeadline
     ) async throws(MigratorClientError) -> HTTPClientResponse {
         let promise = channel.eventLoop.makePromise(of: HTTPClientResponse.self)
+        let timedOut = NIOLockedValueBox(false)
         let timeout = channel.eventLoop.scheduleTask(deadline: deadline) {
-            channel.pipeline.fireErrorCaught(
-                MigratorClientError(code: .requestTimeout, message: "no complete response from \(endpoint) in time")
-            )
+            timedOut.withLockedValue { $0 = true }
+            let error = MigratorClientError(code: .requestTimeout, message: "no complete response from \(endpoint) in time")
+            channel.pipeline.fireErrorCaught(error)
+            // Also fails the request itself: when the channel closed before the write reached the
+            // handler, nothing else ever completes it (a later completion is ignored).
+            promise.fail(error)
         }
         channel.writeAndFlush(HTTPClientRequest(head: head, body: body, promise: promise), promise: nil)
         let result: Result<HTTPClientResponse, any Error>
@@ -101,6 +105,11 @@ final class PooledHTTPClient: Sendable {
             return response
         case .failure(let error):
             channel.close(promise: nil)
+            // A deadline that passed before the request was written fails the connection first and the
+            // write then as `connectionClosed`: still a timeout (and not retried on a new connection).
+            if timedOut.withLockedValue({ $0 }) {
+                throw MigratorClientError(code: .requestTimeout, message: "no complete response from \(endpoint) in time")
+            }
             throw (error as? MigratorClientError)
                 ?? MigratorClientError(code: .connectionClosed, message: "request to \(endpoint) was cancelled")
         }
