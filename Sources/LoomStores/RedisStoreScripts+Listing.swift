@@ -1,15 +1,8 @@
 import LoomRedis
 
-/// The read-side scripts of ``RedisStore``: candidate pages, run listing snapshots and the
+/// The read-side scripts of ``RedisStore``: candidate pages, run listing pages and the
 /// recount (with its repair) of a migration's counts and indexes.
 extension RedisStoreScripts {
-    /// `escape(id)`: a candidate id as it appears in a run key (``CandidateID/escapedForKey(_:)``).
-    static let escapeCandidate = """
-        local function escape(id)
-          return (string.gsub(id, '[^%w%._%-]', function(c) return string.format('%%%02X', string.byte(c)) end))
-        end
-        """
-
     /// KEYS: candidate index (or status index), candidates, statuses, migration, inputs.
     /// ARGV: lex min, lex max, count, length of the member prefix to strip (the `<status>:`
     /// of the status index, else 0).
@@ -156,12 +149,15 @@ extension RedisStoreScripts {
     /// migration: it blocks Redis for a time proportional to the migration's size.
     /// Returns {'notfound'} or {'ok', stored counts hash, recounted counts hash}.
     static let recount = RedisScript(
-        statusBands + "\n" + escapeCandidate + "\n" + """
+        statusBands + "\n" + """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
         local repair = ARGV[1] == '1'
         local stored = redis.call('HGETALL', KEYS[3])
         local statuses = redis.call('HGETALL', KEYS[2])
         local counts = {}
+        local function escape(id)
+          return (string.gsub(id, '[^%w%._%-]', function(c) return string.format('%%%02X', string.byte(c)) end))
+        end
         local function inc(field) counts[field] = (counts[field] or 0) + 1 end
         if repair then redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]) end
         for i = 1, #statuses, 2 do

@@ -20,13 +20,13 @@ package struct PageTokenCodec: Sendable {
     /// Length of a base64url-encoded MAC (32 bytes, unpadded).
     private static let encodedMACLength = 43
 
-    /// The HMAC key.
-    private let key: [UInt8]
+    /// The HMAC key, its SHA-256 prefixes computed once.
+    private let key: HMACSHA256.Key
 
     /// Creates a codec signing with `key`, which must be at least 32 bytes long.
     package init(key: [UInt8]) {
         precondition(key.count >= 32, "page token key must be at least 32 bytes")
-        self.key = key
+        self.key = HMACSHA256.Key(key)
     }
 
     /// Seals `fields` (ordered key/value strings) for listing `kind` (e.g. "candidates",
@@ -44,7 +44,7 @@ package struct PageTokenCodec: Sendable {
             Self.appendString(name, to: &payload)
             Self.appendString(value, to: &payload)
         }
-        let mac = HMACSHA256.mac(key: key, message: Self.prefix + payload)
+        let mac = key.mac(Self.prefix + payload)
         var token = Self.prefix
         token.append(contentsOf: Base64URL.encode(payload))
         token.append(UInt8(ascii: "."))
@@ -69,7 +69,7 @@ package struct PageTokenCodec: Sendable {
             let payload = Base64URL.decode(encodedPayload),
             let mac = Base64URL.decode(encodedMAC)
         else { return nil }
-        let expected = HMACSHA256.mac(key: key, message: Self.prefix + payload)
+        let expected = key.mac(Self.prefix + payload)
         guard HMACSHA256.constantTimeEquals(mac, expected) else { return nil }
         return Self.decodePayload(payload, kind: kind)
     }
