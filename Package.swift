@@ -32,6 +32,7 @@ let package = Package(
         // For the benchmarks under Tools/bench, which depend on this package by path.
         .library(name: "LoomRedis", targets: ["LoomRedis"]),
         .library(name: "LoomRPC", targets: ["LoomRPC"]),
+        .library(name: "LoomAPI", targets: ["LoomAPI"]),
         .library(name: "LoomTLS", targets: ["LoomTLS"]),
         .library(name: "LoomProto", targets: ["LoomProto"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
@@ -39,6 +40,8 @@ let package = Package(
         .library(name: "LoomServer", targets: ["LoomServer"]),
         // For the fuzz targets under Fuzz/.
         .library(name: "LoomHTTP", targets: ["LoomHTTP"]),
+        // What a Swift migrator depends on, alone: the contract's types, its HTTP side and its RPC path.
+        .library(name: "LoomMigratorKit", targets: ["LoomMigratorKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -90,6 +93,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Loom's own service over the generic RPC transport: the typed client and the server-side protocol,
+        // shared by the server, loomctl and migrators (no domain types: LoomCore stays out of clients).
+        .target(
+            name: "LoomAPI",
+            dependencies: ["LoomRPC", "LoomProto", nioCore, nioPosix, logging],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Migrator kit (imports no server module)
+        .target(
+            name: "LoomMigratorKit",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Store
         .target(
             name: "LoomRedis",
@@ -114,7 +132,7 @@ let package = Package(
         .target(
             name: "LoomHTTP",
             dependencies: [
-                "LoomCore", "LoomTLS", nioCore, nioPosix, nioHTTP1, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), logging, metrics,
+                "LoomCore", "LoomMigratorKit", "LoomTLS", nioCore, nioPosix, nioHTTP1, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
@@ -124,7 +142,7 @@ let package = Package(
         .target(
             name: "LoomServer",
             dependencies: [
-                "LoomCore", "LoomProto", "LoomRPC", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS",
+                "LoomCore", "LoomProto", "LoomRPC", "LoomAPI", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS",
                 nioCore, nioPosix, logging, metrics, serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -141,14 +159,14 @@ let package = Package(
         // MARK: The example migrator
         .target(
             name: "LoomExampleMigrator",
-            dependencies: ["LoomCore", "LoomHTTP", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["LoomCore", "LoomHTTP", "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: swiftSettings
         ),
 
         .executableTarget(
             name: "loom-example-migrator",
             dependencies: [
-                "LoomExampleMigrator", "LoomRPC", "LoomProto", "LoomTLS", nioPosix, logging, argumentParser,
+                "LoomExampleMigrator", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", nioPosix, logging, argumentParser,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -158,7 +176,7 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging,
+                "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -189,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "LoomRPCTests",
             dependencies: [
-                "LoomRPC", "LoomTLS", "LoomProto", "LoomTestSupport", nioCore, nioPosix, nioEmbedded, nioTestUtils, metricsTestKit,
+                "LoomRPC", "LoomAPI", "LoomTLS", "LoomProto", "LoomTestSupport", nioCore, nioPosix, nioEmbedded, nioTestUtils, metricsTestKit,
             ],
             swiftSettings: swiftSettings
         ),
@@ -212,14 +230,14 @@ let package = Package(
             name: "LoomHTTPTests",
             // LoomServer: the launcher for Tools/bench/http verifies callback tokens with the server's signer.
             dependencies: [
-                "LoomHTTP", "LoomCore", "LoomStores", "LoomTLS", "LoomServer", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded,
+                "LoomHTTP", "LoomMigratorKit", "LoomCore", "LoomStores", "LoomTLS", "LoomServer", "LoomTestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded,
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LoomServerTests",
             dependencies: [
-                "LoomServer", "LoomExampleMigrator", "LoomCore", "LoomHTTP", "LoomRPC", "LoomStores", "LoomTLS", "LoomTestSupport",
+                "LoomServer", "LoomExampleMigrator", "LoomCore", "LoomHTTP", "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomStores", "LoomTLS", "LoomTestSupport",
                 metrics, nioCore, nioHTTP1,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -227,13 +245,13 @@ let package = Package(
         ),
         .testTarget(
             name: "LoomCLITests",
-            dependencies: ["LoomCLI", "LoomRPC", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
+            dependencies: ["LoomCLI", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LoomIntegrationTests",
             dependencies: [
-                "LoomExampleMigrator", "LoomHTTP", "LoomProto", "LoomRPC", "LoomTestSupport", logging, nioPosix,
+                "LoomExampleMigrator", "LoomHTTP", "LoomMigratorKit", "LoomProto", "LoomRPC", "LoomAPI", "LoomTestSupport", logging, nioPosix,
                 nioConcurrencyHelpers,
             ],
             swiftSettings: swiftSettings

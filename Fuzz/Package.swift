@@ -34,13 +34,13 @@ let package = Package(
     ],
     targets: [
         fuzzTarget("FuzzRPCFrame", [loom("LoomRPC"), nioCore]),
-        fuzzTarget("FuzzRPCServer", [loom("LoomRPC"), loom("LoomProto"), nioCore, nioEmbedded, logging]),
+        fuzzTarget("FuzzRPCServer", [loom("LoomRPC"), loom("LoomAPI"), loom("LoomProto"), nioCore, nioEmbedded, logging]),
         fuzzTarget("FuzzProtoDecode", [loom("LoomProto")]),
         fuzzTarget("FuzzRESPDecoder", [loom("LoomRedis"), nioCore]),
         fuzzTarget("FuzzShimHTTP", [
-            loom("LoomHTTP"), loom("LoomCore"), nioCore, nioEmbedded, nioHTTP1, nioConcurrencyHelpers, logging, prometheus,
+            loom("LoomHTTP"), loom("LoomMigratorKit"), loom("LoomCore"), nioCore, nioEmbedded, nioHTTP1, nioConcurrencyHelpers, logging, prometheus,
         ]),
-        fuzzTarget("FuzzShimJSON", [loom("LoomHTTP")]),
+        fuzzTarget("FuzzShimJSON", [loom("LoomHTTP"), loom("LoomMigratorKit")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import LoomAPI
 import LoomHTTP
+import LoomMigratorKit
 import LoomProto
 import LoomRPC
 

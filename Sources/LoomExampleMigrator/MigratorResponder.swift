@@ -1,5 +1,6 @@
 import Foundation
 import LoomHTTP
+import LoomMigratorKit
 import NIOHTTP1
 
 /// Routes the migrator's HTTP requests: `POST /dispatch-step`, `POST /dry-run`, `POST /step-status`,

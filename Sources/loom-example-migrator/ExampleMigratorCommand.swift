@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LoomAPI
 import LoomExampleMigrator
 import LoomProto
 import LoomRPC

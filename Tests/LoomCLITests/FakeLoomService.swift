@@ -1,4 +1,5 @@
 import Logging
+import LoomAPI
 import LoomCLI
 import LoomProto
 import LoomRPC

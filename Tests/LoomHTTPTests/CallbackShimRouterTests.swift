@@ -1,5 +1,6 @@
 import Logging
 @testable import LoomHTTP
+import LoomMigratorKit
 import LoomTLS
 import NIOCore
 import NIOHTTP1

@@ -1,4 +1,5 @@
 import LoomHTTP
+import LoomMigratorKit
 import NIOHTTP1
 import NIOPosix
 import Testing

@@ -1,4 +1,5 @@
 import LoomHTTP
+import LoomMigratorKit
 import Testing
 
 @Suite("Reference JSON bodies")

@@ -1,6 +1,7 @@
 import Logging
 import LoomCore
 import LoomHTTP
+import LoomMigratorKit
 import LoomStores
 import LoomTestSupport
 import LoomTLS

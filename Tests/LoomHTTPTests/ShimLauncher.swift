@@ -1,10 +1,11 @@
+import CoreMetrics
 import Foundation
 import Logging
 import LoomCore
 import LoomHTTP
+import LoomMigratorKit
 import LoomServer
 import NIOPosix
-import CoreMetrics
 import Prometheus
 import Testing
 

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import LoomAPI
 import LoomExampleMigrator
 import LoomHTTP
+import LoomMigratorKit
 import LoomProto
 import LoomRPC
 import NIOConcurrencyHelpers

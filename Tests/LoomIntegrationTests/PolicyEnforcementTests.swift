@@ -1,8 +1,9 @@
 import Foundation
+import LoomAPI
 import LoomProto
 import LoomRPC
-import LoomTLS
 import LoomTestSupport
+import LoomTLS
 import Testing
 
 /// The built server with mTLS (client auth optional) and a policy file, called with real certificates.

@@ -1,4 +1,5 @@
 import Foundation
+import LoomAPI
 import LoomProto
 import LoomRPC
 import NIOCore

@@ -1,3 +1,4 @@
+import LoomAPI
 import LoomProto
 import NIOConcurrencyHelpers
 import NIOCore

@@ -1,3 +1,4 @@
+import LoomAPI
 import LoomProto
 import NIOCore
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LoomHTTP
+import LoomMigratorKit
 import LoomProto
 import LoomRPC
 import NIOConcurrencyHelpers

@@ -1,9 +1,10 @@
 import Logging
+import LoomAPI
 import LoomCore
 import LoomProto
 import LoomRPC
-import LoomTLS
 import LoomTestSupport
+import LoomTLS
 import NIOPosix
 import Testing
 

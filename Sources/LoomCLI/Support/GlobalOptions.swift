@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import LoomAPI
 import LoomRPC
 import LoomTLS
 import NIOCore

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoomAPI
 import LoomRPC
 
 /// Everything a command needs while it runs: the client, the settings, and where to print.

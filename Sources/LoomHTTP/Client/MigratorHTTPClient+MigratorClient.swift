@@ -1,4 +1,5 @@
 import LoomCore
+import LoomMigratorKit
 import NIOCore
 
 extension MigratorHTTPClient: MigratorClient {

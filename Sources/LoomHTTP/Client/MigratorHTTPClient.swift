@@ -1,4 +1,5 @@
 import Logging
+import LoomMigratorKit
 import LoomTLS
 import NIOCore
 

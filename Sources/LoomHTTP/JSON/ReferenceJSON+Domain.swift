@@ -1,4 +1,5 @@
 import LoomCore
+import LoomMigratorKit
 
 // Conversions between the reference JSON bodies and LoomCore's domain types, in one place.
 //

@@ -1,3 +1,4 @@
+import LoomMigratorKit
 import LoomTLS
 
 /// Who is calling the shim, as far as the transport can tell.

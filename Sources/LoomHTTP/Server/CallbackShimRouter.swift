@@ -1,5 +1,6 @@
 import CoreMetrics
 import Logging
+import LoomMigratorKit
 import NIOCore
 import NIOHTTP1
 import Prometheus

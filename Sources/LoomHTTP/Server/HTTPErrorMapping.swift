@@ -1,5 +1,6 @@
 import Logging
 import LoomCore
+import LoomMigratorKit
 import NIOHTTP1
 
 /// Maps every error the shim's routes can meet to an HTTP response: the one place that decides status codes.

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomMigratorKit
 
 /// The production ``CallbackShimBackend``: converts reference bodies to domain types and calls `LoomCore`'s
 /// `Service`.

@@ -1,3 +1,4 @@
+import LoomMigratorKit
 import LoomTLS
 import NIOCore
 import NIOHTTP1

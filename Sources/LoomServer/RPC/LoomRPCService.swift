@@ -1,4 +1,5 @@
 import Logging
+import LoomAPI
 import LoomCore
 import LoomProto
 import LoomRPC

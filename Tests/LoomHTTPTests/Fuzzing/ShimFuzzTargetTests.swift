@@ -1,4 +1,5 @@
 import LoomHTTP
+import LoomMigratorKit
 import LoomTestSupport
 import Testing
 

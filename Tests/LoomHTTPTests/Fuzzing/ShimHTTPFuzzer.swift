@@ -1,5 +1,6 @@
 import Logging
 import LoomCore
+import LoomMigratorKit
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded

@@ -1,4 +1,5 @@
 import LoomHTTP
+import LoomMigratorKit
 
 /// The harness of the `shim-json` fuzz target: ``JSONCoding/decode(_:from:)`` of every reference JSON body Loom or
 /// its migrators read.

@@ -1,4 +1,5 @@
 import LoomHTTP
+import LoomMigratorKit
 import NIOConcurrencyHelpers
 
 /// A ``CallbackShimBackend`` that records calls and can fail or stall on demand.

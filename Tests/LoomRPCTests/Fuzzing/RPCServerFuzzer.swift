@@ -1,4 +1,5 @@
 import Logging
+import LoomAPI
 import LoomProto
 import NIOCore
 import NIOEmbedded

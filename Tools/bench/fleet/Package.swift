@@ -18,6 +18,7 @@ let package = Package(
             name: "FleetBench",
             dependencies: [
                 .product(name: "LoomRPC", package: "Loom"),
+                .product(name: "LoomAPI", package: "Loom"),
                 .product(name: "LoomProto", package: "Loom"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import LoomProto
+import LoomRPC
 import NIOCore
 
 /// The server side of `service Loom`: one method per RPC of `Protos/loom/v1/loom.proto`.

@@ -1,5 +1,6 @@
 import Logging
 import LoomProto
+import LoomRPC
 import NIOCore
 import NIOPosix
 

@@ -1,4 +1,5 @@
 import LoomProto
+import LoomRPC
 import NIOCore
 
 /// Encodes and decodes a LoomProto message as the payload of a MESSAGE frame (standard protobuf bytes).
