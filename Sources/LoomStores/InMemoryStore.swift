@@ -23,6 +23,8 @@ public actor InMemoryStore: MigrationStore, RunStore {
     /// Maintained with every write, like the Redis adapter's counts hash.
     private var counts: [String: MigrationCounts] = [:]
     private var listings: [String: (runs: [RunID], migrationId: String?, expires: ContinuousClock.Instant)] = [:]
+    /// Campaigns, kept in step with the runs they start (``InMemoryStore+Campaigns``).
+    var campaignBook = InMemoryCampaignBook()
 
     /// Creates an empty store.
     /// - Parameters:
@@ -202,13 +204,13 @@ public actor InMemoryStore: MigrationStore, RunStore {
         guard (current?.version ?? 0) == write.expectedVersion, (current == nil) == (write.expectedVersion == 0) else {
             return .conflict(current: current)
         }
+        if let change = write.candidateStatus, let required = change.requiredCurrent {
+            let status = candidatesByMigration[id.migrationId]?[id.candidateId]?.status
+            guard let status, required.contains(status) else { return .candidateRejected(current: status) }
+        }
+        if let campaign = campaignBook.overCap(write.run) { return .campaignFull(campaignId: campaign) }
         if let change = write.candidateStatus {
             let candidate = candidatesByMigration[id.migrationId]?[id.candidateId]
-            if let required = change.requiredCurrent {
-                guard let candidate, required.contains(candidate.status) else {
-                    return .candidateRejected(current: candidate?.status)
-                }
-            }
             if let candidate {
                 candidatesByMigration[id.migrationId]?[id.candidateId]?.status = change.newStatus
                 counts[id.migrationId, default: MigrationCounts()].candidates[candidate.status, default: 0] -= 1
@@ -236,6 +238,7 @@ public actor InMemoryStore: MigrationStore, RunStore {
             if history.count > historyCap { history.removeFirst(history.count - historyCap) }
             histories[id] = history
         }
+        campaignBook.runWritten(run)
         return .applied(run)
     }
 

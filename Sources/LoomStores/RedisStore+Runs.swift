@@ -14,6 +14,16 @@ extension RedisStore {
     /// Applies one transition atomically: version check, candidate precondition, record,
     /// timer and history in one Lua script.
     public func apply(_ write: RunWrite) async throws -> RunWriteOutcome {
+        let transition = runTransitionArguments(write)
+        let reply = try await redis("run transition") {
+            try await client.evalScript(RedisStoreScripts.applyRun, keys: transition.keys, arguments: transition.arguments)
+        }
+        return try runWriteOutcome(reply, of: transition.run)
+    }
+
+    /// The keys and arguments of ``RedisStoreScripts/applyRun`` for `write`, and the run as it will
+    /// be stored (its new version set).
+    func runTransitionArguments(_ write: RunWrite) -> (run: Run, keys: [String], arguments: [RESPArgument]) {
         let id = write.run.id
         var run = write.run
         run.version = write.expectedVersion + 1
@@ -38,37 +48,51 @@ extension RedisStore {
             .integer(run.updatedAt.unixMilliseconds),
             .string(run.timerDueAt == nil ? "" : write.keepsLease ? "=" : write.leaseHolder?.description ?? ""),
             .integer(Self.ghostLifetime.wholeMilliseconds), .string(keys.runGhostBucketPrefix(id.migrationId)),
+            .string(run.campaignId), .string(String(run.generation)),
         ]
         for var entry in write.history {
             entry.runVersion = run.version
             arguments.append(.string(RedisStoreCodec.encode(entry)))
         }
-        return try await redis("run transition") {
-            let reply = try await client.evalScript(
-                RedisStoreScripts.applyRun,
-                keys: [
-                    keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId),
-                    keys.counts(id.migrationId), keys.candidateStatusIndex(id.migrationId), keys.runIndex(id.migrationId),
-                    keys.runStatusIndex(id.migrationId), keys.leases(of: id), keys.runSequence(id.migrationId),
-                    keys.runListingFlag(id.migrationId), keys.runMoves(id.migrationId),
-                ],
-                arguments: arguments)
-            guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("apply", reply) }
-            switch verdict {
-            case "ok":
-                return .applied(run)
-            case "conflict":
-                let current = try (parts.count > 1 ? parts[1].presentValue?.string : nil).map {
-                    try RedisStoreCodec.decode(Run.self, from: $0, what: "run \(id)")
-                }
-                return .conflict(current: current)
-            case "candidate":
-                let current = (parts.count > 1 ? parts[1].presentValue?.string : nil).flatMap(CandidateStatus.init(rawValue:))
-                return .candidateRejected(current: current)
-            default:
-                throw malformedReply("apply", reply)
+        let scriptKeys = [
+            keys.run(id), keys.timers(of: id), keys.history(id), keys.candidateStatuses(id.migrationId),
+            keys.counts(id.migrationId), keys.candidateStatusIndex(id.migrationId), keys.runIndex(id.migrationId),
+            keys.runStatusIndex(id.migrationId), keys.leases(of: id), keys.runSequence(id.migrationId),
+            keys.runListingFlag(id.migrationId), keys.runMoves(id.migrationId),
+        ]
+        return (run, scriptKeys + campaignKeys(of: run), arguments)
+    }
+
+    /// The outcome ``RedisStoreScripts/applyRun``'s `reply` reports for a write of `run`.
+    func runWriteOutcome(_ reply: RESPValue, of run: Run) throws -> RunWriteOutcome {
+        guard let parts = reply.array, let verdict = parts.first?.string else { throw malformedReply("apply", reply) }
+        switch verdict {
+        case "ok":
+            return .applied(run)
+        case "conflict":
+            let current = try (parts.count > 1 ? parts[1].presentValue?.string : nil).map {
+                try RedisStoreCodec.decode(Run.self, from: $0, what: "run \(run.id)")
             }
+            return .conflict(current: current)
+        case "candidate":
+            let current = (parts.count > 1 ? parts[1].presentValue?.string : nil).flatMap(CandidateStatus.init(rawValue:))
+            return .candidateRejected(current: current)
+        case "campaign":
+            return .campaignFull(campaignId: run.campaignId)
+        default:
+            throw malformedReply("apply", reply)
         }
+    }
+
+    /// The campaign keys ``RedisStoreScripts/applyRun`` moves the run's member with (none when the
+    /// run was not started by a campaign).
+    func campaignKeys(of run: Run) -> [String] {
+        guard !run.campaignId.isEmpty else { return [] }
+        let campaign = keys.campaign(run.campaignId, migrationId: run.migrationId)
+        return [
+            campaign.record, campaign.memberStatuses, campaign.memberGenerations, campaign.counts,
+            keys.campaignTimers(migrationId: run.migrationId),
+        ]
     }
 
     /// The run and its history entries after `afterVersion`, read in one `MULTI`/`EXEC`

@@ -113,6 +113,7 @@ extension Run: StoredRecord {
             o.integer("version", version)
             o.integer("generation", generation)
             o.string("startedBy", startedBy)
+            o.string("campaignId", campaignId)
             o.timestamp("timerDueAt", ifPresent: timerDueAt)
         }
     }
@@ -135,6 +136,7 @@ extension Run: StoredRecord {
             version: try o.integer("version"),
             generation: try o.integer("generation"),
             startedBy: try o.string("startedBy"),
+            campaignId: try o.stringIfPresent("campaignId") ?? "",
             timerDueAt: try o.timestampIfPresent("timerDueAt")
         )
     }

@@ -106,6 +106,55 @@ public struct RedisStoreKeys: Sendable, Hashable {
         leases(partition: StorePartitioning.partition(ofMigration: id.migrationId, count: partitionCount))
     }
 
+    /// Hash campaign id → its migration id, so a campaign is found by its id alone; written before
+    /// the campaign (untagged): `loom:campaign-homes`.
+    public var campaignHomes: String { "\(prefix):campaign-homes" }
+
+    /// Sorted set (score 0) of every campaign id, for listing in id order: `loom:campaigns`.
+    public var campaignIndex: String { "\(prefix):campaigns" }
+
+    /// Sorted set (score 0) of the migration's campaign ids: `…:migration:<id>:campaigns`.
+    public func migrationCampaigns(_ migrationId: String) -> String { migration(migrationId) + ":campaigns" }
+
+    /// The keys of one campaign, all with its migration's hash tag.
+    public struct Campaign: Sendable, Hashable {
+        /// Hash of the record's fields (`state`, `cap`, `rate`, … and `version`): `loom:{p3}:campaign:<id>`.
+        public let record: String
+        /// Hash candidate id → member status: `…:mstatus`.
+        public var memberStatuses: String { record + ":mstatus" }
+        /// Hash candidate id → the run generation the campaign started (0 before): `…:mgen`.
+        public var memberGenerations: String { record + ":mgen" }
+        /// Hash candidate id → JSON object of the member's own inputs (absent when none): `…:minputs`.
+        public var memberInputs: String { record + ":minputs" }
+        /// Hash candidate id → why the member was skipped: `…:mnote`.
+        public var memberNotes: String { record + ":mnote" }
+        /// Hash candidate id → when its run started (unix ms): `…:mstart`.
+        public var memberStarts: String { record + ":mstart" }
+        /// Sorted set candidate id → position in start order: `…:order`.
+        public var order: String { record + ":order" }
+        /// Sorted set candidate id → position, of the members still pending: `…:pending`.
+        public var pending: String { record + ":pending" }
+        /// Sorted set `<candidate>#<generation>` → start time (unix ms), trimmed to the rate window: `…:starts`.
+        public var starts: String { record + ":starts" }
+        /// Hash member status → count: `…:counts`.
+        public var counts: String { record + ":counts" }
+        /// Capped stream of the campaign's events: `…:history`.
+        public var history: String { record + ":history" }
+    }
+
+    /// The keys of campaign `id` of migration `migrationId`.
+    public func campaign(_ id: String, migrationId: String) -> Campaign {
+        Campaign(record: "\(prefix):\(tag(migrationId: migrationId)):campaign:\(id)")
+    }
+
+    /// Sorted set campaign id → due time (ms) of partition `partition`: `loom:{p3}:campaign-timers`.
+    public func campaignTimers(partition: Int) -> String { "\(prefix):{p\(partition)}:campaign-timers" }
+
+    /// The campaign timer set of the migration's partition.
+    public func campaignTimers(migrationId: String) -> String {
+        campaignTimers(partition: StorePartitioning.partition(ofMigration: migrationId, count: partitionCount))
+    }
+
     /// String `<incarnation>:<beats>` of a replica's live incarnation, expiring unless renewed:
     /// `loom:replica:<id>` (untagged; a replica id is `[A-Za-z0-9._-]`).
     public func replica(_ id: String) -> String { "\(prefix):replica:\(id)" }

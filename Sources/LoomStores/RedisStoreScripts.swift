@@ -76,8 +76,11 @@ enum RedisStoreScripts {
     /// (comma-separated), history cap, schema version, run status, current step name ('' when
     /// none), its step status, last update ms, lease holder ('' when the timer is no lease, '='
     /// to leave the timer entry and its holder as they are),
-    /// ghost lifetime ms, ghost bucket key prefix, then history entries.
-    /// Returns {'conflict', record or false}, {'candidate', status or false} or {'ok', {entry ids}}.
+    /// ghost lifetime ms, ghost bucket key prefix, the campaign id ('' when the run has none), the
+    /// run's generation, then history entries. With a campaign, KEYS go on: campaign record,
+    /// member statuses, member generations, campaign counts, campaign timers.
+    /// Returns {'conflict', record or false}, {'candidate', status or false}, {'campaign', id} or
+    /// {'ok', {entry ids}}.
     ///
     /// Besides the record, timer and history, it moves the candidate's status (counted and
     /// indexed) and the run's position (`rs`, `st`, `ss`, `up` fields; counted per run status
@@ -86,15 +89,26 @@ enum RedisStoreScripts {
     /// `sq` (and its entry in the run moves hash) takes the next value of the migration's
     /// sequence, and while a listing is open the old positions stay behind as ghosts in the
     /// bucket of that value (see ``runListingPage``).
-    static let applyRun = RedisScript(
-        statusBands + "\n" + """
+    static let applyRun = RedisScript(statusBands + "\n" + memberStatuses + "\n" + applyRunFunction + "\nreturn applyRun(KEYS, ARGV)")
+
+    /// The member status a campaign run's status implies (``CampaignMemberStatus/init(runStatus:)``).
+    static let memberStatuses = """
+        local memberStatus = {running = 'running', waiting_retry = 'failed', failed = 'failed', completed = 'completed', cancelled = 'cancelled'}
+        """
+
+    /// ``applyRun`` as a Lua function `applyRun(KEYS, ARGV)`, which the campaign start script
+    /// (``RedisStoreScripts/startCampaignMember``) calls inside its own checks. Needs
+    /// ``statusBands`` and ``memberStatuses`` before it.
+    static let applyRunFunction = """
+        local function applyRun(KEYS, ARGV)
         local old = redis.call('HMGET', KEYS[1], 'version', 'rs', 'st', 'ss', 'up', 'sq')
         local current = old[1]
         if (current == false and ARGV[1] ~= '0') or (current ~= false and current ~= ARGV[1]) then
           return {'conflict', redis.call('HGET', KEYS[1], 'record')}
         end
+        local status = false
         if ARGV[7] ~= 'none' then
-          local status = redis.call('HGET', KEYS[4], ARGV[6])
+          status = redis.call('HGET', KEYS[4], ARGV[6])
           if ARGV[7] == 'require' then
             local allowed = false
             if status then
@@ -104,6 +118,18 @@ enum RedisStoreScripts {
             end
             if not allowed then return {'candidate', status} end
           end
+        end
+        -- The campaign that started this generation of the run: its member moves with the run, and
+        -- may not return to running while the campaign is at its cap.
+        local member = false
+        if ARGV[19] ~= '' and redis.call('HGET', KEYS[15], ARGV[6]) == ARGV[20] then
+          member = redis.call('HGET', KEYS[14], ARGV[6])
+          if memberStatus[ARGV[12]] == 'running' and member ~= 'running' then
+            local cap = tonumber(redis.call('HGET', KEYS[13], 'cap') or '0')
+            if tonumber(redis.call('HGET', KEYS[16], 'running') or '0') >= cap then return {'campaign', ARGV[19]} end
+          end
+        end
+        if ARGV[7] ~= 'none' then
           if status and status ~= ARGV[8] then
             redis.call('HSET', KEYS[4], ARGV[6], ARGV[8])
             redis.call('HINCRBY', KEYS[5], 'c:' .. status, -1)
@@ -157,12 +183,22 @@ enum RedisStoreScripts {
             redis.call('HDEL', KEYS[9], ARGV[5])
           end
         end
+        if member then
+          local target = memberStatus[ARGV[12]]
+          if member ~= target then
+            redis.call('HSET', KEYS[14], ARGV[6], target)
+            redis.call('HINCRBY', KEYS[16], member, -1)
+            redis.call('HINCRBY', KEYS[16], target, 1)
+            if member == 'running' then redis.call('ZADD', KEYS[17], 'LT', ARGV[15], ARGV[19]) end
+          end
+        end
         local ids = {}
-        for i = 19, #ARGV do
+        for i = 21, #ARGV do
           ids[#ids + 1] = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'e', ARGV[i])
         end
         return {'ok', ids}
-        """)
+        end
+        """
 
     /// KEYS: timers, lease holders. ARGV: now ms, lease-until ms, limit, holder ('' for none).
     /// Returns {member, score, member, score, …} of the claimed entries, earliest first.

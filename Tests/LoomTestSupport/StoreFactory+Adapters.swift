@@ -139,5 +139,45 @@ public final class RedisTestStore: LoomStore {
 
     /// Forwards to the wrapped store.
     public func restoreTimer(of runID: RunID, version: UInt64) async throws { try await store.restoreTimer(of: runID, version: version) }
-}
 
+    // MARK: CampaignStore
+
+    /// Forwards to the wrapped store.
+    public func apply(_ write: CampaignWrite) async throws -> CampaignWriteOutcome { try await store.apply(write) }
+
+    /// Forwards to the wrapped store.
+    public func campaign(id: String) async throws -> Campaign { try await store.campaign(id: id) }
+
+    /// Forwards to the wrapped store.
+    public func campaigns(migrationId: String?, after: String?, limit: Int) async throws -> [Campaign] {
+        try await store.campaigns(migrationId: migrationId, after: after, limit: limit)
+    }
+
+    /// Forwards to the wrapped store.
+    public func campaignMembers(id: String, status: CampaignMemberStatus?, from: Int, limit: Int) async throws -> (members: [CampaignMember], next: Int?) {
+        try await store.campaignMembers(id: id, status: status, from: from, limit: limit)
+    }
+
+    /// Forwards to the wrapped store.
+    public func campaignStartWindow(id: String, now: Timestamp) async throws -> CampaignStartWindow {
+        try await store.campaignStartWindow(id: id, now: now)
+    }
+
+    /// Forwards to the wrapped store.
+    public func start(_ start: CampaignStart) async throws -> CampaignStartOutcome { try await store.start(start) }
+
+    /// Forwards to the wrapped store.
+    public func claimDueCampaigns(partition: Int, now: Timestamp, lease: Duration, limit: Int) async throws -> [(id: String, leasedUntil: Timestamp)] {
+        try await store.claimDueCampaigns(partition: partition, now: now, lease: lease, limit: limit)
+    }
+
+    /// Forwards to the wrapped store.
+    public func settleCampaignTimer(id: String, leasedUntil: Timestamp, due: Timestamp?) async throws {
+        try await store.settleCampaignTimer(id: id, leasedUntil: leasedUntil, due: due)
+    }
+
+    /// Forwards to the wrapped store.
+    public func campaignHistory(id: String, limit: Int) async throws -> [CampaignEvent] {
+        try await store.campaignHistory(id: id, limit: limit)
+    }
+}

@@ -30,6 +30,17 @@ public enum CampaignMemberStatus: String, Hashable, Sendable, Codable, CaseItera
     /// Its run was cancelled, or the campaign was cancelled before it started.
     case cancelled
 
+    /// The status of a member whose run (started by the campaign) has `status`: a run waiting for
+    /// a retry counts as failed (it holds no place: the migrator is not working on it).
+    public init(runStatus status: RunStatus) {
+        switch status {
+        case .running: self = .running
+        case .waitingRetry, .failed: self = .failed
+        case .completed: self = .completed
+        case .cancelled: self = .cancelled
+        }
+    }
+
     /// Whether a member in this status holds a place under the campaign's cap.
     public var holdsPlace: Bool { self == .running }
     /// Whether the member is done as far as the campaign is concerned (it will start nothing more

@@ -61,15 +61,22 @@ public struct CampaignMember: Hashable, Sendable, Codable {
     public var status: CampaignMemberStatus
     /// When the campaign started its run (`nil` before).
     public var startedAt: Timestamp?
+    /// The generation of the run the campaign started (0 before): only that generation's writes
+    /// move the member.
+    public var runGeneration: UInt32
     /// Why it was skipped (a run already active, an operator), when it was.
     public var note: String
 
     /// Creates a member, pending unless told otherwise.
-    public init(candidateId: String, inputs: [String: String] = [:], status: CampaignMemberStatus = .pending, startedAt: Timestamp? = nil, note: String = "") {
+    public init(
+        candidateId: String, inputs: [String: String] = [:], status: CampaignMemberStatus = .pending, startedAt: Timestamp? = nil,
+        runGeneration: UInt32 = 0, note: String = ""
+    ) {
         self.candidateId = candidateId
         self.inputs = inputs
         self.status = status
         self.startedAt = startedAt
+        self.runGeneration = runGeneration
         self.note = note
     }
 }
@@ -102,8 +109,9 @@ public struct Campaign: Hashable, Sendable, Codable {
     public var budget: FailureBudget
     /// Inputs every member's run gets (a member's own inputs win).
     public var inputs: [String: String]
-    /// The selection it was created from (shown; the members are what it runs).
-    public var selection: CampaignSelection
+    /// The filter its members were selected with (shown; the members are what it runs), or `nil`
+    /// when the operator listed the candidates.
+    public var filter: CampaignFilter?
     /// Its members per status; they add up to the member count.
     public var counts: CampaignCounts
     /// Optimistic-concurrency version; the store sets it to previous + 1 on every write.
@@ -114,7 +122,7 @@ public struct Campaign: Hashable, Sendable, Codable {
         id: String, migrationId: String, description: String = "", createdBy: String, createdAt: Timestamp,
         updatedAt: Timestamp? = nil, state: CampaignState = .running, stateReason: String = "",
         pacing: CampaignPacing, budget: FailureBudget = FailureBudget(), inputs: [String: String] = [:],
-        selection: CampaignSelection, counts: CampaignCounts, version: UInt64 = 0
+        filter: CampaignFilter? = nil, counts: CampaignCounts, version: UInt64 = 0
     ) {
         self.id = id
         self.migrationId = migrationId
@@ -127,7 +135,7 @@ public struct Campaign: Hashable, Sendable, Codable {
         self.pacing = pacing
         self.budget = budget
         self.inputs = inputs
-        self.selection = selection
+        self.filter = filter
         self.counts = counts
         self.version = version
     }

@@ -153,6 +153,9 @@ public struct Run: Hashable, Sendable, Codable {
     public var generation: UInt32
     /// Who started the run (peer identity), if known.
     public var startedBy: String
+    /// The campaign that started this generation of the run, or empty when it was started on its
+    /// own. The store keeps the campaign's member in step with the run (``CampaignStore``).
+    public var campaignId: String
     /// When the orchestrator must next look at this run (dispatch, retry back-off, dispatch
     /// lease, step timeout), or `nil` when it only waits for an event or an operator.
     /// The store keeps its timer index in step with this field on every write.
@@ -200,6 +203,7 @@ public struct Run: Hashable, Sendable, Codable {
         version: UInt64 = 0,
         generation: UInt32 = 1,
         startedBy: String = "",
+        campaignId: String = "",
         timerDueAt: Timestamp? = nil
     ) {
         self.id = id
@@ -217,6 +221,7 @@ public struct Run: Hashable, Sendable, Codable {
         self.version = version
         self.generation = generation
         self.startedBy = startedBy
+        self.campaignId = campaignId
         self.timerDueAt = timerDueAt
     }
 }

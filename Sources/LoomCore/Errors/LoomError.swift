@@ -147,6 +147,19 @@ public struct LoomError: Error, Hashable, Sendable, CustomStringConvertible {
         .notFound("candidate \(Identifier.quoted(candidateId)) not found in migration \(Identifier.quoted(migrationId))")
     }
 
+    /// `campaign "c" is at its cap` (failed precondition): a write would put one of the campaign's
+    /// runs back in flight (a retry) while it already has as many in flight as its cap allows.
+    public static func campaignFull(_ id: String) -> LoomError {
+        LoomError(
+            code: .failedPrecondition,
+            message: "campaign \(Identifier.quoted(id)) already has as many runs in flight as its cap allows; retry when one finishes, or raise the cap")
+    }
+
+    /// `campaign "c" not found`.
+    public static func campaignNotFound(_ id: String) -> LoomError {
+        .notFound("campaign \(Identifier.quoted(id)) not found")
+    }
+
     /// `no run found for "m__c"`.
     public static func runNotFound(_ id: RunID) -> LoomError {
         .notFound("no run found for \(Identifier.quoted(id.description))")

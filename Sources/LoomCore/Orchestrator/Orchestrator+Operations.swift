@@ -50,6 +50,8 @@ extension Orchestrator {
                 case .notStarted, nil:
                     throw LoomError.candidateNotFound(candidate.id, migrationId: migration.id)
                 }
+            case .campaignFull(let campaignId):
+                throw LoomError.campaignFull(campaignId)
             }
         }
         throw LoomError.conflict("run \(runID) changed concurrently too often; try again")

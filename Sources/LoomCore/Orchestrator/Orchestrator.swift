@@ -311,6 +311,8 @@ public final class Orchestrator: Sendable {
                 throw LoomError.internal(
                     "unexpected candidate precondition failure (status \(current?.rawValue ?? "missing"))"
                 )
+            case .campaignFull(let campaignId):
+                throw LoomError.campaignFull(campaignId)
             }
         }
         throw LoomError.conflict("run \(runID) changed concurrently too often; try again")

@@ -65,6 +65,9 @@ public enum RunWriteOutcome: Hashable, Sendable {
     /// The candidate precondition failed (`nil` when the candidate does not exist).
     /// Nothing was written.
     case candidateRejected(current: CandidateStatus?)
+    /// The write would put a campaign's member back to running (a retry of its failed step)
+    /// while the campaign's running members are at its cap. Nothing was written.
+    case campaignFull(campaignId: String)
 }
 
 /// A run whose timer is due, claimed under a lease by ``RunStore/claimDueTimers(partition:now:lease:limit:)``.
@@ -167,6 +170,6 @@ extension RunStore {
     }
 }
 
-/// Both store ports, as one adapter usually provides them (needed for the atomic candidate
-/// status change inside ``RunStore/apply(_:)``).
-public typealias LoomStore = MigrationStore & RunStore
+/// The store ports, as one adapter provides them (needed for the atomic candidate status
+/// change inside ``RunStore/apply(_:)`` and the campaign member's move with its run).
+public typealias LoomStore = MigrationStore & RunStore & CampaignStore
