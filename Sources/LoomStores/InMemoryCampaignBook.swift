@@ -85,6 +85,15 @@ struct InMemoryCampaignBook {
         return (found, position < entry.order.count ? position : nil)
     }
 
+    func pending(_ id: String, limit: Int) -> [CampaignMember] {
+        guard let entry = entries[id] else { return [] }
+        var found: [CampaignMember] = []
+        for candidateId in entry.order where found.count < limit {
+            if let member = entry.members[candidateId], member.status == .pending { found.append(member) }
+        }
+        return found
+    }
+
     func history(_ id: String, limit: Int) -> [CampaignEvent] {
         let history = entries[id]?.history ?? []
         return limit > 0 ? Array(history.suffix(limit)) : history
@@ -131,11 +140,24 @@ struct InMemoryCampaignBook {
         entries[id]?.starts.removeAll { $0 <= since }
     }
 
-    /// Moves a pending member to skipped with `note`.
-    mutating func skip(_ id: String, candidateId: String, note: String) {
-        guard let member = entries[id]?.members[candidateId], member.status == .pending else { return }
+    /// Moves a pending member to skipped with `note`; whether it moved.
+    @discardableResult
+    mutating func skip(_ id: String, candidateId: String, note: String) -> Bool {
+        guard let member = entries[id]?.members[candidateId], member.status == .pending else { return false }
         entries[id]?.members[candidateId]?.note = note
         move(id, candidateId: candidateId, to: .skipped)
+        return true
+    }
+
+    /// Moves every pending member to cancelled; how many moved.
+    mutating func cancelPending(_ id: String) -> Int {
+        guard let entry = entries[id] else { return 0 }
+        var moved = 0
+        for candidateId in entry.order where entry.members[candidateId]?.status == .pending {
+            move(id, candidateId: candidateId, to: .cancelled)
+            moved += 1
+        }
+        return moved
     }
 
     private mutating func move(_ id: String, candidateId: String, to status: CampaignMemberStatus) {

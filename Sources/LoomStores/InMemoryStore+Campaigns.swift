@@ -21,6 +21,21 @@ extension InMemoryStore: CampaignStore {
         try campaignBook.members(id, status: status, from: from, limit: limit)
     }
 
+    /// See ``CampaignStore/pendingCampaignMembers(id:limit:)``.
+    public func pendingCampaignMembers(id: String, limit: Int) -> [CampaignMember] {
+        campaignBook.pending(id, limit: limit)
+    }
+
+    /// See ``CampaignStore/skipCampaignMember(id:candidateId:note:)``.
+    public func skipCampaignMember(id: String, candidateId: String, note: String) -> Bool {
+        campaignBook.skip(id, candidateId: candidateId, note: note)
+    }
+
+    /// See ``CampaignStore/cancelPendingCampaignMembers(id:)``.
+    public func cancelPendingCampaignMembers(id: String) -> Int {
+        campaignBook.cancelPending(id)
+    }
+
     /// See ``CampaignStore/campaignStartWindow(id:now:)``.
     public func campaignStartWindow(id: String, now: Timestamp) -> CampaignStartWindow {
         campaignBook.window(id, now: now)

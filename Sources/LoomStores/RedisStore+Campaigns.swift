@@ -165,6 +165,53 @@ extension RedisStore {
         return (found, more ? position : nil)
     }
 
+    /// The first pending members, from the pending set (never a scan of the member list).
+    public func pendingCampaignMembers(id: String, limit: Int) async throws -> [CampaignMember] {
+        guard limit > 0 else { return [] }
+        let migrationId = try await campaignHome(id)
+        let ckeys = keys.campaign(id, migrationId: migrationId)
+        let ids = try await redis("campaign members") {
+            try await client.send(RedisCommand("ZRANGE", .string(ckeys.pending), 0, .integer(Int64(limit - 1))))
+        }.array?.compactMap(\.string) ?? []
+        guard !ids.isEmpty else { return [] }
+        let fields = ids.map { RESPArgument.string($0) }
+        let inputs = try await redis("campaign members") {
+            try await client.send(RedisCommand("HMGET", arguments: [.string(ckeys.memberInputs)] + fields))
+        }.array ?? []
+        guard inputs.count == ids.count else { throw malformedReply("campaign members", .array(inputs)) }
+        return try zip(ids, inputs).map { candidateId, inputs in
+            try RedisCampaignCodec.member(candidateId, status: "pending", generation: nil, inputs: inputs.presentValue?.string, note: nil, startedAt: nil)
+        }
+    }
+
+    /// Skips a pending member in one script.
+    public func skipCampaignMember(id: String, candidateId: String, note: String) async throws -> Bool {
+        let migrationId = try await campaignHome(id)
+        let ckeys = keys.campaign(id, migrationId: migrationId)
+        let reply = try await redis("campaign skip") {
+            try await client.evalScript(
+                RedisStoreScripts.skipCampaignMember, keys: [ckeys.memberStatuses, ckeys.counts, ckeys.pending, ckeys.memberNotes],
+                arguments: [.string(candidateId), .string(note)])
+        }
+        return reply.int == 1
+    }
+
+    /// Cancels the pending members a thousand at a time (each batch one script, so Redis is never
+    /// held long; a start racing a batch finds its member cancelled or starts it before).
+    public func cancelPendingCampaignMembers(id: String) async throws -> Int {
+        let migrationId = try await campaignHome(id)
+        let ckeys = keys.campaign(id, migrationId: migrationId)
+        var moved = 0
+        while true {
+            let batch = try await redis("campaign cancel") {
+                try await client.evalScript(
+                    RedisStoreScripts.cancelPendingCampaignMembers, keys: [ckeys.memberStatuses, ckeys.counts, ckeys.pending], arguments: [])
+            }.int ?? 0
+            moved += Int(batch)
+            if batch < 1000 { return moved }
+        }
+    }
+
     /// The starts of the last minute, from the campaign's start set.
     public func campaignStartWindow(id: String, now: Timestamp) async throws -> CampaignStartWindow {
         let migrationId = try await campaignHome(id)

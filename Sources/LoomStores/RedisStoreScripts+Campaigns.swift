@@ -136,4 +136,35 @@ extension RedisStoreScripts {
         end
         return 1
         """)
+
+    /// KEYS: member statuses, counts, pending, member notes. ARGV: candidate id, note.
+    /// Returns 1 when the member was pending and is now skipped, else 0.
+    static let skipCampaignMember = RedisScript(
+        """
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'pending' then return 0 end
+        redis.call('HSET', KEYS[1], ARGV[1], 'skipped')
+        redis.call('HINCRBY', KEYS[2], 'pending', -1)
+        redis.call('HINCRBY', KEYS[2], 'skipped', 1)
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+        return 1
+        """)
+
+    /// KEYS: member statuses, counts, pending. Moves every pending member to cancelled (a
+    /// thousand per call: the caller repeats while it returns 1000). Returns how many moved.
+    static let cancelPendingCampaignMembers = RedisScript(
+        """
+        local ids = redis.call('ZRANGE', KEYS[3], 0, 999)
+        if #ids == 0 then return 0 end
+        local statuses = {}
+        for i = 1, #ids do
+          statuses[#statuses + 1] = ids[i]
+          statuses[#statuses + 1] = 'cancelled'
+        end
+        redis.call('HSET', KEYS[1], unpack(statuses))
+        redis.call('ZREM', KEYS[3], unpack(ids))
+        redis.call('HINCRBY', KEYS[2], 'pending', -#ids)
+        redis.call('HINCRBY', KEYS[2], 'cancelled', #ids)
+        return #ids
+        """)
 }

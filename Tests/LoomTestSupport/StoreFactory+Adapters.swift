@@ -159,6 +159,21 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
+    public func pendingCampaignMembers(id: String, limit: Int) async throws -> [CampaignMember] {
+        try await store.pendingCampaignMembers(id: id, limit: limit)
+    }
+
+    /// Forwards to the wrapped store.
+    public func skipCampaignMember(id: String, candidateId: String, note: String) async throws -> Bool {
+        try await store.skipCampaignMember(id: id, candidateId: candidateId, note: note)
+    }
+
+    /// Forwards to the wrapped store.
+    public func cancelPendingCampaignMembers(id: String) async throws -> Int {
+        try await store.cancelPendingCampaignMembers(id: id)
+    }
+
+    /// Forwards to the wrapped store.
     public func campaignStartWindow(id: String, now: Timestamp) async throws -> CampaignStartWindow {
         try await store.campaignStartWindow(id: id, now: now)
     }

@@ -173,7 +173,7 @@ public final class Orchestrator: Sendable {
                 logger.warning("claiming due timers failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
             }
         }
-        return claimed
+        return claimed + (await tickCampaigns(now: now))
     }
 
     /// Returns once this orchestrator has no work in flight (dispatches, beats, timeouts).

@@ -140,6 +140,17 @@ public protocol CampaignStore: Sendable {
     /// `from` of that order; and the position to continue from (`nil` at the end).
     func campaignMembers(id: String, status: CampaignMemberStatus?, from: Int, limit: Int) async throws -> (members: [CampaignMember], next: Int?)
 
+    /// The first `limit` members still pending, in start order.
+    func pendingCampaignMembers(id: String, limit: Int) async throws -> [CampaignMember]
+
+    /// Moves a pending member to skipped with `note` (nothing when it is not pending); returns
+    /// whether it moved.
+    func skipCampaignMember(id: String, candidateId: String, note: String) async throws -> Bool
+
+    /// Moves every pending member to cancelled (a cancelled campaign starts nothing more);
+    /// returns how many moved.
+    func cancelPendingCampaignMembers(id: String) async throws -> Int
+
     /// The starts of the campaign in the window ending at `now`.
     func campaignStartWindow(id: String, now: Timestamp) async throws -> CampaignStartWindow
 
