@@ -2,10 +2,14 @@
 //
 // Loom: a durable orchestrator for fleet-wide migrations.
 //
-// Dependencies point inward: executables -> LoomServer -> adapters (LoomRPC,
-// LoomHTTP, LoomStores) -> LoomCore. LoomCore imports no NIO, OpenSSL or
-// protobuf-c; only LoomProto touches the protobuf-c structs and only LoomTLS
-// touches OpenSSL. See README.md (Layout).
+// Dependencies point inward: executables -> LoomServer (composition root only)
+// -> adapters (LoomAPIService, LoomHTTP, LoomStores) -> LoomCore. LoomAPIService
+// serves Loom's RPC API (LoomAPI: typed client and service protocol, over the
+// generic transport LoomRPC) and holds the authorization policy; clients
+// (loomctl, migrators) use LoomAPI and never LoomCore; a Swift migrator needs
+// only LoomMigratorKit. LoomCore imports no NIO, OpenSSL or protobuf-c; only
+// LoomProto touches the protobuf-c structs and only LoomTLS touches OpenSSL.
+// See README.md (Layout).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -104,7 +108,7 @@ let package = Package(
         // MARK: Migrator kit (imports no server module)
         .target(
             name: "LoomMigratorKit",
-            dependencies: [],
+            dependencies: ["LoomAPI", "LoomRPC", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: swiftSettings
         ),
 
@@ -138,11 +142,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Loom's API, served: the RPC adapter over LoomCore's Service and the authorization policy both faces
+        // apply (the RPC authorizer, the REST shim's migrator access). Roles decide methods here; which migrations a
+        // caller may touch is LoomCore's rule (CallerScope).
+        .target(
+            name: "LoomAPIService",
+            dependencies: ["LoomAPI", "LoomCore", "LoomProto", "LoomRPC", "LoomHTTP", "LoomTLS", logging, metrics],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Operator console (server-rendered HTML and Server-Sent Events on its own listener; the RPC policy)
+        .target(
+            name: "LoomConsole",
+            dependencies: ["LoomCore", "LoomAPIService", "LoomTLS", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers, logging],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Composition root
         .target(
             name: "LoomServer",
             dependencies: [
-                "LoomCore", "LoomProto", "LoomRPC", "LoomAPI", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS",
+                "LoomCore", "LoomProto", "LoomRPC", "LoomAPI", "LoomAPIService", "LoomHTTP", "LoomStores", "LoomRedis", "LoomTLS", "LoomConsole",
                 nioCore, nioPosix, logging, metrics, serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -152,21 +172,21 @@ let package = Package(
 
         .executableTarget(
             name: "loom-server",
-            dependencies: ["LoomServer", "LoomHTTP", "LoomTLS", logging, argumentParser, nioCore, nioPosix],
+            dependencies: ["LoomServer", "LoomAPIService", "LoomConsole", "LoomHTTP", "LoomTLS", logging, argumentParser, nioCore, nioPosix],
             swiftSettings: swiftSettings
         ),
 
         // MARK: The example migrator
         .target(
             name: "LoomExampleMigrator",
-            dependencies: ["LoomCore", "LoomHTTP", "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["LoomMigratorKit", logging],
             swiftSettings: swiftSettings
         ),
 
         .executableTarget(
             name: "loom-example-migrator",
             dependencies: [
-                "LoomExampleMigrator", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", nioPosix, logging, argumentParser,
+                "LoomExampleMigrator", "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomTLS", logging, argumentParser,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -176,7 +196,7 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging,
+                "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", nioCore, nioPosix, nioConcurrencyHelpers, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -237,15 +257,27 @@ let package = Package(
         .testTarget(
             name: "LoomServerTests",
             dependencies: [
-                "LoomServer", "LoomExampleMigrator", "LoomCore", "LoomHTTP", "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomStores", "LoomTLS", "LoomTestSupport",
+                "LoomServer", "LoomAPIService", "LoomExampleMigrator", "LoomCore", "LoomHTTP", "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomStores", "LoomTLS", "LoomTestSupport",
                 metrics, nioCore, nioHTTP1,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "LoomMigratorKitTests",
+            dependencies: ["LoomMigratorKit", "LoomAPI", "LoomRPC", "LoomProto", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers, logging],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoomConsoleTests",
+            dependencies: [
+                "LoomConsole", "LoomAPIService", "LoomCore", "LoomStores", "LoomTLS", "LoomTestSupport", nioCore, nioPosix, nioHTTP1,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LoomCLITests",
-            dependencies: ["LoomCLI", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
+            dependencies: ["LoomCLI", "LoomMigratorKit", "LoomRPC", "LoomAPI", "LoomProto", "LoomTLS", "LoomTestSupport", nioCore, nioPosix],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -52,7 +52,7 @@ public struct LoomClient: Sendable {
         _ request: Request,
         options: RPCCallOptions = .defaults
     ) async throws -> Response {
-        precondition(!signature.method.isServerStreaming, "use watchRun or watchMigration for the server-streaming methods")
+        precondition(!signature.method.isServerStreaming, "use watchRun, watchMigration or watchCampaign for the server-streaming methods")
         return try await rpc.unary(
             method: signature.method.descriptor.path,
             request: request,

@@ -48,6 +48,28 @@ public protocol LoomServiceHandler: Sendable {
         context: RPCHandlerContext,
         writer: RPCResponseWriter<MigrationUpdate>
     ) async throws
+    /// `CreateCampaign`: creates a campaign (operator), or previews it (`preview`: validates, resolves the selection and writes nothing).
+    func createCampaign(_ request: CreateCampaignRequest, context: RPCHandlerContext) async throws -> CreateCampaignResponse
+    /// `GetCampaign`: reads one campaign with its counts.
+    func getCampaign(_ request: GetCampaignRequest, context: RPCHandlerContext) async throws -> Campaign
+    /// `ListCampaigns`: lists the campaigns of one or every migration, by id, a page at a time.
+    func listCampaigns(_ request: ListCampaignsRequest, context: RPCHandlerContext) async throws -> ListCampaignsResponse
+    /// `ListCampaignMembers`: lists a campaign's members in start order, optionally of one status, a page at a time.
+    func listCampaignMembers(_ request: ListCampaignMembersRequest, context: RPCHandlerContext) async throws -> ListCampaignMembersResponse
+    /// `GetCampaignHistory`: reads the history of a campaign, oldest first.
+    func getCampaignHistory(_ request: GetCampaignHistoryRequest, context: RPCHandlerContext) async throws -> GetCampaignHistoryResponse
+    /// `PauseCampaign`: stops a campaign starting members until it is resumed (operator).
+    func pauseCampaign(_ request: PauseCampaignRequest, context: RPCHandlerContext) async throws -> Campaign
+    /// `ResumeCampaign`: resumes a paused campaign (operator).
+    func resumeCampaign(_ request: ResumeCampaignRequest, context: RPCHandlerContext) async throws -> Campaign
+    /// `UpdateCampaign`: changes a campaign's pacing and failure budget (operator).
+    func updateCampaign(_ request: UpdateCampaignRequest, context: RPCHandlerContext) async throws -> Campaign
+    /// `CancelCampaign`: cancels a campaign for good, optionally with its runs in flight (operator).
+    func cancelCampaign(_ request: CancelCampaignRequest, context: RPCHandlerContext) async throws -> CancelCampaignResponse
+    /// `WatchCampaign` (server streaming): writes the campaign when the watch starts and whenever it changes, until it
+    /// is completed or cancelled (the final state is always written) or the call is cancelled; returning ends the call
+    /// with OK.
+    func watchCampaign(_ request: WatchCampaignRequest, context: RPCHandlerContext, writer: RPCResponseWriter<CampaignUpdate>) async throws
 }
 
 extension RPCRouter {
@@ -95,6 +117,23 @@ extension RPCRouter {
                     serializer: LoomMessageCoder<MigrationUpdate>()
                 ) { request, context, writer in
                     try await service.watchMigration(request, context: context, writer: writer)
+                }
+            case .createCampaign: register(.createCampaign) { try await service.createCampaign($0, context: $1) }
+            case .getCampaign: register(.getCampaign) { try await service.getCampaign($0, context: $1) }
+            case .listCampaigns: register(.listCampaigns) { try await service.listCampaigns($0, context: $1) }
+            case .listCampaignMembers: register(.listCampaignMembers) { try await service.listCampaignMembers($0, context: $1) }
+            case .getCampaignHistory: register(.getCampaignHistory) { try await service.getCampaignHistory($0, context: $1) }
+            case .pauseCampaign: register(.pauseCampaign) { try await service.pauseCampaign($0, context: $1) }
+            case .resumeCampaign: register(.resumeCampaign) { try await service.resumeCampaign($0, context: $1) }
+            case .updateCampaign: register(.updateCampaign) { try await service.updateCampaign($0, context: $1) }
+            case .cancelCampaign: register(.cancelCampaign) { try await service.cancelCampaign($0, context: $1) }
+            case .watchCampaign:
+                registerServerStreaming(
+                    LoomMethod.watchCampaign.descriptor.path,
+                    deserializer: LoomMessageCoder<WatchCampaignRequest>(),
+                    serializer: LoomMessageCoder<CampaignUpdate>()
+                ) { request, context, writer in
+                    try await service.watchCampaign(request, context: context, writer: writer)
                 }
             }
         }

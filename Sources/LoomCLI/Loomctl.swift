@@ -31,8 +31,11 @@ public struct LoomctlCommand: AsyncParsableCommand {
                      7 PERMISSION_DENIED, 9 FAILED_PRECONDITION,
                      14 UNAVAILABLE, 16 UNAUTHENTICATED, ...
               20     run watch: the run ended failed
-              21     run watch: the run ended cancelled
-              22     run watch: the stream ended before the run finished
+              21     run watch: the run ended cancelled; campaign watch: the
+                     campaign was cancelled
+              22     run watch, campaign watch: the stream ended before the
+                     run (campaign) finished
+              24     migrator check: a check failed
               64     usage error: bad flags or arguments, unreadable or
                      invalid files, TLS setup failure
               Errors go to standard error as "loomctl: STATUS: message".
@@ -49,6 +52,8 @@ public struct LoomctlCommand: AsyncParsableCommand {
             RunsCommand.self,
             DryRunCommand.self,
             AnnounceCommand.self,
+            MigratorCommand.self,
+            CampaignCommand.self,
         ]
     )
 
@@ -70,6 +75,9 @@ public enum Loomctl {
             parsed = try LoomctlCommand.parseAsRoot(arguments)
         } catch {
             return report(parserError: error, console: console)
+        }
+        if let local = parsed as? any LocalCommand {
+            return await local.execute(environment: environment, console: console)
         }
         guard let command = parsed as? any LoomCommand else {
             // `help`, `--help` and command groups without a subcommand: their run() throws the help request.

@@ -1,151 +1,49 @@
 import Foundation
 import Logging
-import LoomAPI
-import LoomHTTP
 import LoomMigratorKit
-import LoomProto
-import LoomRPC
 
-/// Executes dispatched steps and answers dry runs for ``ExampleMigration``.
+/// Executes dispatched steps and answers dry runs for ``ExampleMigration``: the example's ``Migrator``.
 ///
-/// A dispatch is acknowledged at once (202); the work runs afterwards and its outcome goes
-/// back to Loom as step events over RPC, with the dispatch's callback token:
+/// ``MigratorServer`` acknowledges a dispatch at once (202) and calls ``dispatch(_:)`` once per idempotency
+/// key; the work runs afterwards and its outcome goes back to Loom through a ``LoomConnection`` (RPC or REST),
+/// with the dispatch's callback token:
 /// - code steps: the change is committed on a branch (`open`, with a `prUrl`), then merged into
 ///   the default branch after ``mergeDelay`` (`success`, `metadata.phase = merged`, `commitSha`);
 /// - `manual-review`: `awaiting_review` with the instructions; an operator approves in Loom;
 /// - a manifest the step cannot handle: `success: false` with the reason.
-/// Re-sent dispatches (same idempotency key) are not executed twice. Every key's latest event is
-/// remembered, so that `POST /step-status` can answer it when its callback was lost.
-public actor MigratorEngine {
-    /// Sends one step event to Loom (``LoomClient/reportStepEvent(_:options:)`` in production).
-    public typealias EventSender = @Sendable (ReportStepEventRequest) async throws -> ReportStepEventResponse
-    /// Waits between callback attempts (`Task.sleep` in production).
-    public typealias Sleeper = @Sendable (Duration) async -> Void
-
-    /// Where a dispatched step stands, as `POST /step-status` answers it.
-    public enum StepStatus: Sendable, Equatable {
-        /// The key was never dispatched here (or was forgotten).
-        case unknown
-        /// Dispatched; no event reported yet.
-        case working
-        /// The latest event reported for the key (delivered or not), as the callback's JSON body.
-        case reported(ReferenceJSON.StepCompletedEvent)
-    }
-
-    /// How callbacks are retried after a transient failure (Loom down, starting, or overloaded).
-    public struct CallbackRetry: Sendable, Equatable {
-        /// Sends in all, the first included.
-        public var attempts: Int
-        /// The wait after the first failure; doubled after each further one.
-        public var initialDelay: Duration
-        /// The longest wait between two sends.
-        public var maximumDelay: Duration
-
-        /// Creates a policy.
-        public init(attempts: Int, initialDelay: Duration, maximumDelay: Duration) {
-            self.attempts = attempts
-            self.initialDelay = initialDelay
-            self.maximumDelay = maximumDelay
-        }
-
-        /// 8 sends, waiting 250 ms doubling to at most 10 s (about 30 s in all).
-        public static let standard = CallbackRetry(attempts: 8, initialDelay: .milliseconds(250), maximumDelay: .seconds(10))
-
-        /// The wait after the `failures`-th failed send (1-based).
-        func delay(after failures: Int) -> Duration {
-            var delay = initialDelay
-            for _ in 1..<max(failures, 1) {
-                delay = delay * 2
-                if delay >= maximumDelay { return maximumDelay }
-            }
-            return min(delay, maximumDelay)
-        }
-    }
-
-    /// What happened to one callback.
-    public enum CallbackOutcome: Sendable, Equatable {
-        /// Loom applied it (`event raised`).
-        case applied
-        /// Loom had applied it already (an exact repeat): success, nothing changed.
-        case alreadyApplied
-        /// Loom refused it for good (a conflicting or stale event, bad token, …): not resent.
-        case refused(RPCStatus.Code)
-        /// Every attempt failed transiently; the event is lost unless Loom asks `/step-status`.
-        case gaveUp
-    }
-
-    /// RPC codes after which a callback is sent again: Loom may not have it (the RPC form of
-    /// 5xx, 408, 429 and connection failures).
-    static let retriedCodes: Set<RPCStatus.Code> = [.unavailable, .deadlineExceeded, .resourceExhausted, .internalError, .unknown]
-
+/// Every key's latest event is kept in the ``DispatchLedger`` the server and the connection share, so that
+/// `POST /step-status` can answer it when its callback was lost (the connection resends transient failures
+/// first, following its ``CallbackClient/RetryPolicy``).
+public actor MigratorEngine: Migrator {
     let workspace: Workspace
-    let send: EventSender
-    let sleep: Sleeper
-    let callbackRetry: CallbackRetry
+    let connection: LoomConnection
+    let ledger: DispatchLedger
     let mergeDelay: Duration
     let logger: Logger
-    /// Every remembered key's status (``StepStatus/working`` or ``StepStatus/reported(_:)``).
-    private var statuses: [String: StepStatus] = [:]
-    /// Keys in arrival order, so the map stays bounded (a re-sent dispatch arrives within minutes).
-    private var keyOrder: [String] = []
-    static let rememberedDispatches = 10_000
 
-    /// Creates the engine, reporting to Loom with `loom`.
-    public init(
-        workspace: Workspace, loom: LoomClient, mergeDelay: Duration, logger: Logger,
-        callbackRetry: CallbackRetry = .standard
-    ) {
-        self.init(
-            workspace: workspace, mergeDelay: mergeDelay, logger: logger, callbackRetry: callbackRetry,
-            send: { try await loom.reportStepEvent($0) }, sleep: { try? await Task.sleep(for: $0) })
-    }
-
-    /// Creates the engine with its own event sender and sleeper (tests count sends and skip waits).
-    public init(
-        workspace: Workspace, mergeDelay: Duration, logger: Logger, callbackRetry: CallbackRetry,
-        send: @escaping EventSender, sleep: @escaping Sleeper
-    ) {
+    /// Creates the engine, reporting to Loom through `connection`, which records events in `ledger` (the
+    /// ledger of the ``MigratorServer`` serving this engine).
+    public init(workspace: Workspace, connection: LoomConnection, ledger: DispatchLedger, mergeDelay: Duration, logger: Logger) {
         self.workspace = workspace
-        self.send = send
-        self.sleep = sleep
-        self.callbackRetry = callbackRetry
+        self.connection = connection
+        self.ledger = ledger
         self.mergeDelay = mergeDelay
         self.logger = logger
     }
 
-    /// The key a dispatch is remembered by: its idempotency key (Loom always sends one).
-    static func key(of request: ReferenceJSON.DispatchStepRequest) -> String {
-        request.idempotencyKey ?? "\(request.callbackId)/\(request.stepName)/\(request.attempt ?? 1)"
+    // MARK: Migrator
+
+    /// Starts the step in the background (the server has already deduplicated the key).
+    public nonisolated func dispatch(_ request: ReferenceJSON.DispatchStepRequest) async {
+        Task { await self.execute(request) }
     }
 
-    /// Where the dispatch with idempotency key `key` stands.
-    public func status(ofKey key: String) -> StepStatus {
-        statuses[key] ?? .unknown
+    /// The latest event of the dispatch's key (200), 202 while it works, 404 for a key this process never saw.
+    public nonisolated func stepStatus(_ request: ReferenceJSON.StepStatusRequest) async -> StepStatusAnswer {
+        await ledger.status(ofKey: request.idempotencyKey)
     }
 
     // MARK: Dispatch
-
-    /// Accepts a dispatch: `true` when it is new work (started in the background), `false` for a duplicate.
-    public func accept(_ request: ReferenceJSON.DispatchStepRequest) -> Bool {
-        guard register(request) else { return false }
-        Task { await self.execute(request) }
-        return true
-    }
-
-    /// Remembers a new dispatch as ``StepStatus/working``: `false` for a key already known.
-    func register(_ request: ReferenceJSON.DispatchStepRequest) -> Bool {
-        let key = Self.key(of: request)
-        guard statuses[key] == nil else {
-            logger.info("duplicate dispatch ignored", metadata: ["key": "\(key)"])
-            return false
-        }
-        statuses[key] = .working
-        keyOrder.append(key)
-        if keyOrder.count > Self.rememberedDispatches {
-            statuses[keyOrder.removeFirst()] = nil
-        }
-        return true
-    }
 
     private func execute(_ request: ReferenceJSON.DispatchStepRequest) async {
         let type = request.type ?? ""
@@ -201,56 +99,35 @@ public actor MigratorEngine {
         }
     }
 
-    /// Remembers `event` as the key's latest (for `/step-status`), then sends it to Loom, resending
-    /// after transient failures with back-off until a definitive answer or ``callbackRetry``'s last attempt.
+    /// Reports an event for `request` through the connection (which records it in the ledger first, then
+    /// resends it after transient failures until Loom answers for good or the retry policy gives up).
     @discardableResult
     func report(
         _ request: ReferenceJSON.DispatchStepRequest, success: Bool, phase: String = "",
         metadata: [String: String] = [:], reason: String = ""
-    ) async -> CallbackOutcome {
-        let key = Self.key(of: request)
-        if statuses[key] != nil {
-            statuses[key] = .reported(
-                ReferenceJSON.StepCompletedEvent(
-                    stepName: request.stepName, candidateId: request.candidate.id, success: success,
-                    phase: phase.isEmpty ? nil : phase, metadata: metadata.isEmpty ? nil : metadata,
-                    failureReason: reason.isEmpty ? nil : reason))
+    ) async -> CallbackClient.Outcome {
+        let event = ReferenceJSON.StepCompletedEvent(
+            stepName: request.stepName, candidateId: request.candidate.id, success: success,
+            phase: phase.isEmpty ? nil : phase, metadata: metadata.isEmpty ? nil : metadata,
+            failureReason: reason.isEmpty ? nil : reason)
+        let outcome = await connection.report(event, for: request)
+        let context: Logger.Metadata = [
+            "run": "\(request.callbackId)", "step": "\(request.stepName)", "key": "\(DispatchLedger.key(of: request))",
+            "success": "\(success)", "phase": "\(phase)",
+        ]
+        switch outcome {
+        case .delivered(let alreadyApplied):
+            logger.info(alreadyApplied ? "reported (already applied)" : "reported", metadata: context)
+        case .conflict(let message):
+            logger.error("event refused by Loom as conflicting; not resent", metadata: context.merging(["error": "\(message)"]) { $1 })
+        case .rejected(let reason):
+            logger.error("event refused by Loom; not resent", metadata: context.merging(["error": "\(reason)"]) { $1 })
+        case .gaveUp(let attempts, let lastError):
+            logger.error(
+                "event not delivered; Loom can still ask /step-status for it",
+                metadata: context.merging(["attempts": "\(attempts)", "error": "\(lastError)"]) { $1 })
         }
-        let event = StepEvent(
-            stepName: request.stepName, candidateID: request.candidate.id, success: success, phase: phase,
-            metadata: metadata, failureReason: reason)
-        let call = ReportStepEventRequest(runID: request.callbackId, callbackToken: request.callbackToken ?? "", event: event)
-        let context: Logger.Metadata = ["run": "\(request.callbackId)", "step": "\(request.stepName)", "key": "\(key)"]
-        var failures = 0
-        while true {
-            do {
-                let response = try await send(call)
-                let repeated = response.status == "already applied"
-                logger.info(
-                    repeated ? "reported (already applied)" : "reported",
-                    metadata: context.merging(["success": "\(success)", "phase": "\(phase)"]) { $1 })
-                return repeated ? .alreadyApplied : .applied
-            } catch let error as RPCError where Self.retriedCodes.contains(error.code) {
-                failures += 1
-                guard failures < callbackRetry.attempts else {
-                    logger.error(
-                        "event not delivered; Loom can still ask /step-status for it",
-                        metadata: context.merging(["attempts": "\(failures)", "error": "\(error)"]) { $1 })
-                    return .gaveUp
-                }
-                let delay = callbackRetry.delay(after: failures)
-                logger.warning(
-                    "event not delivered; resending",
-                    metadata: context.merging(["attempt": "\(failures)", "in": "\(delay)", "error": "\(error)"]) { $1 })
-                await sleep(delay)
-            } catch {
-                let code = (error as? RPCError)?.code ?? .unknown
-                logger.error(
-                    "event refused by Loom; not resent",
-                    metadata: context.merging(["code": "\(code)", "error": "\(error)"]) { $1 })
-                return .refused(code)
-            }
-        }
+        return outcome
     }
 
     // MARK: Dry run

@@ -1,5 +1,4 @@
 import Foundation
-import LoomCore
 
 /// A candidate this migrator discovered: one git repository with Kubernetes manifests.
 public struct DiscoveredRepository: Sendable, Equatable {
@@ -45,8 +44,24 @@ public struct Workspace: Sendable {
     /// The repository of a candidate id, if it is one of this workspace's candidates
     /// (only that repository is read).
     public func repository(id: String) throws -> DiscoveredRepository? {
-        guard Identifier.isValid(id), case .success(let repository)? = inspect(id) else { return nil }
+        guard Self.isValidName(id), case .success(let repository)? = inspect(id) else { return nil }
         return repository
+    }
+
+    /// Whether `name` can be a candidate id and is safe as a directory name: 1-128 characters of
+    /// `[A-Za-z0-9._-]` without `__` (Loom's identifier rule; no `/`, so no path leaves the workspace).
+    static func isValidName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard !utf8.isEmpty, utf8.count <= 128, name != ".", name != "..", !name.contains("__") else { return false }
+        return utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                true
+            default:
+                false
+            }
+        }
     }
 
     /// Why a git repository is not a candidate.
@@ -59,7 +74,7 @@ public struct Workspace: Sendable {
         let fm = FileManager.default
         let directory = root.appendingPathComponent(name, isDirectory: true)
         guard fm.fileExists(atPath: directory.appendingPathComponent(".git").path) else { return nil }
-        guard Identifier.isValid(name) else { return .failure(NotACandidate(text: "not a valid candidate id")) }
+        guard Self.isValidName(name) else { return .failure(NotACandidate(text: "not a valid candidate id")) }
         let deploy = directory.appendingPathComponent(Self.manifestFolder, isDirectory: true)
         let files = ((try? fm.contentsOfDirectory(atPath: deploy.path)) ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }

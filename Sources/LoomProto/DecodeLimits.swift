@@ -102,6 +102,20 @@ public struct DecodeLimits: Sendable, Hashable {
         "loom.v1.GetRunHistoryResponse.entries": 1000,
         "loom.v1.RunUpdate.entries": 1000,
         "loom.v1.MigrationUpdate.runs": 1000,
+        // Campaigns (CampaignSelection.maxMembers = 100,000 members; a page or a preview holds
+        // at most 1000 members, a history at most 1000 events).
+        "loom.v1.Campaign.inputs": 256,
+        "loom.v1.Campaign.filter_metadata": 256,
+        "loom.v1.CampaignMember.inputs": 256,
+        "loom.v1.CampaignMemberInputs.inputs": 256,
+        "loom.v1.CreateCampaignRequest.candidate_ids": 100_000,
+        "loom.v1.CreateCampaignRequest.metadata": 256,
+        "loom.v1.CreateCampaignRequest.inputs": 256,
+        "loom.v1.CreateCampaignRequest.member_inputs": 100_000,
+        "loom.v1.CreateCampaignResponse.members": 1000,
+        "loom.v1.ListCampaignsResponse.campaigns": 1000,
+        "loom.v1.ListCampaignMembersResponse.members": 1000,
+        "loom.v1.GetCampaignHistoryResponse.events": 1000,
     ]
 
     /// The bound of a repeated field missing from ``repeatedFieldBounds`` (never used while the

@@ -38,6 +38,26 @@ public enum LoomMethod: String, CaseIterable, Sendable {
     case updateCandidateInputs = "UpdateCandidateInputs"
     /// Streams a migration's counts and changed runs until the call is cancelled (server streaming).
     case watchMigration = "WatchMigration"
+    /// Creates a campaign (operator), or previews it without writing anything.
+    case createCampaign = "CreateCampaign"
+    /// Reads one campaign with its counts.
+    case getCampaign = "GetCampaign"
+    /// Lists the campaigns of one or every migration, by id, a page at a time.
+    case listCampaigns = "ListCampaigns"
+    /// Lists a campaign's members in start order, optionally of one status, a page at a time.
+    case listCampaignMembers = "ListCampaignMembers"
+    /// Reads the history of a campaign.
+    case getCampaignHistory = "GetCampaignHistory"
+    /// Stops a campaign starting members until it is resumed (operator).
+    case pauseCampaign = "PauseCampaign"
+    /// Resumes a paused campaign (operator).
+    case resumeCampaign = "ResumeCampaign"
+    /// Changes a campaign's pacing and failure budget (operator).
+    case updateCampaign = "UpdateCampaign"
+    /// Cancels a campaign for good, optionally with its runs in flight (operator).
+    case cancelCampaign = "CancelCampaign"
+    /// Streams a campaign whenever it changes, until it is completed or cancelled (server streaming).
+    case watchCampaign = "WatchCampaign"
 
     /// The method name as declared in the proto, e.g. `Announce`.
     public var name: String { rawValue }
@@ -52,13 +72,14 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         self.init(rawValue: String(path.dropFirst(prefix.count)))
     }
 
-    /// Whether the server answers with a stream of responses (`WatchRun` and `WatchMigration`).
+    /// Whether the server answers with a stream of responses (`WatchRun`, `WatchMigration` and `WatchCampaign`).
     public var isServerStreaming: Bool {
         switch self {
-        case .watchRun, .watchMigration: true
+        case .watchRun, .watchMigration, .watchCampaign: true
         case .announce, .listMigrations, .getMigration, .submitCandidates, .listCandidates, .startRun, .cancelRun,
              .retryStep, .getRun, .getRunHistory, .dryRun, .reportStepEvent, .listRuns, .recountMigration,
-             .updateCandidateInputs: false
+             .updateCandidateInputs, .createCampaign, .getCampaign, .listCampaigns, .listCampaignMembers, .getCampaignHistory,
+             .pauseCampaign, .resumeCampaign, .updateCampaign, .cancelCampaign: false
         }
     }
 
@@ -88,6 +109,16 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         case .recountMigration: RecountMigrationRequest.self
         case .updateCandidateInputs: UpdateCandidateInputsRequest.self
         case .watchMigration: WatchMigrationRequest.self
+        case .createCampaign: CreateCampaignRequest.self
+        case .getCampaign: GetCampaignRequest.self
+        case .listCampaigns: ListCampaignsRequest.self
+        case .listCampaignMembers: ListCampaignMembersRequest.self
+        case .getCampaignHistory: GetCampaignHistoryRequest.self
+        case .pauseCampaign: PauseCampaignRequest.self
+        case .resumeCampaign: ResumeCampaignRequest.self
+        case .updateCampaign: UpdateCampaignRequest.self
+        case .cancelCampaign: CancelCampaignRequest.self
+        case .watchCampaign: WatchCampaignRequest.self
         }
     }
 
@@ -108,6 +139,13 @@ public enum LoomMethod: String, CaseIterable, Sendable {
         case .recountMigration: RecountMigrationResponse.self
         case .updateCandidateInputs: Candidate.self
         case .watchMigration: MigrationUpdate.self
+        case .createCampaign: CreateCampaignResponse.self
+        case .getCampaign, .pauseCampaign, .resumeCampaign, .updateCampaign: Campaign.self
+        case .listCampaigns: ListCampaignsResponse.self
+        case .listCampaignMembers: ListCampaignMembersResponse.self
+        case .getCampaignHistory: GetCampaignHistoryResponse.self
+        case .cancelCampaign: CancelCampaignResponse.self
+        case .watchCampaign: CampaignUpdate.self
         }
     }
 }
@@ -172,4 +210,28 @@ public struct LoomMethodSignature<Request: LoomMessage, Response: LoomMessage>: 
     }
     /// `WatchMigration` (server streaming: `Response` is the type of each streamed message).
     public static var watchMigration: LoomMethodSignature<WatchMigrationRequest, MigrationUpdate> { .init(.watchMigration) }
+    /// `CreateCampaign`.
+    public static var createCampaign: LoomMethodSignature<CreateCampaignRequest, CreateCampaignResponse> { .init(.createCampaign) }
+    /// `GetCampaign`.
+    public static var getCampaign: LoomMethodSignature<GetCampaignRequest, Campaign> { .init(.getCampaign) }
+    /// `ListCampaigns`.
+    public static var listCampaigns: LoomMethodSignature<ListCampaignsRequest, ListCampaignsResponse> { .init(.listCampaigns) }
+    /// `ListCampaignMembers`.
+    public static var listCampaignMembers: LoomMethodSignature<ListCampaignMembersRequest, ListCampaignMembersResponse> {
+        .init(.listCampaignMembers)
+    }
+    /// `GetCampaignHistory`.
+    public static var getCampaignHistory: LoomMethodSignature<GetCampaignHistoryRequest, GetCampaignHistoryResponse> {
+        .init(.getCampaignHistory)
+    }
+    /// `PauseCampaign`.
+    public static var pauseCampaign: LoomMethodSignature<PauseCampaignRequest, Campaign> { .init(.pauseCampaign) }
+    /// `ResumeCampaign`.
+    public static var resumeCampaign: LoomMethodSignature<ResumeCampaignRequest, Campaign> { .init(.resumeCampaign) }
+    /// `UpdateCampaign`.
+    public static var updateCampaign: LoomMethodSignature<UpdateCampaignRequest, Campaign> { .init(.updateCampaign) }
+    /// `CancelCampaign`.
+    public static var cancelCampaign: LoomMethodSignature<CancelCampaignRequest, CancelCampaignResponse> { .init(.cancelCampaign) }
+    /// `WatchCampaign` (server streaming: `Response` is the type of each streamed message).
+    public static var watchCampaign: LoomMethodSignature<WatchCampaignRequest, CampaignUpdate> { .init(.watchCampaign) }
 }

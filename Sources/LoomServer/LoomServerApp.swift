@@ -1,5 +1,8 @@
 import Foundation
 import Logging
+import LoomAPI
+import LoomAPIService
+import LoomConsole
 import LoomCore
 import LoomHTTP
 import LoomProto
@@ -72,6 +75,9 @@ public enum LoomServerApp {
         let shim = try await resources.start("the REST shim listener (--http-listen \(configuration.httpAddress))") {
             try await parts.startShim(configuration, limits: limits, group: group, logger: logger)
         } stop: { try? await $0.shutdown() }
+        let console = try await resources.start("the console listener (--console-listen)") {
+            try await parts.startConsole(configuration, limits: limits, group: group, logger: logger)
+        } stop: { await $0?.shutdown() }
 
         let rpcMode = configuration.insecure ? "plaintext (INSECURE)" : "TLS, client-auth \(configuration.clientAuthentication.rawValue)"
         let httpMode = configuration.httpTLS ? "TLS, client-auth \(configuration.httpClientAuthentication.rawValue)" : "plaintext HTTP"
@@ -85,7 +91,8 @@ public enum LoomServerApp {
             OrchestratorService(orchestrator: parts.orchestrator),
             RPCServerService(server: rpc),
             ShimService(shim: shim),
-            CertificateReloadService(contexts: parts.reloadableContexts, logger: logger),
+            ConsoleService(console: console),
+            CertificateReloadService(contexts: parts.reloadableContexts + [console?.tlsContext].compactMap { $0 }, logger: logger),
         ]
         let serviceGroup = ServiceGroup(
             configuration: .init(
@@ -107,6 +114,9 @@ struct Parts {
     let shimTLS: TLSContext?
     let registry: PrometheusCollectorRegistry
     let readiness: @Sendable () async -> Bool
+    /// The key of the console's form tokens, derived from the callback key once it is loaded, so a form
+    /// served by one replica is accepted by every replica sharing the key (`nil`: callback auth off).
+    let consoleFormKey: (@Sendable () -> [UInt8]?)?
 
     var reloadableContexts: [TLSContext] { [serverTLS, shimTLS].compactMap { $0 } }
 
@@ -190,9 +200,11 @@ struct Parts {
                 return service
             }(),
             logger: logger)
+        var consoleFormKey: (@Sendable () -> [UInt8]?)?
+        if let callbackKey { consoleFormKey = { callbackKey.consoleFormKey } }
         return Parts(
             store: store, orchestrator: orchestrator, service: service, access: CallerAccess(policy: policy),
-            serverTLS: serverTLS, shimTLS: shimTLS, registry: registry, readiness: readiness)
+            serverTLS: serverTLS, shimTLS: shimTLS, registry: registry, readiness: readiness, consoleFormKey: consoleFormKey)
     }
 
     func bindRPC(
@@ -229,7 +241,7 @@ struct Parts {
         let router = CallbackShimRouter(
             backend: ServiceShimBackend(
                 service: service,
-                authorizer: ShimMigratorAccess(access: access, service: service, allowsAnonymous: configuration.shimAnonymousAnnounce)),
+                authorizer: ShimMigratorAccess(access: access, allowsAnonymous: configuration.shimAnonymousAnnounce)),
             authMode: configuration.callbackAuth,
             readiness: readiness, registry: registry, logger: logger)
         let shim = CallbackShim(configuration: shimConfiguration, router: router, tls: shimTLS, group: group, logger: logger)

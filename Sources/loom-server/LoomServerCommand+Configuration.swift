@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import LoomConsole
 import LoomHTTP
 import LoomServer
 import LoomTLS
@@ -87,7 +88,26 @@ extension LoomServerCommand {
         if let seconds = try Self.seconds(rpcMaxUnaryDuration, env["LOOM_RPC_MAX_UNARY_DURATION"], flag: "--rpc-max-unary-duration") {
             c.rpcMaxUnaryDuration = seconds
         }
+        try makeConsoleConfiguration(env, into: &c)
         return c
+    }
+
+    /// The console flags: `--console-listen`, `--console-auth`, `--console-proxy-header`, `--console-proxy-peers`.
+    private func makeConsoleConfiguration(_ env: [String: String], into c: inout ServerConfiguration) throws(ConfigurationError) {
+        if let text = consoleListen ?? env["LOOM_CONSOLE_LISTEN"], !text.isEmpty { c.consoleAddress = try .init(parsing: text) }
+        if let text = consoleAuth ?? env["LOOM_CONSOLE_AUTH"] {
+            guard let mode = ConsoleConfiguration.AuthMode(rawValue: text) else {
+                throw ConfigurationError("--console-auth must be none, proxy or mtls, not \"\(text)\"")
+            }
+            c.consoleAuth = mode
+        }
+        if let text = consoleProxyHeader ?? env["LOOM_CONSOLE_PROXY_HEADER"] { c.consoleProxyHeader = text }
+        if let text = consoleProxyPeers ?? env["LOOM_CONSOLE_PROXY_PEERS"] {
+            switch AddressRange.parseList(text) {
+            case .success(let ranges): c.consoleProxyPeers = ranges
+            case .failure(let error): throw ConfigurationError("--console-proxy-peers: \(error.message)")
+            }
+        }
     }
 
     /// Runs Swift concurrency on NIO's event loops unless `dispatch` is chosen: handlers, the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LoomAPIService
 import LoomHTTP
 import LoomServer
 import LoomTLS
@@ -154,6 +155,29 @@ struct LoomServerCommand: AsyncParsableCommand {
             at least --dry-run-timeout. Watches are not limited (LOOM_RPC_MAX_UNARY_DURATION; default 300).
             """)
     var rpcMaxUnaryDuration: Double?
+    @Option(
+        name: .customLong("console-listen"),
+        help: "Serve the operator web console on host:port, its own listener (LOOM_CONSOLE_LISTEN; default: no console).")
+    var consoleListen: String?
+    @Option(
+        name: .customLong("console-auth"),
+        help: """
+            Console authentication: none (loopback addresses only; warns), proxy (the user from --console-proxy-header, set \
+            by an authenticating reverse proxy at --console-proxy-peers) or mtls (browser client certificates signed by \
+            --tls-ca); roles come from --policy as for RPC (LOOM_CONSOLE_AUTH; default none).
+            """)
+    var consoleAuth: String?
+    @Option(
+        name: .customLong("console-proxy-header"),
+        help: "The header carrying the user with --console-auth proxy (LOOM_CONSOLE_PROXY_HEADER; default X-Forwarded-User).")
+    var consoleProxyHeader: String?
+    @Option(
+        name: .customLong("console-proxy-peers"),
+        help: """
+            Comma-separated addresses or CIDR ranges of the authenticating proxy; with --console-auth proxy, requests from \
+            any other peer are refused with 403 (LOOM_CONSOLE_PROXY_PEERS).
+            """)
+    var consoleProxyPeers: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (LOOM_LOG_LEVEL; default info).")
     var logLevel: String?
     @Option(name: .customLong("log-format"), help: "text or json (JSON lines) (LOOM_LOG_FORMAT; default text).")

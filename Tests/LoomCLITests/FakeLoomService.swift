@@ -14,6 +14,11 @@ final class FakeLoomService: LoomServiceHandler {
         var startInputs: [String: String]?
         var events: [ReportStepEventRequest] = []
         var lastIdentity: String?
+        /// The campaign requests that change state, as received.
+        var createCampaign: CreateCampaignRequest?
+        var pauseCampaign: PauseCampaignRequest?
+        var updateCampaign: UpdateCampaignRequest?
+        var cancelCampaign: CancelCampaignRequest?
     }
 
     let recorded = NIOLockedValueBox(Recorded())
@@ -46,11 +51,11 @@ final class FakeLoomService: LoomServiceHandler {
         )
     }
 
-    private func remember(_ context: RPCHandlerContext) {
+    func remember(_ context: RPCHandlerContext) {
         recorded.withLockedValue { $0.lastIdentity = context.peer.identity.map { "\($0)" } }
     }
 
-    private func requireMigration(_ id: String) throws {
+    func requireMigration(_ id: String) throws {
         guard id == "m1" else { throw RPCError(code: .notFound, message: "migration \(id) not found") }
     }
 

@@ -20,14 +20,14 @@ final class InstantMigrator: Sendable {
         var countWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    let server: MigratorHTTPServer
+    let server: JSONHTTPServer
     private let dispatches = NIOLockedValueBox<[String]>([])
     private let held = NIOLockedValueBox(Held())
 
     var url: String { "http://127.0.0.1:\(server.port)" }
     var dispatchCount: Int { dispatches.withLockedValue { $0.count } }
 
-    private init(server: MigratorHTTPServer) {
+    private init(server: JSONHTTPServer) {
         self.server = server
     }
 
@@ -37,18 +37,18 @@ final class InstantMigrator: Sendable {
             LoomClient(host: "127.0.0.1", port: $0, configuration: .init(transportSecurity: .insecure))
         }
         let box = NIOLockedValueBox<InstantMigrator?>(nil)
-        let server = try await MigratorHTTPServer.start(
-            host: "127.0.0.1", port: 0, tls: nil, group: MultiThreadedEventLoopGroup.singleton,
+        let server = try await JSONHTTPServer.start(
+            .init(host: "127.0.0.1", port: 0), group: MultiThreadedEventLoopGroup.singleton,
             logger: Logger(label: "instant-migrator")
         ) { request in
             guard request.path == "/dispatch-step",
                 let dispatch = try? JSONDecoder().decode(ReferenceJSON.DispatchStepRequest.self, from: Data(request.body))
-            else { return MigratorHTTPResponse(status: .badRequest) }
-            guard let migrator = box.withLockedValue({ $0 }) else { return MigratorHTTPResponse(status: .serviceUnavailable) }
+            else { return JSONHTTPResponse(status: .badRequest) }
+            guard let migrator = box.withLockedValue({ $0 }) else { return JSONHTTPResponse(status: .serviceUnavailable) }
             migrator.dispatches.withLockedValue { $0.append(dispatch.idempotencyKey ?? "") }
-            if await migrator.holdIfAsked(dispatch.candidate.id) { return MigratorHTTPResponse(status: .serviceUnavailable) }
+            if await migrator.holdIfAsked(dispatch.candidate.id) { return JSONHTTPResponse(status: .serviceUnavailable) }
             Task { await report(dispatch, clients: clients) }
-            return MigratorHTTPResponse(status: .accepted, body: Array(#"{"status":"accepted"}"#.utf8))
+            return JSONHTTPResponse(status: .accepted, body: Array(#"{"status":"accepted"}"#.utf8))
         }
         let migrator = InstantMigrator(server: server)
         box.withLockedValue { $0 = migrator }

@@ -31,12 +31,12 @@ final class LossyMigrator: Sendable {
         var nextWaiter = 0
     }
 
-    let server: MigratorHTTPServer
+    let server: JSONHTTPServer
     private let state = NIOLockedValueBox(State())
 
     var url: String { "http://127.0.0.1:\(server.port)" }
 
-    private init(server: MigratorHTTPServer) {
+    private init(server: JSONHTTPServer) {
         self.server = server
     }
 
@@ -52,33 +52,33 @@ final class LossyMigrator: Sendable {
     static func start(rpcPort: Int, statusEndpoint: Bool) async throws -> LossyMigrator {
         let client = LoomClient(host: "127.0.0.1", port: rpcPort, configuration: .init(transportSecurity: .insecure))
         let box = NIOLockedValueBox<LossyMigrator?>(nil)
-        let server = try await MigratorHTTPServer.start(
-            host: "127.0.0.1", port: 0, tls: nil, group: MultiThreadedEventLoopGroup.singleton,
+        let server = try await JSONHTTPServer.start(
+            .init(host: "127.0.0.1", port: 0), group: MultiThreadedEventLoopGroup.singleton,
             logger: Logger(label: "lossy-migrator")
         ) { request in
-            guard let migrator = box.withLockedValue({ $0 }) else { return MigratorHTTPResponse(status: .serviceUnavailable) }
+            guard let migrator = box.withLockedValue({ $0 }) else { return JSONHTTPResponse(status: .serviceUnavailable) }
             switch request.path {
             case "/dispatch-step":
                 guard let dispatch = try? JSONDecoder().decode(ReferenceJSON.DispatchStepRequest.self, from: Data(request.body))
-                else { return MigratorHTTPResponse(status: .badRequest) }
+                else { return JSONHTTPResponse(status: .badRequest) }
                 if migrator.register(dispatch.idempotencyKey ?? "") {
                     Task { await migrator.report(dispatch, client: client) }
                 }
-                return MigratorHTTPResponse(status: .accepted, body: Array(#"{"status":"accepted"}"#.utf8))
+                return JSONHTTPResponse(status: .accepted, body: Array(#"{"status":"accepted"}"#.utf8))
             case "/step-status" where statusEndpoint:
                 guard let ask = try? JSONDecoder().decode(ReferenceJSON.StepStatusRequest.self, from: Data(request.body))
-                else { return MigratorHTTPResponse(status: .badRequest) }
+                else { return JSONHTTPResponse(status: .badRequest) }
                 let known = migrator.state.withLockedValue { state -> ReferenceJSON.StepCompletedEvent?? in
                     state.statusAsks[ask.idempotencyKey, default: 0] += 1
                     return state.events[ask.idempotencyKey]
                 }
                 switch known {
-                case .some(.some(let event)): return MigratorHTTPResponse(status: .ok, body: Array(try! JSONEncoder().encode(event)))
-                case .some(.none): return MigratorHTTPResponse(status: .accepted)
-                case .none: return MigratorHTTPResponse(status: .notFound)
+                case .some(.some(let event)): return JSONHTTPResponse(status: .ok, body: Array(try! JSONEncoder().encode(event)))
+                case .some(.none): return JSONHTTPResponse(status: .accepted)
+                case .none: return JSONHTTPResponse(status: .notFound)
                 }
             default:
-                return MigratorHTTPResponse(status: .notFound, body: Array(#"{"error":"no route"}"#.utf8))
+                return JSONHTTPResponse(status: .notFound, body: Array(#"{"error":"no route"}"#.utf8))
             }
         }
         let migrator = LossyMigrator(server: server)

@@ -59,6 +59,9 @@ struct ContractTests {
             (RunStatus.self, loom__v1__run_status__descriptor),
             (HistoryKind.self, loom__v1__history_kind__descriptor),
             (FileDiffStatus.self, loom__v1__file_diff_status__descriptor),
+            (CampaignState.self, loom__v1__campaign_state__descriptor),
+            (CampaignMemberStatus.self, loom__v1__campaign_member_status__descriptor),
+            (CampaignEventKind.self, loom__v1__campaign_event_kind__descriptor),
         ]
         #expect(enums.map { $0.0.protoName } == Self.declared("enum"))
         for (type, descriptor) in enums {

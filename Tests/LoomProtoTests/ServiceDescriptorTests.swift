@@ -26,7 +26,7 @@ struct ServiceDescriptorTests {
         #expect(LoomServiceDescriptor.methodNames.first == "Announce")
         #expect(LoomServiceDescriptor.method(named: "WatchRun")?.path == "/loom.v1.Loom/WatchRun")
         #expect(LoomServiceDescriptor.method(named: "WatchMigration")?.path == "/loom.v1.Loom/WatchMigration")
-        #expect(Self.declaredMethods.filter(\.streaming).map(\.name) == ["WatchRun", "WatchMigration"])
+        #expect(Self.declaredMethods.filter(\.streaming).map(\.name) == ["WatchRun", "WatchMigration", "WatchCampaign"])
         #expect(LoomServiceDescriptor.method(named: "Nope") == nil)
     }
 
@@ -42,7 +42,7 @@ struct ServiceDescriptorTests {
         }
         #expect(LoomMethod(path: "/loom.v1.Other/Announce") == nil)
         #expect(LoomMethod(path: "/loom.v1.Loom/announce") == nil)
-        #expect(LoomMethod.allCases.filter(\.isServerStreaming) == [.watchRun, .watchMigration])
+        #expect(LoomMethod.allCases.filter(\.isServerStreaming) == [.watchRun, .watchMigration, .watchCampaign])
     }
 
     @Test("typed method signatures carry the method's request and response types")

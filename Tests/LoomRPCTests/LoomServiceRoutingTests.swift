@@ -89,6 +89,49 @@ final class RecordingLoomService: LoomServiceHandler {
             try await writer.write(MigrationUpdate(counts: MigrationCounts(runsRunning: UInt64(count)), runs: runs, truncated: count == 2))
         }
     }
+    func createCampaign(_ request: CreateCampaignRequest, context: RPCHandlerContext) async throws -> CreateCampaignResponse {
+        record(.createCampaign)
+        return CreateCampaignResponse(
+            campaign: Campaign(id: request.campaignID, migrationID: request.migrationID), memberCount: UInt32(request.candidateIDs.count))
+    }
+    func getCampaign(_ request: GetCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        record(.getCampaign)
+        return Campaign(id: request.campaignID)
+    }
+    func listCampaigns(_ request: ListCampaignsRequest, context: RPCHandlerContext) async throws -> ListCampaignsResponse {
+        record(.listCampaigns)
+        return ListCampaignsResponse(campaigns: [Campaign(migrationID: request.migrationID)], nextPageToken: request.pageToken + "+1")
+    }
+    func listCampaignMembers(_ request: ListCampaignMembersRequest, context: RPCHandlerContext) async throws -> ListCampaignMembersResponse {
+        record(.listCampaignMembers)
+        return ListCampaignMembersResponse(members: [CampaignMember(candidateID: "c", status: request.status)])
+    }
+    func getCampaignHistory(_ request: GetCampaignHistoryRequest, context: RPCHandlerContext) async throws -> GetCampaignHistoryResponse {
+        record(.getCampaignHistory)
+        return GetCampaignHistoryResponse(events: [CampaignEvent(kind: .created)])
+    }
+    func pauseCampaign(_ request: PauseCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        record(.pauseCampaign)
+        return Campaign(id: request.campaignID, state: .paused, stateReason: request.reason)
+    }
+    func resumeCampaign(_ request: ResumeCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        record(.resumeCampaign)
+        return Campaign(id: request.campaignID, state: .running)
+    }
+    func updateCampaign(_ request: UpdateCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        record(.updateCampaign)
+        return Campaign(id: request.campaignID, maxInFlight: request.maxInFlight)
+    }
+    func cancelCampaign(_ request: CancelCampaignRequest, context: RPCHandlerContext) async throws -> CancelCampaignResponse {
+        record(.cancelCampaign)
+        return CancelCampaignResponse(campaign: Campaign(id: request.campaignID, state: .cancelled), runsCancelled: request.cancelRuns ? 2 : 0)
+    }
+    func watchCampaign(_ request: WatchCampaignRequest, context: RPCHandlerContext, writer: RPCResponseWriter<CampaignUpdate>) async throws {
+        record(.watchCampaign)
+        for state in [CampaignState.running, .paused, .cancelled] {
+            try await writer.write(CampaignUpdate(campaign: Campaign(id: request.campaignID, state: state)))
+        }
+    }
 }
 
 @Suite("service Loom routing and LoomClient")
@@ -136,6 +179,29 @@ struct LoomServiceRoutingTests {
         for try await update in try await loom.watchMigration(WatchMigrationRequest(migrationID: "m")) {
             migrationUpdates.append(update)
         }
+        let created = try await loom.createCampaign(CreateCampaignRequest(campaignID: "c1", migrationID: "m", candidateIDs: ["a", "b"]))
+        let campaign = try await loom.getCampaign(GetCampaignRequest(campaignID: "c1"))
+        let campaigns = try await loom.listCampaigns(ListCampaignsRequest(migrationID: "m", pageToken: "q"))
+        let members = try await loom.listCampaignMembers(ListCampaignMembersRequest(campaignID: "c1", status: .failed))
+        let events = try await loom.getCampaignHistory(GetCampaignHistoryRequest(campaignID: "c1"))
+        let paused = try await loom.pauseCampaign(PauseCampaignRequest(campaignID: "c1", reason: "lunch"))
+        let resumed = try await loom.resumeCampaign(ResumeCampaignRequest(campaignID: "c1"))
+        let updated = try await loom.updateCampaign(UpdateCampaignRequest(campaignID: "c1", maxInFlight: 7))
+        let cancelled = try await loom.cancelCampaign(CancelCampaignRequest(campaignID: "c1", cancelRuns: true))
+        var campaignStates: [CampaignState] = []
+        for try await update in try await loom.watchCampaign(WatchCampaignRequest(campaignID: "c1")) {
+            campaignStates.append(update.campaign?.state ?? .unspecified)
+        }
+        #expect(campaignStates == [.running, .paused, .cancelled])
+        #expect(created == CreateCampaignResponse(campaign: Campaign(id: "c1", migrationID: "m"), memberCount: 2))
+        #expect(campaign.id == "c1")
+        #expect(campaigns == ListCampaignsResponse(campaigns: [Campaign(migrationID: "m")], nextPageToken: "q+1"))
+        #expect(members.members.map(\.status) == [.failed])
+        #expect(events.events.map(\.kind) == [.created])
+        #expect(paused.state == .paused && paused.stateReason == "lunch")
+        #expect(resumed.state == .running)
+        #expect(updated.maxInFlight == 7)
+        #expect(cancelled.runsCancelled == 2 && cancelled.campaign?.state == .cancelled)
         #expect(run.id == "m__c")
         #expect(updates == [0, 1, 2])
         #expect(runs == ListRunsResponse(runs: [Run(migrationID: "m", status: .failed)], nextPageToken: "p+1"))

@@ -1,6 +1,6 @@
 import Foundation
 import LoomRPC
-import LoomServer
+import LoomAPIService
 import LoomTLS
 import Testing
 
@@ -128,6 +128,6 @@ struct AuthorizationPolicyTests {
 
     @Test("every method of service Loom is known to the policy")
     func knownMethods() {
-        #expect(AuthorizationPolicy.knownMethods.count == 17)
+        #expect(AuthorizationPolicy.knownMethods.count == 27)
     }
 }

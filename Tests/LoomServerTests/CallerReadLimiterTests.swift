@@ -1,5 +1,5 @@
 import LoomRPC
-import LoomServer
+import LoomAPIService
 import LoomTLS
 import Testing
 

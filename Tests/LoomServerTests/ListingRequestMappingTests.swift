@@ -2,7 +2,7 @@ import LoomCore
 import LoomProto
 import Testing
 
-@testable import LoomServer
+@testable import LoomAPIService
 
 @Suite("Listing requests from the wire")
 struct ListingRequestMappingTests {

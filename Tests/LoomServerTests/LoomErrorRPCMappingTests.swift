@@ -1,6 +1,6 @@
 import LoomCore
 import LoomRPC
-@testable import LoomServer
+@testable import LoomAPIService
 import LoomTestSupport
 import NIOCore
 import Testing

@@ -5,6 +5,7 @@ import LoomTestSupport
 import Testing
 
 @testable import LoomRPC
+@testable import LoomAPIService
 @testable import LoomServer
 
 /// The RPC face of a repeated callback: ReportStepEvent answers OK either way, and its `status` tells an

@@ -1,3 +1,4 @@
+import LoomAPIService
 import LoomServer
 import Testing
 

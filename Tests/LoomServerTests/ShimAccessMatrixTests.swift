@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import LoomCore
-@testable import LoomServer
+@testable import LoomAPIService
 import LoomHTTP
 import LoomStores
 import LoomTestSupport
@@ -86,7 +86,7 @@ struct ShimAccessMatrixTests {
             router = CallbackShimRouter(
                 backend: ServiceShimBackend(
                     service: harness.service,
-                    authorizer: ShimMigratorAccess(access: access, service: harness.service, allowsAnonymous: legacyAnonymous)),
+                    authorizer: ShimMigratorAccess(access: access, allowsAnonymous: legacyAnonymous)),
                 authMode: mode, readiness: { true }, registry: nil, logger: LoomHarness.quietLogger)
         }
 

@@ -7,7 +7,9 @@ import LoomProto
 /// `candidate` (of a run) and `entry` (of a watch update), which are omitted when absent. Keys are sorted.
 ///
 /// `migrations list`, `candidates list` and `run history` print a bare JSON array (of ``Migration``,
-/// ``Candidate``, ``HistoryEntry``), as the REST contract's list endpoints do; the other commands print one object.
+/// ``Candidate``, ``HistoryEntry``), as the REST contract's list endpoints do, and so do `campaign list` and
+/// `campaign members` (of ``Campaign``, ``CampaignMember``); `run watch` and `campaign watch` print one compact
+/// object per line; the other commands print one object.
 public enum JSONOutput {
     /// A file reference.
     public struct FileRef: Encodable, Hashable, Sendable {

@@ -8,8 +8,8 @@ import LoomProto
 /// | 0 | success (for `run watch`: the run completed) |
 /// | 1–16 | the RPC failed with that gRPC status code (5 NOT_FOUND, 7 PERMISSION_DENIED, 14 UNAVAILABLE, 16 UNAUTHENTICATED, …) |
 /// | 20 | `run watch`: the run ended failed |
-/// | 21 | `run watch`: the run ended cancelled |
-/// | 22 | `run watch`: the stream ended before the run finished |
+/// | 21 | `run watch`: the run ended cancelled; `campaign watch`: the campaign was cancelled |
+/// | 22 | `run watch`, `campaign watch`: the stream ended before the run (campaign) finished |
 /// | 23 | `migrations recount`: the counts drifted from the records and were not repaired |
 /// | 64 | usage error: bad flags or arguments, unreadable or invalid files, TLS setup failure |
 public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -23,6 +23,8 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
     case streamEndedEarly
     /// `migrations recount`: this many counts differ from the records (not repaired).
     case countsDrifted(Int)
+    /// `campaign watch`: the stream ended with the campaign cancelled (exit 21) or still open (exit 22).
+    case campaignEnded(CampaignState, reason: String)
 
     /// Exit code for usage errors (BSD `EX_USAGE`).
     public static let usageExitCode: Int32 = 64
@@ -52,6 +54,7 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
         case .runEnded(let status, _): status == .cancelled ? Self.runCancelledExitCode : Self.runFailedExitCode
         case .streamEndedEarly: Self.streamEndedExitCode
         case .countsDrifted: Self.countsDriftedExitCode
+        case .campaignEnded(let state, _): state == .cancelled ? Self.runCancelledExitCode : Self.streamEndedExitCode
         }
     }
 
@@ -63,6 +66,9 @@ public enum CLIError: Error, Hashable, Sendable, CustomStringConvertible {
         case .runEnded(let status, let reason): "run \(status.cliName)" + (reason.isEmpty ? "" : ": \(reason)")
         case .streamEndedEarly: "the watch stream ended before the run finished"
         case .countsDrifted(let count): "\(count) count\(count == 1 ? "" : "s") drifted from the records (repair with --repair)"
+        case .campaignEnded(let state, let reason):
+            state == .cancelled
+                ? "campaign cancelled" + (reason.isEmpty ? "" : ": \(reason)") : "the watch stream ended before the campaign finished"
         }
     }
 }

@@ -67,7 +67,7 @@ public struct Migration: Hashable, Sendable, Codable {
     /// Values the operator must supply when starting a run.
     public var requiredInputs: [InputDefinition]
     /// Candidates to add, on announce only. Never filled when read: a migration can have
-    /// 100,000 candidates (page through them with ``Service/listCandidates(migrationId:filter:pageSize:pageToken:)``).
+    /// 100,000 candidates (page through them with ``Service/listCandidates(migrationId:filter:pageSize:pageToken:scope:)``).
     public var candidates: [Candidate]
     /// Ordered steps; runs execute them strictly in this order.
     public var steps: [StepDefinition]

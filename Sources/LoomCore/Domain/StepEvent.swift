@@ -38,7 +38,7 @@ public struct StepEvent: Hashable, Sendable, Codable {
     }
 }
 
-/// What became of a step event Loom accepted (``Service/receiveStepEvent(runID:credential:event:)``).
+/// What became of a step event Loom accepted (``Service/receiveStepEvent(runID:credential:event:scope:)``).
 public struct StepEventReceipt: Hashable, Sendable {
     /// The run after the event.
     public var run: Run
@@ -53,7 +53,7 @@ public struct StepEventReceipt: Hashable, Sendable {
     }
 }
 
-/// How the caller of ``Service/reportStepEvent(runID:credential:event:)`` proved it may report
+/// How the caller of ``Service/reportStepEvent(runID:credential:event:scope:)`` proved it may report
 /// events for the run.
 public enum EventCredential: Hashable, Sendable {
     /// The callback token issued with the dispatch; verified with the ``CallbackTokenSigner``

@@ -6,8 +6,13 @@ extension Service {
     /// One bad candidate does not refuse the batch: it is reported in
     /// ``SubmitCandidatesOutcome/rejected`` with its reason, and the others are written. More
     /// than 10,000 candidates refuse the whole request.
-    public func submitCandidates(migrationId: String, candidates: [Candidate]) async throws -> SubmitCandidatesOutcome {
+    /// - Parameter scope: The migrations the caller may change (``CallerScope``): a migration
+    ///   outside it is refused with ``LoomError/ownedByAnother(_:)`` and nothing is written.
+    public func submitCandidates(
+        migrationId: String, candidates: [Candidate], scope: CallerScope = .unrestricted
+    ) async throws -> SubmitCandidatesOutcome {
         try Identifier.validate(migrationId, field: "migration id")
+        try await requireScope(scope, migrationId: migrationId)
         if candidates.count > Validation.maxCandidatesPerRequest {
             throw LoomError.invalidArgument(
                 "at most \(Validation.maxCandidatesPerRequest) candidates per request, got \(candidates.count)")

@@ -7,10 +7,14 @@ extension Service {
     /// steps are previewed when it names some. Migrator failures map to `migratorUnavailable`
     /// (unreachable, 5xx, 408, 429: safe to retry), `migratorTimeout`, or `migratorBadResponse`
     /// (another status or an undecodable answer: retrying unchanged will not help).
+    /// - Parameter scope: The migrations the caller may preview (``CallerScope``); another is
+    ///   refused with ``LoomError/ownedByAnother(_:)`` and the migrator is not called.
     public func dryRun(
-        migrationId: String, candidateId: String = "", inputs: [String: String] = [:], candidate supplied: Candidate? = nil
+        migrationId: String, candidateId: String = "", inputs: [String: String] = [:], candidate supplied: Candidate? = nil,
+        scope: CallerScope = .unrestricted
     ) async throws -> DryRunResult {
         try Identifier.validate(migrationId, field: "migration id")
+        try await requireScope(scope, migrationId: migrationId)
         try Validation.map(inputs, field: "inputs")
         let migration = try await store.migrationDefinition(id: migrationId)
         var candidate: Candidate

@@ -10,7 +10,7 @@ extension Service {
     /// changes nothing. An exact repeat of an event already applied — the same step, the
     /// token's generation and attempt, the same outcome (success status and phase, or failure
     /// reason) — changes nothing and succeeds, even after the run moved on (see
-    /// ``receiveStepEvent(runID:credential:event:)``); a conflicting one (another outcome for a
+    /// ``receiveStepEvent(runID:credential:event:scope:)``); a conflicting one (another outcome for a
     /// finished step, an earlier attempt) is rejected. Events that arrive before the dispatch
     /// call returns are accepted.
     ///
@@ -24,17 +24,25 @@ extension Service {
     ///   - credential: The callback token, `.trustedCaller` when the transport authorised the
     ///     caller, or `.missingToken`. Without a configured signer, tokens are not checked.
     ///   - event: The report.
+    ///   - scope: The migrations the caller may report for (``CallerScope``); an event for a run
+    ///     of another migration is refused with ``LoomError/ownedByAnother(_:)`` before anything
+    ///     else is checked, and nothing is recorded.
     /// - Returns: The run after the event.
-    public func reportStepEvent(runID: String, credential: EventCredential, event: StepEvent) async throws -> Run {
-        try await receiveStepEvent(runID: runID, credential: credential, event: event).run
+    public func reportStepEvent(
+        runID: String, credential: EventCredential, event: StepEvent, scope: CallerScope = .unrestricted
+    ) async throws -> Run {
+        try await receiveStepEvent(runID: runID, credential: credential, event: event, scope: scope).run
     }
 
-    /// ``reportStepEvent(runID:credential:event:)``, telling an event applied now from an exact
+    /// ``reportStepEvent(runID:credential:event:scope:)``, telling an event applied now from an exact
     /// repeat of one applied earlier (``StepEventReceipt/alreadyApplied``: nothing changed), so
     /// that the transports can answer "already applied" and a migrator that lost an answer can
     /// resend safely.
-    public func receiveStepEvent(runID: String, credential: EventCredential, event: StepEvent) async throws -> StepEventReceipt {
+    public func receiveStepEvent(
+        runID: String, credential: EventCredential, event: StepEvent, scope: CallerScope = .unrestricted
+    ) async throws -> StepEventReceipt {
         let id = try RunID(parsing: runID)
+        try await requireScope(scope, migrationId: id.migrationId)
         try Validation.event(event)
         // Before the token is checked: without the key every token would look forged.
         try requireSigningKey()
@@ -66,17 +74,21 @@ extension Service {
     }
 
     /// The `pr-opened` notification (§2.12): a step event with the phase forced to `open`.
-    public func reportPullRequestOpened(runID: String, credential: EventCredential, event: StepEvent) async throws -> Run {
-        try await receivePullRequestOpened(runID: runID, credential: credential, event: event).run
+    public func reportPullRequestOpened(
+        runID: String, credential: EventCredential, event: StepEvent, scope: CallerScope = .unrestricted
+    ) async throws -> Run {
+        try await receivePullRequestOpened(runID: runID, credential: credential, event: event, scope: scope).run
     }
 
     /// ``reportPullRequestOpened(runID:credential:event:)`` with its receipt (see
-    /// ``receiveStepEvent(runID:credential:event:)``).
-    public func receivePullRequestOpened(runID: String, credential: EventCredential, event: StepEvent) async throws -> StepEventReceipt {
+    /// ``receiveStepEvent(runID:credential:event:scope:)``).
+    public func receivePullRequestOpened(
+        runID: String, credential: EventCredential, event: StepEvent, scope: CallerScope = .unrestricted
+    ) async throws -> StepEventReceipt {
         var event = event
         event.success = true
         event.phase = "open"
-        return try await receiveStepEvent(runID: runID, credential: credential, event: event)
+        return try await receiveStepEvent(runID: runID, credential: credential, event: event, scope: scope)
     }
 
     /// Counts a refused event and, unless the same run had the same refusal within the last

@@ -16,9 +16,12 @@ extension Service {
     // MARK: Migrations
 
     /// One migration: its definition and counts (never its candidates: see
-    /// ``listCandidates(migrationId:filter:pageSize:pageToken:)``).
-    public func migration(id: String) async throws -> Migration {
+    /// ``listCandidates(migrationId:filter:pageSize:pageToken:scope:)``).
+    /// - Parameter scope: The migrations the caller may read (``CallerScope``); another is refused
+    ///   with ``LoomError/ownedByAnother(_:)``.
+    public func migration(id: String, scope: CallerScope = .unrestricted) async throws -> Migration {
         try Identifier.validate(id, field: "migration id")
+        try await requireScope(scope, migrationId: id)
         var migration = try await reads.migrationSummary(id: id)
         let order = migration.steps.map(\.name)
         migration.counts?.orderSteps(by: order)
@@ -57,10 +60,14 @@ extension Service {
     ///   - pageSize: 0 for the default (100); at most 1000.
     ///   - pageToken: Empty for the first page, else the previous page's token, with the same
     ///     migration and filter.
+    ///   - scope: The migrations the caller may read (``CallerScope``); another is refused with
+    ///     ``LoomError/ownedByAnother(_:)``.
     public func listCandidates(
-        migrationId: String, filter: CandidateFilter = CandidateFilter(), pageSize: Int = 0, pageToken: String = ""
+        migrationId: String, filter: CandidateFilter = CandidateFilter(), pageSize: Int = 0, pageToken: String = "",
+        scope: CallerScope = .unrestricted
     ) async throws -> CandidatePage {
         try Identifier.validate(migrationId, field: "migration id")
+        try await requireScope(scope, migrationId: migrationId)
         try Validation.candidateFilter(filter)
         let size = try pageLimit(pageSize)
         let binding = Self.filterBinding(filter)
@@ -88,7 +95,20 @@ extension Service {
     /// meanwhile, for ``runListingLifetime`` after the first page. Each run is returned as it is
     /// now, and step and stalled filters are checked on that state. A page may hold fewer than `pageSize`
     /// runs when those filters skip many; go on while the token is non-empty.
-    public func listRuns(filter: RunFilter = RunFilter(), pageSize: Int = 0, pageToken: String = "") async throws -> RunPage {
+    ///
+    /// A caller scoped to its own migrations (``CallerScope/migrator(identity:)``) lists the runs
+    /// of one migration it owns: without a migration, or for another's, it is refused
+    /// (`permissionDenied`).
+    public func listRuns(
+        filter: RunFilter = RunFilter(), pageSize: Int = 0, pageToken: String = "", scope: CallerScope = .unrestricted
+    ) async throws -> RunPage {
+        if case .migrator = scope {
+            guard let migrationId = filter.selection.migrationId, !migrationId.isEmpty else {
+                throw LoomError(
+                    code: .permissionDenied, message: "a migrator lists the runs of one migration it owns (migration_id)")
+            }
+            try await requireScope(scope, migrationId: migrationId)
+        }
         try Validation.runFilter(filter)
         let size = try pageLimit(pageSize)
         let migrationId = filter.selection.migrationId

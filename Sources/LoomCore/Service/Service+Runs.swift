@@ -57,16 +57,24 @@ extension Service {
     }
 
     /// The candidate's latest run (status and step results).
-    public func run(migrationId: String, candidateId: String) async throws -> Run {
+    /// - Parameter scope: The migrations the caller may read (``CallerScope``); another is refused
+    ///   with ``LoomError/ownedByAnother(_:)``.
+    public func run(migrationId: String, candidateId: String, scope: CallerScope = .unrestricted) async throws -> Run {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
+        try await requireScope(scope, migrationId: migrationId)
         // One key read: on the orchestrator's store, so it is answered even while slow listings
         // fill the read connections.
         return try await withRunNotFound(runID) { try await store.run(id: runID) }
     }
 
     /// The run's history, oldest first; the newest `limit` entries (0 = all retained).
-    public func runHistory(migrationId: String, candidateId: String, limit: Int = 0) async throws -> [HistoryEntry] {
+    /// - Parameter scope: The migrations the caller may read (``CallerScope``); another is refused
+    ///   with ``LoomError/ownedByAnother(_:)``.
+    public func runHistory(
+        migrationId: String, candidateId: String, limit: Int = 0, scope: CallerScope = .unrestricted
+    ) async throws -> [HistoryEntry] {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
+        try await requireScope(scope, migrationId: migrationId)
         guard limit >= 0 else { throw LoomError.invalidArgument("limit must not be negative") }
         _ = try await withRunNotFound(runID) { try await reads.run(id: runID) }
         return try await reads.history(of: runID, limit: limit)

@@ -51,11 +51,15 @@ extension Service {
     /// the history cap (1000) were written between two reads. Transitions applied by this
     /// replica wake the stream at once; those of other replicas are seen by a poll every
     /// `pollInterval`.
+    /// - Parameter scope: The migrations the caller may read (``CallerScope``); another is refused
+    ///   (eagerly) with ``LoomError/ownedByAnother(_:)``.
     /// - Throws: `notFound` (eagerly) when the candidate has no run.
     public func watchRun(
-        migrationId: String, candidateId: String, fromVersion: UInt64 = 0, pollInterval: Duration = .milliseconds(500)
+        migrationId: String, candidateId: String, fromVersion: UInt64 = 0, pollInterval: Duration = .milliseconds(500),
+        scope: CallerScope = .unrestricted
     ) async throws -> AsyncThrowingStream<RunUpdate, any Error> {
         let runID = try RunID(migrationId: migrationId, candidateId: candidateId)
+        try await requireScope(scope, migrationId: migrationId)
         let first: (run: Run, entries: [HistoryEntry])
         do {
             first = try await reads.runWithHistory(id: runID, afterVersion: fromVersion == 0 ? .max : fromVersion)
@@ -113,9 +117,13 @@ extension Service {
     /// consumer has not taken the previous message, so a slow consumer gets fewer, fuller
     /// messages and loses nothing. Runs are found by their update time, looking back a few
     /// seconds for replicas whose clocks lag, so a change is reported once.
+    /// - Parameter scope: The migrations the caller may read (``CallerScope``); another is refused
+    ///   (eagerly) with ``LoomError/ownedByAnother(_:)``.
     /// - Throws: `notFound` (eagerly) when the migration does not exist.
-    public func watchMigration(id: String, pollInterval: Duration = .seconds(1)) async throws -> AsyncThrowingStream<MigrationUpdate, any Error> {
-        let first = try await migration(id: id)
+    public func watchMigration(
+        id: String, pollInterval: Duration = .seconds(1), scope: CallerScope = .unrestricted
+    ) async throws -> AsyncThrowingStream<MigrationUpdate, any Error> {
+        let first = try await migration(id: id, scope: scope)
         let cursor = MigrationWatchCursor(since: clock.now() - Self.watchMigrationLookBack, counts: first.counts)
         let reads = self.reads
         let clock = self.clock

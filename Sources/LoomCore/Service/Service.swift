@@ -141,7 +141,10 @@ public final class Service: Sendable {
     /// - Parameters:
     ///   - pageSize: 0 for the default (100); at most 1000.
     ///   - pageToken: Empty for the first page, else a previous ``MigrationPage/nextPageToken``.
-    public func listMigrations(pageSize: Int = 0, pageToken: String = "") async throws -> MigrationPage {
+    ///   - scope: The migrations the caller may read (``CallerScope``): a caller scoped to its own
+    ///     sees only those (a page may then hold fewer than `pageSize`, even none; go on while the
+    ///     token is non-empty).
+    public func listMigrations(pageSize: Int = 0, pageToken: String = "", scope: CallerScope = .unrestricted) async throws -> MigrationPage {
         let size = try pageLimit(pageSize)
         var after: String?
         if !pageToken.isEmpty {
@@ -158,6 +161,7 @@ public final class Service: Sendable {
                 tokens.seal(kind: "migrations", fields: [("m", ""), ("f", ""), ("after", $0.id)], expiresAt: 0)
             } ?? ""
         }
+        migrations.removeAll { !scope.permits(owner: $0.owner) }
         for index in migrations.indices {
             let order = migrations[index].steps.map(\.name)
             migrations[index].counts?.orderSteps(by: order)

@@ -1,6 +1,5 @@
 import Logging
 import LoomTLS
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -20,15 +19,7 @@ public final class CallbackShim: Sendable {
     private let tls: TLSContext?
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let state = NIOLockedValueBox<State>(.initial)
-
-    private struct State {
-        var serverChannel: (any Channel)?
-        var connections: [ObjectIdentifier: any Channel] = [:]
-        var stopped = false
-
-        static var initial: Self { Self() }
-    }
+    private let open = OpenConnections()
 
     /// Creates a shim.
     /// - Parameters:
@@ -54,7 +45,7 @@ public final class CallbackShim: Sendable {
 
     /// The port the shim listens on, once started.
     public var localPort: Int? {
-        self.state.withLockedValue { $0.serverChannel?.localAddress?.port }
+        open.localPort
     }
 
     /// Binds and starts accepting connections.
@@ -96,12 +87,12 @@ public final class CallbackShim: Sendable {
                             peerIdentity: { tlsHandler?.peerIdentity }
                         )
                     )
-                    self?.track(channel)
+                    self?.open.track(channel)
                 }
             }
             .bind(host: config.host, port: config.port)
             .get()
-        self.state.withLockedValue { $0.serverChannel = channel }
+        self.open.listening(on: channel)
         self.logger.info(
             "callback shim listening",
             metadata: [
@@ -114,17 +105,7 @@ public final class CallbackShim: Sendable {
 
     /// Stops accepting connections and closes the open ones. Idempotent.
     public func shutdown() async throws {
-        let (server, connections) = self.state.withLockedValue { state in
-            state.stopped = true
-            let result = (state.serverChannel, Array(state.connections.values))
-            state.serverChannel = nil
-            state.connections = [:]
-            return result
-        }
-        try? await server?.close()
-        for connection in connections {
-            try? await connection.close()
-        }
+        await open.closeAll()
     }
 
     /// Adds a connection's HTTP handlers (after TLS, if any): the ``ConnectionDeadlineHandler``, NIO's HTTP/1.1 server
@@ -158,19 +139,4 @@ public final class CallbackShim: Sendable {
         try pipeline.addHandler(connectionHandler)
     }
 
-    private func track(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        let accepted = self.state.withLockedValue { state -> Bool in
-            guard !state.stopped else { return false }
-            state.connections[id] = channel
-            return true
-        }
-        guard accepted else {
-            channel.close(promise: nil)
-            return
-        }
-        channel.closeFuture.whenComplete { [weak self] _ in
-            _ = self?.state.withLockedValue { $0.connections.removeValue(forKey: id) }
-        }
-    }
 }

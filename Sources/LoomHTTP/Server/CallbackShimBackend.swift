@@ -1,3 +1,4 @@
+import LoomCore
 import LoomMigratorKit
 import LoomTLS
 
@@ -27,20 +28,35 @@ public enum ShimMigratorOperation: String, Sendable, Hashable, CaseIterable {
     case submitCandidates = "SubmitCandidates"
 }
 
-/// Decides who may announce migrations and submit candidates over the shim, and as whom.
+/// What ``ShimMigratorAuthorizer`` grants a caller: whom it acts as, and which migrations it may change.
+public struct ShimMigratorGrant: Sendable, Hashable {
+    /// The identity the caller acts as (recorded as the owner of a migration it announces
+    /// first), or `nil` for an anonymous caller the server accepts.
+    public var identity: String?
+    /// The migrations it may submit candidates to, enforced by the service (a migration outside
+    /// it is refused with a permission-denied `LoomError`, 403).
+    public var scope: CallerScope
+
+    /// Creates a grant.
+    public init(identity: String?, scope: CallerScope) {
+        self.identity = identity
+        self.scope = scope
+    }
+}
+
+/// Decides who may announce migrations and submit candidates over the shim, as whom, and on
+/// which migrations (the scope the service then enforces).
 ///
-/// The server's implementation applies the same identities, policy and ownership rule as its
-/// RPC face (a client certificate, or a bearer credential declared in the policy file); an
-/// anonymous caller is accepted only in an explicit legacy mode, and never changes a migration
-/// that has an owner.
+/// The server's implementation applies the same identities, policy and scopes as its RPC face
+/// (a client certificate, or a bearer credential declared in the policy file); an anonymous
+/// caller is accepted only in an explicit legacy mode, and never changes a migration that has an
+/// owner.
 public protocol ShimMigratorAuthorizer: Sendable {
     /// Authorizes `operation` on migration `migrationId` for `caller`.
-    /// - Returns: The identity the caller acts as (recorded as the owner of a migration it
-    ///   announces first), or `nil` for an anonymous caller the server accepts.
+    /// - Returns: The identity the caller acts as and the scope of the migrations it may change.
     /// - Throws: ``ShimError/unauthorized(_:)`` (401) without acceptable credentials,
-    ///   ``ShimError/forbidden(_:)`` or a permission-denied `LoomError` (403) when the identity may
-    ///   not, and whatever reading the migration throws (404 for an unknown one).
-    func authorize(_ caller: ShimCaller, _ operation: ShimMigratorOperation, migrationId: String) async throws -> String?
+    ///   ``ShimError/forbidden(_:)`` (403) when the identity may not call the operation.
+    func authorize(_ caller: ShimCaller, _ operation: ShimMigratorOperation, migrationId: String) async throws -> ShimMigratorGrant
 }
 
 /// What the backend did with a step event it accepted.

@@ -45,3 +45,27 @@ extension FileDiffStatus {
     /// The value name the proto declares for this number (e.g. `RUN_STATUS_RUNNING`), or nil when unrecognized.
     public var protoValueName: String? { enumValueName(loom__v1__file_diff_status__descriptor, number: rawValue) }
 }
+
+extension CampaignState {
+    init(cValue: Loom__V1__CampaignState) { self.init(rawValue: Int32(truncatingIfNeeded: cValue.rawValue)) }
+    var cValue: Loom__V1__CampaignState { Loom__V1__CampaignState(rawValue: .init(truncatingIfNeeded: rawValue)) }
+
+    /// The value name the proto declares for this number (e.g. `RUN_STATUS_RUNNING`), or nil when unrecognized.
+    public var protoValueName: String? { enumValueName(loom__v1__campaign_state__descriptor, number: rawValue) }
+}
+
+extension CampaignMemberStatus {
+    init(cValue: Loom__V1__CampaignMemberStatus) { self.init(rawValue: Int32(truncatingIfNeeded: cValue.rawValue)) }
+    var cValue: Loom__V1__CampaignMemberStatus { Loom__V1__CampaignMemberStatus(rawValue: .init(truncatingIfNeeded: rawValue)) }
+
+    /// The value name the proto declares for this number (e.g. `RUN_STATUS_RUNNING`), or nil when unrecognized.
+    public var protoValueName: String? { enumValueName(loom__v1__campaign_member_status__descriptor, number: rawValue) }
+}
+
+extension CampaignEventKind {
+    init(cValue: Loom__V1__CampaignEventKind) { self.init(rawValue: Int32(truncatingIfNeeded: cValue.rawValue)) }
+    var cValue: Loom__V1__CampaignEventKind { Loom__V1__CampaignEventKind(rawValue: .init(truncatingIfNeeded: rawValue)) }
+
+    /// The value name the proto declares for this number (e.g. `RUN_STATUS_RUNNING`), or nil when unrecognized.
+    public var protoValueName: String? { enumValueName(loom__v1__campaign_event_kind__descriptor, number: rawValue) }
+}

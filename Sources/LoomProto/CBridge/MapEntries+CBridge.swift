@@ -44,3 +44,27 @@ extension Loom__V1__StartRunRequest__InputsEntry: CStringMapEntry {
 extension Loom__V1__DryRunRequest__InputsEntry: CStringMapEntry {
     static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__dry_run_request__inputs_entry__init(entry) }
 }
+
+extension Loom__V1__Campaign__InputsEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__campaign__inputs_entry__init(entry) }
+}
+
+extension Loom__V1__Campaign__FilterMetadataEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__campaign__filter_metadata_entry__init(entry) }
+}
+
+extension Loom__V1__CampaignMember__InputsEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__campaign_member__inputs_entry__init(entry) }
+}
+
+extension Loom__V1__CampaignMemberInputs__InputsEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__campaign_member_inputs__inputs_entry__init(entry) }
+}
+
+extension Loom__V1__CreateCampaignRequest__MetadataEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__create_campaign_request__metadata_entry__init(entry) }
+}
+
+extension Loom__V1__CreateCampaignRequest__InputsEntry: CStringMapEntry {
+    static func initialize(_ entry: UnsafeMutablePointer<Self>?) { loom__v1__create_campaign_request__inputs_entry__init(entry) }
+}

@@ -1,4 +1,6 @@
 import Foundation
+import LoomAPIService
+import LoomConsole
 import LoomCore
 import LoomHTTP
 import LoomTLS
@@ -146,6 +148,15 @@ public struct ServerConfiguration: Sendable {
     /// The longest a unary RPC without a deadline (or with a longer one) may run.
     public var rpcMaxUnaryDuration: Duration = .seconds(300)
 
+    /// Where the operator console is served; `nil` (the default) serves none.
+    public var consoleAddress: Address?
+    /// How console callers are authenticated: `none` (loopback only), `proxy` or `mtls`.
+    public var consoleAuth: ConsoleConfiguration.AuthMode = .none
+    /// The header an authenticating reverse proxy puts the user in (console auth `proxy`).
+    public var consoleProxyHeader = "X-Forwarded-User"
+    /// The addresses (or CIDR ranges) of that proxy: the only peers console auth `proxy` accepts.
+    public var consoleProxyPeers: [AddressRange] = []
+
     /// The defaults.
     public init() {}
 
@@ -211,6 +222,31 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError("--max-reads-per-caller must be between 1 and 10000")
         }
         try validateConnectionLimits()
+        try validateConsole()
+    }
+
+    /// The console's settings, as the console server takes them.
+    public var console: ConsoleConfiguration? {
+        guard let consoleAddress else { return nil }
+        var console = ConsoleConfiguration()
+        console.host = consoleAddress.host
+        console.port = consoleAddress.port
+        console.auth = consoleAuth
+        console.proxyHeader = consoleProxyHeader
+        console.proxyPeers = consoleProxyPeers
+        return console
+    }
+
+    private func validateConsole() throws(ConfigurationError) {
+        guard let console else { return }
+        do {
+            try ConsoleServer.check(console, hasTLS: tls?.trustedCAPath != nil)
+        } catch {
+            throw ConfigurationError(error.message)
+        }
+        guard !consoleProxyHeader.isEmpty, consoleProxyHeader.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) else {
+            throw ConfigurationError("--console-proxy-header must be an HTTP header name, not \"\(consoleProxyHeader)\"")
+        }
     }
 
     private func validateConnectionLimits() throws(ConfigurationError) {

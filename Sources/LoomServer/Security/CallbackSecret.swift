@@ -31,6 +31,9 @@ final class CallbackKey: Sendable {
     /// The key of page tokens, derived from the callback key, once it is loaded.
     var pageTokenKey: [UInt8]? { signer?.derivedKey(label: "page tokens") }
 
+    /// The key of the console's form (CSRF) tokens, derived from the callback key, once it is loaded.
+    var consoleFormKey: [UInt8]? { signer?.derivedKey(label: "console forms") }
+
     /// The key as configured: loaded at once from `--callback-secret-file` or per process
     /// (in-memory store), or still to be loaded from Redis (``load(from:logger:)``).
     /// - Throws: ``ConfigurationError`` naming `--callback-secret-file` when the file is unusable.

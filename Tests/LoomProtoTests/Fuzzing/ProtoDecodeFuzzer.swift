@@ -22,6 +22,13 @@ enum ProtoDecodeFuzzer {
         RetryStepRequest.self, GetRunRequest.self, GetRunHistoryRequest.self, GetRunHistoryResponse.self,
         DryRunRequest.self, ReportStepEventRequest.self, ReportStepEventResponse.self, WatchRunRequest.self,
         RunUpdate.self, WatchMigrationRequest.self, MigrationUpdate.self,
+        // Campaigns (appended, so the selector byte of every earlier type stays the same).
+        CampaignCounts.self, Campaign.self, CampaignMember.self, CampaignEvent.self, CampaignMemberInputs.self,
+        CreateCampaignRequest.self, CreateCampaignResponse.self, GetCampaignRequest.self, ListCampaignsRequest.self,
+        ListCampaignsResponse.self, ListCampaignMembersRequest.self, ListCampaignMembersResponse.self,
+        GetCampaignHistoryRequest.self, GetCampaignHistoryResponse.self, PauseCampaignRequest.self, ResumeCampaignRequest.self,
+        UpdateCampaignRequest.self, CancelCampaignRequest.self, CancelCampaignResponse.self, WatchCampaignRequest.self,
+        CampaignUpdate.self,
     ]
 
     static func run(_ input: UnsafeRawBufferPointer) {

@@ -149,6 +149,11 @@ enum Samples {
         stepDryRunResult,
         DryRunResult(steps: [stepDryRunResult, StepDryRunResult(stepName: "review")]),
         stepEvent,
+        campaignCounts,
+        campaign,
+        campaignMember,
+        campaignEvent,
+        CampaignMemberInputs(candidateID: "org/billing-api", inputs: ["repoName": "billing", "ticket": unicode]),
         AnnounceRequest(migration: migration()),
         AnnounceResponse(
             migration: migration(),
@@ -211,5 +216,46 @@ enum Samples {
         RunUpdate(run: run, entry: historyEntry, entries: [HistoryEntry(id: "1", kind: .stepFailed, runVersion: 42), historyEntry]),
         WatchMigrationRequest(migrationID: "app-chart-migration"),
         MigrationUpdate(counts: migrationCounts, runs: [run, Run(id: "m__c", status: .completed)], truncated: true),
+        createCampaignRequest,
+        CreateCampaignResponse(campaign: campaign, members: [campaignMember, CampaignMember(candidateID: "org/b")], memberCount: 100_000),
+        GetCampaignRequest(campaignID: "c-0123456789ab"),
+        ListCampaignsRequest(migrationID: "app-chart-migration", pageSize: 1000, pageToken: "p1.abc.def"),
+        ListCampaignsResponse(campaigns: [campaign, Campaign(id: "c2", state: .completed)], nextPageToken: "p1.next"),
+        ListCampaignMembersRequest(campaignID: "c1", status: .failed, pageSize: 50, pageToken: "p1.members"),
+        ListCampaignMembersResponse(members: [campaignMember], nextPageToken: "p1.more"),
+        GetCampaignHistoryRequest(campaignID: "c1", limit: 1000),
+        GetCampaignHistoryResponse(events: [campaignEvent, CampaignEvent(kind: .created)]),
+        PauseCampaignRequest(campaignID: "c1", reason: unicode),
+        ResumeCampaignRequest(campaignID: "c1"),
+        UpdateCampaignRequest(
+            campaignID: "c1", maxInFlight: 10_000, maxStartsPerMinute: 100_000, updateBudget: true, maxFailures: UInt32.max,
+            maxFailurePercent: 0.1, minimumFinished: 1),
+        CancelCampaignRequest(campaignID: "c1", cancelRuns: true),
+        CancelCampaignResponse(campaign: campaign, runsCancelled: 40),
+        WatchCampaignRequest(campaignID: "c-0123456789ab"),
+        CampaignUpdate(campaign: campaign),
     ]
+
+    static let campaignCounts = CampaignCounts(pending: 1, running: 2, completed: 3, failed: 4, skipped: 5, cancelled: UInt64.max)
+
+    static let campaign = Campaign(
+        id: "c-0123456789ab", migrationID: "app-chart-migration", description: unicode, createdBy: "spiffe://loom.dev/operator/alice",
+        createdAtUnixMs: 1_764_400_000_000, updatedAtUnixMs: Int64.max, state: .paused,
+        stateReason: "failure budget spent: 5 of 20 finished runs failed (25.0 %, limit 12.5 %)", maxInFlight: 50,
+        maxStartsPerMinute: 200, maxFailures: 5, maxFailurePercent: 12.5, minimumFinished: 20, inputs: ["ticket": "OPS-1", unicode: unicode],
+        explicitCandidates: true, filterStatus: .notStarted, filterKind: "application", filterIDPrefix: "org/",
+        filterMetadata: ["team": "payments", "empty": ""], counts: campaignCounts, version: 42)
+
+    static let campaignMember = CampaignMember(
+        candidateID: "org/billing-api", inputs: ["repoName": "billing"], status: .skipped, startedAtUnixMs: 1_764_400_000_000,
+        runGeneration: 3, note: "a run is already active (started by hand)")
+
+    static let campaignEvent = CampaignEvent(
+        atUnixMs: 1_764_400_000_000, kind: .budgetSpent, by: "spiffe://loom.dev/operator/alice", detail: unicode)
+
+    static let createCampaignRequest = CreateCampaignRequest(
+        campaignID: "c-0123456789ab", migrationID: "app-chart-migration", description: unicode, candidateIDs: ["org/a", "org/b", unicode],
+        status: .notStarted, kind: "application", idPrefix: "org/", metadata: ["team": "payments"], inputs: ["ticket": "OPS-1"],
+        memberInputs: [CampaignMemberInputs(candidateID: "org/a", inputs: ["repoName": "a"]), CampaignMemberInputs(candidateID: "org/b")],
+        maxInFlight: 50, maxStartsPerMinute: 200, maxFailures: 5, maxFailurePercent: 2.5, minimumFinished: 10, preview: true)
 }

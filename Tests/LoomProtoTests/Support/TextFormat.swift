@@ -141,6 +141,8 @@ enum FieldValue {
             self = .scalar("\(value)", isDefault: value == 0)
         } else if let value = value as? UInt64 {
             self = .scalar("\(value)", isDefault: value == 0)
+        } else if let value = value as? Double {
+            self = .scalar("\(value)", isDefault: value == 0)
         } else if let value = value as? any LoomEnum {
             self = .enumeration(value)
         } else if let value = value as? any LoomMessage {

@@ -83,8 +83,13 @@ struct RPCFuzzTargetTests {
         case .watchRun: WatchRunRequest(migrationID: "m", candidateID: "c").encoded()
         case .watchMigration: WatchMigrationRequest(migrationID: "m").encoded()
         case .updateCandidateInputs: UpdateCandidateInputsRequest(migrationID: "m", candidateID: "c", inputs: ["k": "v"]).encoded()
+        case .createCampaign: CreateCampaignRequest(migrationID: "m", candidateIDs: ["c"], maxInFlight: 1, maxStartsPerMinute: 1).encoded()
+        case .getCampaign: GetCampaignRequest(campaignID: "c1").encoded()
+        case .pauseCampaign: PauseCampaignRequest(campaignID: "c1", reason: "r").encoded()
+        case .watchCampaign: WatchCampaignRequest(campaignID: "c1").encoded()
         case .listMigrations, .listCandidates, .retryStep, .getRunHistory, .dryRun, .reportStepEvent, .listRuns,
-             .recountMigration:
+             .recountMigration, .listCampaigns, .listCampaignMembers, .getCampaignHistory, .resumeCampaign, .updateCampaign,
+             .cancelCampaign:
             []
         }
     }

@@ -147,4 +147,35 @@ struct FuzzLoomService: LoomServiceHandler {
     ) async throws {
         try await writer.write(MigrationUpdate())
     }
+    func createCampaign(_ request: CreateCampaignRequest, context: RPCHandlerContext) async throws -> CreateCampaignResponse {
+        CreateCampaignResponse(campaign: Campaign(id: request.campaignID), memberCount: UInt32(clamping: request.candidateIDs.count))
+    }
+    func getCampaign(_ request: GetCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        throw RPCError(code: .notFound, message: "no campaign \(request.campaignID)")
+    }
+    func listCampaigns(_ request: ListCampaignsRequest, context: RPCHandlerContext) async throws -> ListCampaignsResponse {
+        ListCampaignsResponse(nextPageToken: request.pageToken)
+    }
+    func listCampaignMembers(_ request: ListCampaignMembersRequest, context: RPCHandlerContext) async throws -> ListCampaignMembersResponse {
+        ListCampaignMembersResponse()
+    }
+    func getCampaignHistory(_ request: GetCampaignHistoryRequest, context: RPCHandlerContext) async throws -> GetCampaignHistoryResponse {
+        GetCampaignHistoryResponse()
+    }
+    func pauseCampaign(_ request: PauseCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        Campaign(id: request.campaignID, state: .paused, stateReason: request.reason)
+    }
+    func resumeCampaign(_ request: ResumeCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        Campaign(id: request.campaignID)
+    }
+    func updateCampaign(_ request: UpdateCampaignRequest, context: RPCHandlerContext) async throws -> Campaign {
+        Campaign(id: request.campaignID, maxInFlight: request.maxInFlight)
+    }
+    func cancelCampaign(_ request: CancelCampaignRequest, context: RPCHandlerContext) async throws -> CancelCampaignResponse {
+        throw Unmapped()
+    }
+    func watchCampaign(_ request: WatchCampaignRequest, context: RPCHandlerContext, writer: RPCResponseWriter<CampaignUpdate>) async throws {
+        try await writer.write(CampaignUpdate(campaign: Campaign(id: request.campaignID)))
+        try await writer.write(CampaignUpdate())
+    }
 }

@@ -718,6 +718,255 @@ void   loom__v1__step_event__free_unpacked
   assert(message->base.descriptor == &loom__v1__step_event__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   loom__v1__campaign_counts__init
+                     (Loom__V1__CampaignCounts         *message)
+{
+  static const Loom__V1__CampaignCounts init_value = LOOM__V1__CAMPAIGN_COUNTS__INIT;
+  *message = init_value;
+}
+size_t loom__v1__campaign_counts__get_packed_size
+                     (const Loom__V1__CampaignCounts *message)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_counts__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__campaign_counts__pack
+                     (const Loom__V1__CampaignCounts *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_counts__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__campaign_counts__pack_to_buffer
+                     (const Loom__V1__CampaignCounts *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_counts__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CampaignCounts *
+       loom__v1__campaign_counts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CampaignCounts *)
+     protobuf_c_message_unpack (&loom__v1__campaign_counts__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__campaign_counts__free_unpacked
+                     (Loom__V1__CampaignCounts *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__campaign_counts__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__campaign__inputs_entry__init
+                     (Loom__V1__Campaign__InputsEntry         *message)
+{
+  static const Loom__V1__Campaign__InputsEntry init_value = LOOM__V1__CAMPAIGN__INPUTS_ENTRY__INIT;
+  *message = init_value;
+}
+void   loom__v1__campaign__filter_metadata_entry__init
+                     (Loom__V1__Campaign__FilterMetadataEntry         *message)
+{
+  static const Loom__V1__Campaign__FilterMetadataEntry init_value = LOOM__V1__CAMPAIGN__FILTER_METADATA_ENTRY__INIT;
+  *message = init_value;
+}
+void   loom__v1__campaign__init
+                     (Loom__V1__Campaign         *message)
+{
+  static const Loom__V1__Campaign init_value = LOOM__V1__CAMPAIGN__INIT;
+  *message = init_value;
+}
+size_t loom__v1__campaign__get_packed_size
+                     (const Loom__V1__Campaign *message)
+{
+  assert(message->base.descriptor == &loom__v1__campaign__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__campaign__pack
+                     (const Loom__V1__Campaign *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__campaign__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__campaign__pack_to_buffer
+                     (const Loom__V1__Campaign *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__campaign__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__Campaign *
+       loom__v1__campaign__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__Campaign *)
+     protobuf_c_message_unpack (&loom__v1__campaign__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__campaign__free_unpacked
+                     (Loom__V1__Campaign *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__campaign__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__campaign_member__inputs_entry__init
+                     (Loom__V1__CampaignMember__InputsEntry         *message)
+{
+  static const Loom__V1__CampaignMember__InputsEntry init_value = LOOM__V1__CAMPAIGN_MEMBER__INPUTS_ENTRY__INIT;
+  *message = init_value;
+}
+void   loom__v1__campaign_member__init
+                     (Loom__V1__CampaignMember         *message)
+{
+  static const Loom__V1__CampaignMember init_value = LOOM__V1__CAMPAIGN_MEMBER__INIT;
+  *message = init_value;
+}
+size_t loom__v1__campaign_member__get_packed_size
+                     (const Loom__V1__CampaignMember *message)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_member__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__campaign_member__pack
+                     (const Loom__V1__CampaignMember *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_member__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__campaign_member__pack_to_buffer
+                     (const Loom__V1__CampaignMember *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_member__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CampaignMember *
+       loom__v1__campaign_member__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CampaignMember *)
+     protobuf_c_message_unpack (&loom__v1__campaign_member__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__campaign_member__free_unpacked
+                     (Loom__V1__CampaignMember *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__campaign_member__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__campaign_event__init
+                     (Loom__V1__CampaignEvent         *message)
+{
+  static const Loom__V1__CampaignEvent init_value = LOOM__V1__CAMPAIGN_EVENT__INIT;
+  *message = init_value;
+}
+size_t loom__v1__campaign_event__get_packed_size
+                     (const Loom__V1__CampaignEvent *message)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_event__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__campaign_event__pack
+                     (const Loom__V1__CampaignEvent *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_event__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__campaign_event__pack_to_buffer
+                     (const Loom__V1__CampaignEvent *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_event__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CampaignEvent *
+       loom__v1__campaign_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CampaignEvent *)
+     protobuf_c_message_unpack (&loom__v1__campaign_event__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__campaign_event__free_unpacked
+                     (Loom__V1__CampaignEvent *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__campaign_event__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__campaign_member_inputs__inputs_entry__init
+                     (Loom__V1__CampaignMemberInputs__InputsEntry         *message)
+{
+  static const Loom__V1__CampaignMemberInputs__InputsEntry init_value = LOOM__V1__CAMPAIGN_MEMBER_INPUTS__INPUTS_ENTRY__INIT;
+  *message = init_value;
+}
+void   loom__v1__campaign_member_inputs__init
+                     (Loom__V1__CampaignMemberInputs         *message)
+{
+  static const Loom__V1__CampaignMemberInputs init_value = LOOM__V1__CAMPAIGN_MEMBER_INPUTS__INIT;
+  *message = init_value;
+}
+size_t loom__v1__campaign_member_inputs__get_packed_size
+                     (const Loom__V1__CampaignMemberInputs *message)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_member_inputs__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__campaign_member_inputs__pack
+                     (const Loom__V1__CampaignMemberInputs *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_member_inputs__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__campaign_member_inputs__pack_to_buffer
+                     (const Loom__V1__CampaignMemberInputs *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_member_inputs__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CampaignMemberInputs *
+       loom__v1__campaign_member_inputs__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CampaignMemberInputs *)
+     protobuf_c_message_unpack (&loom__v1__campaign_member_inputs__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__campaign_member_inputs__free_unpacked
+                     (Loom__V1__CampaignMemberInputs *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__campaign_member_inputs__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   loom__v1__announce_request__init
                      (Loom__V1__AnnounceRequest         *message)
 {
@@ -2000,6 +2249,738 @@ void   loom__v1__migration_update__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &loom__v1__migration_update__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__create_campaign_request__metadata_entry__init
+                     (Loom__V1__CreateCampaignRequest__MetadataEntry         *message)
+{
+  static const Loom__V1__CreateCampaignRequest__MetadataEntry init_value = LOOM__V1__CREATE_CAMPAIGN_REQUEST__METADATA_ENTRY__INIT;
+  *message = init_value;
+}
+void   loom__v1__create_campaign_request__inputs_entry__init
+                     (Loom__V1__CreateCampaignRequest__InputsEntry         *message)
+{
+  static const Loom__V1__CreateCampaignRequest__InputsEntry init_value = LOOM__V1__CREATE_CAMPAIGN_REQUEST__INPUTS_ENTRY__INIT;
+  *message = init_value;
+}
+void   loom__v1__create_campaign_request__init
+                     (Loom__V1__CreateCampaignRequest         *message)
+{
+  static const Loom__V1__CreateCampaignRequest init_value = LOOM__V1__CREATE_CAMPAIGN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__create_campaign_request__get_packed_size
+                     (const Loom__V1__CreateCampaignRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__create_campaign_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__create_campaign_request__pack
+                     (const Loom__V1__CreateCampaignRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__create_campaign_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__create_campaign_request__pack_to_buffer
+                     (const Loom__V1__CreateCampaignRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__create_campaign_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CreateCampaignRequest *
+       loom__v1__create_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CreateCampaignRequest *)
+     protobuf_c_message_unpack (&loom__v1__create_campaign_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__create_campaign_request__free_unpacked
+                     (Loom__V1__CreateCampaignRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__create_campaign_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__create_campaign_response__init
+                     (Loom__V1__CreateCampaignResponse         *message)
+{
+  static const Loom__V1__CreateCampaignResponse init_value = LOOM__V1__CREATE_CAMPAIGN_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__create_campaign_response__get_packed_size
+                     (const Loom__V1__CreateCampaignResponse *message)
+{
+  assert(message->base.descriptor == &loom__v1__create_campaign_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__create_campaign_response__pack
+                     (const Loom__V1__CreateCampaignResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__create_campaign_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__create_campaign_response__pack_to_buffer
+                     (const Loom__V1__CreateCampaignResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__create_campaign_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CreateCampaignResponse *
+       loom__v1__create_campaign_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CreateCampaignResponse *)
+     protobuf_c_message_unpack (&loom__v1__create_campaign_response__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__create_campaign_response__free_unpacked
+                     (Loom__V1__CreateCampaignResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__create_campaign_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__get_campaign_request__init
+                     (Loom__V1__GetCampaignRequest         *message)
+{
+  static const Loom__V1__GetCampaignRequest init_value = LOOM__V1__GET_CAMPAIGN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__get_campaign_request__get_packed_size
+                     (const Loom__V1__GetCampaignRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__get_campaign_request__pack
+                     (const Loom__V1__GetCampaignRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__get_campaign_request__pack_to_buffer
+                     (const Loom__V1__GetCampaignRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__GetCampaignRequest *
+       loom__v1__get_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__GetCampaignRequest *)
+     protobuf_c_message_unpack (&loom__v1__get_campaign_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__get_campaign_request__free_unpacked
+                     (Loom__V1__GetCampaignRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__get_campaign_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__list_campaigns_request__init
+                     (Loom__V1__ListCampaignsRequest         *message)
+{
+  static const Loom__V1__ListCampaignsRequest init_value = LOOM__V1__LIST_CAMPAIGNS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__list_campaigns_request__get_packed_size
+                     (const Loom__V1__ListCampaignsRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaigns_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__list_campaigns_request__pack
+                     (const Loom__V1__ListCampaignsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaigns_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__list_campaigns_request__pack_to_buffer
+                     (const Loom__V1__ListCampaignsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaigns_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__ListCampaignsRequest *
+       loom__v1__list_campaigns_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__ListCampaignsRequest *)
+     protobuf_c_message_unpack (&loom__v1__list_campaigns_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__list_campaigns_request__free_unpacked
+                     (Loom__V1__ListCampaignsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__list_campaigns_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__list_campaigns_response__init
+                     (Loom__V1__ListCampaignsResponse         *message)
+{
+  static const Loom__V1__ListCampaignsResponse init_value = LOOM__V1__LIST_CAMPAIGNS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__list_campaigns_response__get_packed_size
+                     (const Loom__V1__ListCampaignsResponse *message)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaigns_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__list_campaigns_response__pack
+                     (const Loom__V1__ListCampaignsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaigns_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__list_campaigns_response__pack_to_buffer
+                     (const Loom__V1__ListCampaignsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaigns_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__ListCampaignsResponse *
+       loom__v1__list_campaigns_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__ListCampaignsResponse *)
+     protobuf_c_message_unpack (&loom__v1__list_campaigns_response__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__list_campaigns_response__free_unpacked
+                     (Loom__V1__ListCampaignsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__list_campaigns_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__list_campaign_members_request__init
+                     (Loom__V1__ListCampaignMembersRequest         *message)
+{
+  static const Loom__V1__ListCampaignMembersRequest init_value = LOOM__V1__LIST_CAMPAIGN_MEMBERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__list_campaign_members_request__get_packed_size
+                     (const Loom__V1__ListCampaignMembersRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__list_campaign_members_request__pack
+                     (const Loom__V1__ListCampaignMembersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__list_campaign_members_request__pack_to_buffer
+                     (const Loom__V1__ListCampaignMembersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__ListCampaignMembersRequest *
+       loom__v1__list_campaign_members_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__ListCampaignMembersRequest *)
+     protobuf_c_message_unpack (&loom__v1__list_campaign_members_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__list_campaign_members_request__free_unpacked
+                     (Loom__V1__ListCampaignMembersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__list_campaign_members_response__init
+                     (Loom__V1__ListCampaignMembersResponse         *message)
+{
+  static const Loom__V1__ListCampaignMembersResponse init_value = LOOM__V1__LIST_CAMPAIGN_MEMBERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__list_campaign_members_response__get_packed_size
+                     (const Loom__V1__ListCampaignMembersResponse *message)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__list_campaign_members_response__pack
+                     (const Loom__V1__ListCampaignMembersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__list_campaign_members_response__pack_to_buffer
+                     (const Loom__V1__ListCampaignMembersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__ListCampaignMembersResponse *
+       loom__v1__list_campaign_members_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__ListCampaignMembersResponse *)
+     protobuf_c_message_unpack (&loom__v1__list_campaign_members_response__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__list_campaign_members_response__free_unpacked
+                     (Loom__V1__ListCampaignMembersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__list_campaign_members_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__get_campaign_history_request__init
+                     (Loom__V1__GetCampaignHistoryRequest         *message)
+{
+  static const Loom__V1__GetCampaignHistoryRequest init_value = LOOM__V1__GET_CAMPAIGN_HISTORY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__get_campaign_history_request__get_packed_size
+                     (const Loom__V1__GetCampaignHistoryRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__get_campaign_history_request__pack
+                     (const Loom__V1__GetCampaignHistoryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__get_campaign_history_request__pack_to_buffer
+                     (const Loom__V1__GetCampaignHistoryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__GetCampaignHistoryRequest *
+       loom__v1__get_campaign_history_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__GetCampaignHistoryRequest *)
+     protobuf_c_message_unpack (&loom__v1__get_campaign_history_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__get_campaign_history_request__free_unpacked
+                     (Loom__V1__GetCampaignHistoryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__get_campaign_history_response__init
+                     (Loom__V1__GetCampaignHistoryResponse         *message)
+{
+  static const Loom__V1__GetCampaignHistoryResponse init_value = LOOM__V1__GET_CAMPAIGN_HISTORY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__get_campaign_history_response__get_packed_size
+                     (const Loom__V1__GetCampaignHistoryResponse *message)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__get_campaign_history_response__pack
+                     (const Loom__V1__GetCampaignHistoryResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__get_campaign_history_response__pack_to_buffer
+                     (const Loom__V1__GetCampaignHistoryResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__GetCampaignHistoryResponse *
+       loom__v1__get_campaign_history_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__GetCampaignHistoryResponse *)
+     protobuf_c_message_unpack (&loom__v1__get_campaign_history_response__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__get_campaign_history_response__free_unpacked
+                     (Loom__V1__GetCampaignHistoryResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__get_campaign_history_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__pause_campaign_request__init
+                     (Loom__V1__PauseCampaignRequest         *message)
+{
+  static const Loom__V1__PauseCampaignRequest init_value = LOOM__V1__PAUSE_CAMPAIGN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__pause_campaign_request__get_packed_size
+                     (const Loom__V1__PauseCampaignRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__pause_campaign_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__pause_campaign_request__pack
+                     (const Loom__V1__PauseCampaignRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__pause_campaign_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__pause_campaign_request__pack_to_buffer
+                     (const Loom__V1__PauseCampaignRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__pause_campaign_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__PauseCampaignRequest *
+       loom__v1__pause_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__PauseCampaignRequest *)
+     protobuf_c_message_unpack (&loom__v1__pause_campaign_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__pause_campaign_request__free_unpacked
+                     (Loom__V1__PauseCampaignRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__pause_campaign_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__resume_campaign_request__init
+                     (Loom__V1__ResumeCampaignRequest         *message)
+{
+  static const Loom__V1__ResumeCampaignRequest init_value = LOOM__V1__RESUME_CAMPAIGN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__resume_campaign_request__get_packed_size
+                     (const Loom__V1__ResumeCampaignRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__resume_campaign_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__resume_campaign_request__pack
+                     (const Loom__V1__ResumeCampaignRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__resume_campaign_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__resume_campaign_request__pack_to_buffer
+                     (const Loom__V1__ResumeCampaignRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__resume_campaign_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__ResumeCampaignRequest *
+       loom__v1__resume_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__ResumeCampaignRequest *)
+     protobuf_c_message_unpack (&loom__v1__resume_campaign_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__resume_campaign_request__free_unpacked
+                     (Loom__V1__ResumeCampaignRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__resume_campaign_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__update_campaign_request__init
+                     (Loom__V1__UpdateCampaignRequest         *message)
+{
+  static const Loom__V1__UpdateCampaignRequest init_value = LOOM__V1__UPDATE_CAMPAIGN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__update_campaign_request__get_packed_size
+                     (const Loom__V1__UpdateCampaignRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__update_campaign_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__update_campaign_request__pack
+                     (const Loom__V1__UpdateCampaignRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__update_campaign_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__update_campaign_request__pack_to_buffer
+                     (const Loom__V1__UpdateCampaignRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__update_campaign_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__UpdateCampaignRequest *
+       loom__v1__update_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__UpdateCampaignRequest *)
+     protobuf_c_message_unpack (&loom__v1__update_campaign_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__update_campaign_request__free_unpacked
+                     (Loom__V1__UpdateCampaignRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__update_campaign_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__cancel_campaign_request__init
+                     (Loom__V1__CancelCampaignRequest         *message)
+{
+  static const Loom__V1__CancelCampaignRequest init_value = LOOM__V1__CANCEL_CAMPAIGN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__cancel_campaign_request__get_packed_size
+                     (const Loom__V1__CancelCampaignRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__cancel_campaign_request__pack
+                     (const Loom__V1__CancelCampaignRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__cancel_campaign_request__pack_to_buffer
+                     (const Loom__V1__CancelCampaignRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CancelCampaignRequest *
+       loom__v1__cancel_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CancelCampaignRequest *)
+     protobuf_c_message_unpack (&loom__v1__cancel_campaign_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__cancel_campaign_request__free_unpacked
+                     (Loom__V1__CancelCampaignRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__cancel_campaign_response__init
+                     (Loom__V1__CancelCampaignResponse         *message)
+{
+  static const Loom__V1__CancelCampaignResponse init_value = LOOM__V1__CANCEL_CAMPAIGN_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__cancel_campaign_response__get_packed_size
+                     (const Loom__V1__CancelCampaignResponse *message)
+{
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__cancel_campaign_response__pack
+                     (const Loom__V1__CancelCampaignResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__cancel_campaign_response__pack_to_buffer
+                     (const Loom__V1__CancelCampaignResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CancelCampaignResponse *
+       loom__v1__cancel_campaign_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CancelCampaignResponse *)
+     protobuf_c_message_unpack (&loom__v1__cancel_campaign_response__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__cancel_campaign_response__free_unpacked
+                     (Loom__V1__CancelCampaignResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__cancel_campaign_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__watch_campaign_request__init
+                     (Loom__V1__WatchCampaignRequest         *message)
+{
+  static const Loom__V1__WatchCampaignRequest init_value = LOOM__V1__WATCH_CAMPAIGN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t loom__v1__watch_campaign_request__get_packed_size
+                     (const Loom__V1__WatchCampaignRequest *message)
+{
+  assert(message->base.descriptor == &loom__v1__watch_campaign_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__watch_campaign_request__pack
+                     (const Loom__V1__WatchCampaignRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__watch_campaign_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__watch_campaign_request__pack_to_buffer
+                     (const Loom__V1__WatchCampaignRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__watch_campaign_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__WatchCampaignRequest *
+       loom__v1__watch_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__WatchCampaignRequest *)
+     protobuf_c_message_unpack (&loom__v1__watch_campaign_request__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__watch_campaign_request__free_unpacked
+                     (Loom__V1__WatchCampaignRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__watch_campaign_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   loom__v1__campaign_update__init
+                     (Loom__V1__CampaignUpdate         *message)
+{
+  static const Loom__V1__CampaignUpdate init_value = LOOM__V1__CAMPAIGN_UPDATE__INIT;
+  *message = init_value;
+}
+size_t loom__v1__campaign_update__get_packed_size
+                     (const Loom__V1__CampaignUpdate *message)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_update__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t loom__v1__campaign_update__pack
+                     (const Loom__V1__CampaignUpdate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_update__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t loom__v1__campaign_update__pack_to_buffer
+                     (const Loom__V1__CampaignUpdate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &loom__v1__campaign_update__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Loom__V1__CampaignUpdate *
+       loom__v1__campaign_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Loom__V1__CampaignUpdate *)
+     protobuf_c_message_unpack (&loom__v1__campaign_update__descriptor,
+                                allocator, len, data);
+}
+void   loom__v1__campaign_update__free_unpacked
+                     (Loom__V1__CampaignUpdate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &loom__v1__campaign_update__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 static const ProtobufCFieldDescriptor loom__v1__input_definition__field_descriptors[2] =
@@ -3970,6 +4951,842 @@ const ProtobufCMessageDescriptor loom__v1__step_event__descriptor =
   (ProtobufCMessageInit) loom__v1__step_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor loom__v1__campaign_counts__field_descriptors[6] =
+{
+  {
+    "pending",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignCounts, pending),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "running",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignCounts, running),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignCounts, completed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignCounts, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "skipped",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignCounts, skipped),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancelled",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignCounts, cancelled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign_counts__field_indices_by_name[] = {
+  5,   /* field[5] = cancelled */
+  2,   /* field[2] = completed */
+  3,   /* field[3] = failed */
+  0,   /* field[0] = pending */
+  1,   /* field[1] = running */
+  4,   /* field[4] = skipped */
+};
+static const ProtobufCIntRange loom__v1__campaign_counts__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign_counts__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignCounts",
+  "CampaignCounts",
+  "Loom__V1__CampaignCounts",
+  "loom.v1",
+  sizeof(Loom__V1__CampaignCounts),
+  6,
+  loom__v1__campaign_counts__field_descriptors,
+  loom__v1__campaign_counts__field_indices_by_name,
+  1,  loom__v1__campaign_counts__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign_counts__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign__inputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign__InputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign__InputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign__inputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__campaign__inputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign__inputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.Campaign.InputsEntry",
+  "InputsEntry",
+  "Loom__V1__Campaign__InputsEntry",
+  "loom.v1",
+  sizeof(Loom__V1__Campaign__InputsEntry),
+  2,
+  loom__v1__campaign__inputs_entry__field_descriptors,
+  loom__v1__campaign__inputs_entry__field_indices_by_name,
+  1,  loom__v1__campaign__inputs_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign__inputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign__filter_metadata_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign__FilterMetadataEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign__FilterMetadataEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign__filter_metadata_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__campaign__filter_metadata_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign__filter_metadata_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.Campaign.FilterMetadataEntry",
+  "FilterMetadataEntry",
+  "Loom__V1__Campaign__FilterMetadataEntry",
+  "loom.v1",
+  sizeof(Loom__V1__Campaign__FilterMetadataEntry),
+  2,
+  loom__v1__campaign__filter_metadata_entry__field_descriptors,
+  loom__v1__campaign__filter_metadata_entry__field_indices_by_name,
+  1,  loom__v1__campaign__filter_metadata_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign__filter_metadata_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign__field_descriptors[21] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "migration_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, migration_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "description",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, created_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_unix_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, created_at_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_unix_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, updated_at_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, state),
+    &loom__v1__campaign_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state_reason",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, state_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_in_flight",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, max_in_flight),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_starts_per_minute",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, max_starts_per_minute),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failures",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, max_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failure_percent",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, max_failure_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "minimum_finished",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, minimum_finished),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inputs",
+    14,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__Campaign, n_inputs),
+    offsetof(Loom__V1__Campaign, inputs),
+    &loom__v1__campaign__inputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "explicit_candidates",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, explicit_candidates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filter_status",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, filter_status),
+    &loom__v1__candidate_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filter_kind",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, filter_kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filter_id_prefix",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, filter_id_prefix),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filter_metadata",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__Campaign, n_filter_metadata),
+    offsetof(Loom__V1__Campaign, filter_metadata),
+    &loom__v1__campaign__filter_metadata_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "counts",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, counts),
+    &loom__v1__campaign_counts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__Campaign, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign__field_indices_by_name[] = {
+  19,   /* field[19] = counts */
+  4,   /* field[4] = created_at_unix_ms */
+  3,   /* field[3] = created_by */
+  2,   /* field[2] = description */
+  14,   /* field[14] = explicit_candidates */
+  17,   /* field[17] = filter_id_prefix */
+  16,   /* field[16] = filter_kind */
+  18,   /* field[18] = filter_metadata */
+  15,   /* field[15] = filter_status */
+  0,   /* field[0] = id */
+  13,   /* field[13] = inputs */
+  11,   /* field[11] = max_failure_percent */
+  10,   /* field[10] = max_failures */
+  8,   /* field[8] = max_in_flight */
+  9,   /* field[9] = max_starts_per_minute */
+  1,   /* field[1] = migration_id */
+  12,   /* field[12] = minimum_finished */
+  6,   /* field[6] = state */
+  7,   /* field[7] = state_reason */
+  5,   /* field[5] = updated_at_unix_ms */
+  20,   /* field[20] = version */
+};
+static const ProtobufCIntRange loom__v1__campaign__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 21 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.Campaign",
+  "Campaign",
+  "Loom__V1__Campaign",
+  "loom.v1",
+  sizeof(Loom__V1__Campaign),
+  21,
+  loom__v1__campaign__field_descriptors,
+  loom__v1__campaign__field_indices_by_name,
+  1,  loom__v1__campaign__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign_member__inputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMember__InputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMember__InputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign_member__inputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__campaign_member__inputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign_member__inputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignMember.InputsEntry",
+  "InputsEntry",
+  "Loom__V1__CampaignMember__InputsEntry",
+  "loom.v1",
+  sizeof(Loom__V1__CampaignMember__InputsEntry),
+  2,
+  loom__v1__campaign_member__inputs_entry__field_descriptors,
+  loom__v1__campaign_member__inputs_entry__field_indices_by_name,
+  1,  loom__v1__campaign_member__inputs_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign_member__inputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign_member__field_descriptors[6] =
+{
+  {
+    "candidate_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMember, candidate_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inputs",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__CampaignMember, n_inputs),
+    offsetof(Loom__V1__CampaignMember, inputs),
+    &loom__v1__campaign_member__inputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMember, status),
+    &loom__v1__campaign_member_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "started_at_unix_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMember, started_at_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "run_generation",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMember, run_generation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMember, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign_member__field_indices_by_name[] = {
+  0,   /* field[0] = candidate_id */
+  1,   /* field[1] = inputs */
+  5,   /* field[5] = note */
+  4,   /* field[4] = run_generation */
+  3,   /* field[3] = started_at_unix_ms */
+  2,   /* field[2] = status */
+};
+static const ProtobufCIntRange loom__v1__campaign_member__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign_member__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignMember",
+  "CampaignMember",
+  "Loom__V1__CampaignMember",
+  "loom.v1",
+  sizeof(Loom__V1__CampaignMember),
+  6,
+  loom__v1__campaign_member__field_descriptors,
+  loom__v1__campaign_member__field_indices_by_name,
+  1,  loom__v1__campaign_member__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign_member__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign_event__field_descriptors[4] =
+{
+  {
+    "at_unix_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignEvent, at_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignEvent, kind),
+    &loom__v1__campaign_event_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignEvent, by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignEvent, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign_event__field_indices_by_name[] = {
+  0,   /* field[0] = at_unix_ms */
+  2,   /* field[2] = by */
+  3,   /* field[3] = detail */
+  1,   /* field[1] = kind */
+};
+static const ProtobufCIntRange loom__v1__campaign_event__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign_event__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignEvent",
+  "CampaignEvent",
+  "Loom__V1__CampaignEvent",
+  "loom.v1",
+  sizeof(Loom__V1__CampaignEvent),
+  4,
+  loom__v1__campaign_event__field_descriptors,
+  loom__v1__campaign_event__field_indices_by_name,
+  1,  loom__v1__campaign_event__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign_event__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign_member_inputs__inputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMemberInputs__InputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMemberInputs__InputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign_member_inputs__inputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__campaign_member_inputs__inputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign_member_inputs__inputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignMemberInputs.InputsEntry",
+  "InputsEntry",
+  "Loom__V1__CampaignMemberInputs__InputsEntry",
+  "loom.v1",
+  sizeof(Loom__V1__CampaignMemberInputs__InputsEntry),
+  2,
+  loom__v1__campaign_member_inputs__inputs_entry__field_descriptors,
+  loom__v1__campaign_member_inputs__inputs_entry__field_indices_by_name,
+  1,  loom__v1__campaign_member_inputs__inputs_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign_member_inputs__inputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign_member_inputs__field_descriptors[2] =
+{
+  {
+    "candidate_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignMemberInputs, candidate_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inputs",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__CampaignMemberInputs, n_inputs),
+    offsetof(Loom__V1__CampaignMemberInputs, inputs),
+    &loom__v1__campaign_member_inputs__inputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign_member_inputs__field_indices_by_name[] = {
+  0,   /* field[0] = candidate_id */
+  1,   /* field[1] = inputs */
+};
+static const ProtobufCIntRange loom__v1__campaign_member_inputs__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign_member_inputs__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignMemberInputs",
+  "CampaignMemberInputs",
+  "Loom__V1__CampaignMemberInputs",
+  "loom.v1",
+  sizeof(Loom__V1__CampaignMemberInputs),
+  2,
+  loom__v1__campaign_member_inputs__field_descriptors,
+  loom__v1__campaign_member_inputs__field_indices_by_name,
+  1,  loom__v1__campaign_member_inputs__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign_member_inputs__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor loom__v1__announce_request__field_descriptors[1] =
 {
   {
@@ -5901,6 +7718,1158 @@ const ProtobufCMessageDescriptor loom__v1__migration_update__descriptor =
   (ProtobufCMessageInit) loom__v1__migration_update__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor loom__v1__create_campaign_request__metadata_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest__MetadataEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest__MetadataEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__create_campaign_request__metadata_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__create_campaign_request__metadata_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__create_campaign_request__metadata_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CreateCampaignRequest.MetadataEntry",
+  "MetadataEntry",
+  "Loom__V1__CreateCampaignRequest__MetadataEntry",
+  "loom.v1",
+  sizeof(Loom__V1__CreateCampaignRequest__MetadataEntry),
+  2,
+  loom__v1__create_campaign_request__metadata_entry__field_descriptors,
+  loom__v1__create_campaign_request__metadata_entry__field_indices_by_name,
+  1,  loom__v1__create_campaign_request__metadata_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__create_campaign_request__metadata_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__create_campaign_request__inputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest__InputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest__InputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__create_campaign_request__inputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange loom__v1__create_campaign_request__inputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__create_campaign_request__inputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CreateCampaignRequest.InputsEntry",
+  "InputsEntry",
+  "Loom__V1__CreateCampaignRequest__InputsEntry",
+  "loom.v1",
+  sizeof(Loom__V1__CreateCampaignRequest__InputsEntry),
+  2,
+  loom__v1__create_campaign_request__inputs_entry__field_descriptors,
+  loom__v1__create_campaign_request__inputs_entry__field_indices_by_name,
+  1,  loom__v1__create_campaign_request__inputs_entry__number_ranges,
+  (ProtobufCMessageInit) loom__v1__create_campaign_request__inputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__create_campaign_request__field_descriptors[16] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "migration_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, migration_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "description",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidate_ids",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Loom__V1__CreateCampaignRequest, n_candidate_ids),
+    offsetof(Loom__V1__CreateCampaignRequest, candidate_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, status),
+    &loom__v1__candidate_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id_prefix",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, id_prefix),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "metadata",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__CreateCampaignRequest, n_metadata),
+    offsetof(Loom__V1__CreateCampaignRequest, metadata),
+    &loom__v1__create_campaign_request__metadata_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inputs",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__CreateCampaignRequest, n_inputs),
+    offsetof(Loom__V1__CreateCampaignRequest, inputs),
+    &loom__v1__create_campaign_request__inputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "member_inputs",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__CreateCampaignRequest, n_member_inputs),
+    offsetof(Loom__V1__CreateCampaignRequest, member_inputs),
+    &loom__v1__campaign_member_inputs__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_in_flight",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, max_in_flight),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_starts_per_minute",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, max_starts_per_minute),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failures",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, max_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failure_percent",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, max_failure_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "minimum_finished",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, minimum_finished),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "preview",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignRequest, preview),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__create_campaign_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+  3,   /* field[3] = candidate_ids */
+  2,   /* field[2] = description */
+  6,   /* field[6] = id_prefix */
+  8,   /* field[8] = inputs */
+  5,   /* field[5] = kind */
+  13,   /* field[13] = max_failure_percent */
+  12,   /* field[12] = max_failures */
+  10,   /* field[10] = max_in_flight */
+  11,   /* field[11] = max_starts_per_minute */
+  9,   /* field[9] = member_inputs */
+  7,   /* field[7] = metadata */
+  1,   /* field[1] = migration_id */
+  14,   /* field[14] = minimum_finished */
+  15,   /* field[15] = preview */
+  4,   /* field[4] = status */
+};
+static const ProtobufCIntRange loom__v1__create_campaign_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 16 }
+};
+const ProtobufCMessageDescriptor loom__v1__create_campaign_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CreateCampaignRequest",
+  "CreateCampaignRequest",
+  "Loom__V1__CreateCampaignRequest",
+  "loom.v1",
+  sizeof(Loom__V1__CreateCampaignRequest),
+  16,
+  loom__v1__create_campaign_request__field_descriptors,
+  loom__v1__create_campaign_request__field_indices_by_name,
+  1,  loom__v1__create_campaign_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__create_campaign_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__create_campaign_response__field_descriptors[3] =
+{
+  {
+    "campaign",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignResponse, campaign),
+    &loom__v1__campaign__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "members",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__CreateCampaignResponse, n_members),
+    offsetof(Loom__V1__CreateCampaignResponse, members),
+    &loom__v1__campaign_member__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "member_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CreateCampaignResponse, member_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__create_campaign_response__field_indices_by_name[] = {
+  0,   /* field[0] = campaign */
+  2,   /* field[2] = member_count */
+  1,   /* field[1] = members */
+};
+static const ProtobufCIntRange loom__v1__create_campaign_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor loom__v1__create_campaign_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CreateCampaignResponse",
+  "CreateCampaignResponse",
+  "Loom__V1__CreateCampaignResponse",
+  "loom.v1",
+  sizeof(Loom__V1__CreateCampaignResponse),
+  3,
+  loom__v1__create_campaign_response__field_descriptors,
+  loom__v1__create_campaign_response__field_indices_by_name,
+  1,  loom__v1__create_campaign_response__number_ranges,
+  (ProtobufCMessageInit) loom__v1__create_campaign_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__get_campaign_request__field_descriptors[1] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__GetCampaignRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__get_campaign_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+};
+static const ProtobufCIntRange loom__v1__get_campaign_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor loom__v1__get_campaign_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.GetCampaignRequest",
+  "GetCampaignRequest",
+  "Loom__V1__GetCampaignRequest",
+  "loom.v1",
+  sizeof(Loom__V1__GetCampaignRequest),
+  1,
+  loom__v1__get_campaign_request__field_descriptors,
+  loom__v1__get_campaign_request__field_indices_by_name,
+  1,  loom__v1__get_campaign_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__get_campaign_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__list_campaigns_request__field_descriptors[3] =
+{
+  {
+    "migration_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignsRequest, migration_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__list_campaigns_request__field_indices_by_name[] = {
+  0,   /* field[0] = migration_id */
+  1,   /* field[1] = page_size */
+  2,   /* field[2] = page_token */
+};
+static const ProtobufCIntRange loom__v1__list_campaigns_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor loom__v1__list_campaigns_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ListCampaignsRequest",
+  "ListCampaignsRequest",
+  "Loom__V1__ListCampaignsRequest",
+  "loom.v1",
+  sizeof(Loom__V1__ListCampaignsRequest),
+  3,
+  loom__v1__list_campaigns_request__field_descriptors,
+  loom__v1__list_campaigns_request__field_indices_by_name,
+  1,  loom__v1__list_campaigns_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__list_campaigns_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__list_campaigns_response__field_descriptors[2] =
+{
+  {
+    "campaigns",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__ListCampaignsResponse, n_campaigns),
+    offsetof(Loom__V1__ListCampaignsResponse, campaigns),
+    &loom__v1__campaign__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__list_campaigns_response__field_indices_by_name[] = {
+  0,   /* field[0] = campaigns */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange loom__v1__list_campaigns_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__list_campaigns_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ListCampaignsResponse",
+  "ListCampaignsResponse",
+  "Loom__V1__ListCampaignsResponse",
+  "loom.v1",
+  sizeof(Loom__V1__ListCampaignsResponse),
+  2,
+  loom__v1__list_campaigns_response__field_descriptors,
+  loom__v1__list_campaigns_response__field_indices_by_name,
+  1,  loom__v1__list_campaigns_response__number_ranges,
+  (ProtobufCMessageInit) loom__v1__list_campaigns_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__list_campaign_members_request__field_descriptors[4] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignMembersRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignMembersRequest, status),
+    &loom__v1__campaign_member_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignMembersRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignMembersRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__list_campaign_members_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange loom__v1__list_campaign_members_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor loom__v1__list_campaign_members_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ListCampaignMembersRequest",
+  "ListCampaignMembersRequest",
+  "Loom__V1__ListCampaignMembersRequest",
+  "loom.v1",
+  sizeof(Loom__V1__ListCampaignMembersRequest),
+  4,
+  loom__v1__list_campaign_members_request__field_descriptors,
+  loom__v1__list_campaign_members_request__field_indices_by_name,
+  1,  loom__v1__list_campaign_members_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__list_campaign_members_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__list_campaign_members_response__field_descriptors[2] =
+{
+  {
+    "members",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__ListCampaignMembersResponse, n_members),
+    offsetof(Loom__V1__ListCampaignMembersResponse, members),
+    &loom__v1__campaign_member__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ListCampaignMembersResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__list_campaign_members_response__field_indices_by_name[] = {
+  0,   /* field[0] = members */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange loom__v1__list_campaign_members_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__list_campaign_members_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ListCampaignMembersResponse",
+  "ListCampaignMembersResponse",
+  "Loom__V1__ListCampaignMembersResponse",
+  "loom.v1",
+  sizeof(Loom__V1__ListCampaignMembersResponse),
+  2,
+  loom__v1__list_campaign_members_response__field_descriptors,
+  loom__v1__list_campaign_members_response__field_indices_by_name,
+  1,  loom__v1__list_campaign_members_response__number_ranges,
+  (ProtobufCMessageInit) loom__v1__list_campaign_members_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__get_campaign_history_request__field_descriptors[2] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__GetCampaignHistoryRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "limit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__GetCampaignHistoryRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__get_campaign_history_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+  1,   /* field[1] = limit */
+};
+static const ProtobufCIntRange loom__v1__get_campaign_history_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__get_campaign_history_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.GetCampaignHistoryRequest",
+  "GetCampaignHistoryRequest",
+  "Loom__V1__GetCampaignHistoryRequest",
+  "loom.v1",
+  sizeof(Loom__V1__GetCampaignHistoryRequest),
+  2,
+  loom__v1__get_campaign_history_request__field_descriptors,
+  loom__v1__get_campaign_history_request__field_indices_by_name,
+  1,  loom__v1__get_campaign_history_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__get_campaign_history_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__get_campaign_history_response__field_descriptors[1] =
+{
+  {
+    "events",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Loom__V1__GetCampaignHistoryResponse, n_events),
+    offsetof(Loom__V1__GetCampaignHistoryResponse, events),
+    &loom__v1__campaign_event__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__get_campaign_history_response__field_indices_by_name[] = {
+  0,   /* field[0] = events */
+};
+static const ProtobufCIntRange loom__v1__get_campaign_history_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor loom__v1__get_campaign_history_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.GetCampaignHistoryResponse",
+  "GetCampaignHistoryResponse",
+  "Loom__V1__GetCampaignHistoryResponse",
+  "loom.v1",
+  sizeof(Loom__V1__GetCampaignHistoryResponse),
+  1,
+  loom__v1__get_campaign_history_response__field_descriptors,
+  loom__v1__get_campaign_history_response__field_indices_by_name,
+  1,  loom__v1__get_campaign_history_response__number_ranges,
+  (ProtobufCMessageInit) loom__v1__get_campaign_history_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__pause_campaign_request__field_descriptors[2] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__PauseCampaignRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__PauseCampaignRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__pause_campaign_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange loom__v1__pause_campaign_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__pause_campaign_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.PauseCampaignRequest",
+  "PauseCampaignRequest",
+  "Loom__V1__PauseCampaignRequest",
+  "loom.v1",
+  sizeof(Loom__V1__PauseCampaignRequest),
+  2,
+  loom__v1__pause_campaign_request__field_descriptors,
+  loom__v1__pause_campaign_request__field_indices_by_name,
+  1,  loom__v1__pause_campaign_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__pause_campaign_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__resume_campaign_request__field_descriptors[1] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__ResumeCampaignRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__resume_campaign_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+};
+static const ProtobufCIntRange loom__v1__resume_campaign_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor loom__v1__resume_campaign_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.ResumeCampaignRequest",
+  "ResumeCampaignRequest",
+  "Loom__V1__ResumeCampaignRequest",
+  "loom.v1",
+  sizeof(Loom__V1__ResumeCampaignRequest),
+  1,
+  loom__v1__resume_campaign_request__field_descriptors,
+  loom__v1__resume_campaign_request__field_indices_by_name,
+  1,  loom__v1__resume_campaign_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__resume_campaign_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__update_campaign_request__field_descriptors[7] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCampaignRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_in_flight",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCampaignRequest, max_in_flight),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_starts_per_minute",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCampaignRequest, max_starts_per_minute),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "update_budget",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCampaignRequest, update_budget),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failures",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCampaignRequest, max_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failure_percent",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCampaignRequest, max_failure_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "minimum_finished",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__UpdateCampaignRequest, minimum_finished),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__update_campaign_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+  5,   /* field[5] = max_failure_percent */
+  4,   /* field[4] = max_failures */
+  1,   /* field[1] = max_in_flight */
+  2,   /* field[2] = max_starts_per_minute */
+  6,   /* field[6] = minimum_finished */
+  3,   /* field[3] = update_budget */
+};
+static const ProtobufCIntRange loom__v1__update_campaign_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor loom__v1__update_campaign_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.UpdateCampaignRequest",
+  "UpdateCampaignRequest",
+  "Loom__V1__UpdateCampaignRequest",
+  "loom.v1",
+  sizeof(Loom__V1__UpdateCampaignRequest),
+  7,
+  loom__v1__update_campaign_request__field_descriptors,
+  loom__v1__update_campaign_request__field_indices_by_name,
+  1,  loom__v1__update_campaign_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__update_campaign_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__cancel_campaign_request__field_descriptors[2] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CancelCampaignRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancel_runs",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CancelCampaignRequest, cancel_runs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__cancel_campaign_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+  1,   /* field[1] = cancel_runs */
+};
+static const ProtobufCIntRange loom__v1__cancel_campaign_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__cancel_campaign_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CancelCampaignRequest",
+  "CancelCampaignRequest",
+  "Loom__V1__CancelCampaignRequest",
+  "loom.v1",
+  sizeof(Loom__V1__CancelCampaignRequest),
+  2,
+  loom__v1__cancel_campaign_request__field_descriptors,
+  loom__v1__cancel_campaign_request__field_indices_by_name,
+  1,  loom__v1__cancel_campaign_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__cancel_campaign_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__cancel_campaign_response__field_descriptors[2] =
+{
+  {
+    "campaign",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CancelCampaignResponse, campaign),
+    &loom__v1__campaign__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "runs_cancelled",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CancelCampaignResponse, runs_cancelled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__cancel_campaign_response__field_indices_by_name[] = {
+  0,   /* field[0] = campaign */
+  1,   /* field[1] = runs_cancelled */
+};
+static const ProtobufCIntRange loom__v1__cancel_campaign_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor loom__v1__cancel_campaign_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CancelCampaignResponse",
+  "CancelCampaignResponse",
+  "Loom__V1__CancelCampaignResponse",
+  "loom.v1",
+  sizeof(Loom__V1__CancelCampaignResponse),
+  2,
+  loom__v1__cancel_campaign_response__field_descriptors,
+  loom__v1__cancel_campaign_response__field_indices_by_name,
+  1,  loom__v1__cancel_campaign_response__number_ranges,
+  (ProtobufCMessageInit) loom__v1__cancel_campaign_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__watch_campaign_request__field_descriptors[1] =
+{
+  {
+    "campaign_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__WatchCampaignRequest, campaign_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__watch_campaign_request__field_indices_by_name[] = {
+  0,   /* field[0] = campaign_id */
+};
+static const ProtobufCIntRange loom__v1__watch_campaign_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor loom__v1__watch_campaign_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.WatchCampaignRequest",
+  "WatchCampaignRequest",
+  "Loom__V1__WatchCampaignRequest",
+  "loom.v1",
+  sizeof(Loom__V1__WatchCampaignRequest),
+  1,
+  loom__v1__watch_campaign_request__field_descriptors,
+  loom__v1__watch_campaign_request__field_indices_by_name,
+  1,  loom__v1__watch_campaign_request__number_ranges,
+  (ProtobufCMessageInit) loom__v1__watch_campaign_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor loom__v1__campaign_update__field_descriptors[1] =
+{
+  {
+    "campaign",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Loom__V1__CampaignUpdate, campaign),
+    &loom__v1__campaign__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned loom__v1__campaign_update__field_indices_by_name[] = {
+  0,   /* field[0] = campaign */
+};
+static const ProtobufCIntRange loom__v1__campaign_update__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor loom__v1__campaign_update__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignUpdate",
+  "CampaignUpdate",
+  "Loom__V1__CampaignUpdate",
+  "loom.v1",
+  sizeof(Loom__V1__CampaignUpdate),
+  1,
+  loom__v1__campaign_update__field_descriptors,
+  loom__v1__campaign_update__field_indices_by_name,
+  1,  loom__v1__campaign_update__number_ranges,
+  (ProtobufCMessageInit) loom__v1__campaign_update__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue loom__v1__candidate_status__enum_values_by_number[4] =
 {
   { "CANDIDATE_STATUS_UNSPECIFIED", "LOOM__V1__CANDIDATE_STATUS__CANDIDATE_STATUS_UNSPECIFIED", 0 },
@@ -6095,7 +9064,123 @@ const ProtobufCEnumDescriptor loom__v1__file_diff_status__descriptor =
   loom__v1__file_diff_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[17] =
+static const ProtobufCEnumValue loom__v1__campaign_state__enum_values_by_number[5] =
+{
+  { "CAMPAIGN_STATE_UNSPECIFIED", "LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_UNSPECIFIED", 0 },
+  { "CAMPAIGN_STATE_RUNNING", "LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING", 1 },
+  { "CAMPAIGN_STATE_PAUSED", "LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_PAUSED", 2 },
+  { "CAMPAIGN_STATE_CANCELLED", "LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_CANCELLED", 3 },
+  { "CAMPAIGN_STATE_COMPLETED", "LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_COMPLETED", 4 },
+};
+static const ProtobufCIntRange loom__v1__campaign_state__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex loom__v1__campaign_state__enum_values_by_name[5] =
+{
+  { "CAMPAIGN_STATE_CANCELLED", 3 },
+  { "CAMPAIGN_STATE_COMPLETED", 4 },
+  { "CAMPAIGN_STATE_PAUSED", 2 },
+  { "CAMPAIGN_STATE_RUNNING", 1 },
+  { "CAMPAIGN_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor loom__v1__campaign_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignState",
+  "CampaignState",
+  "Loom__V1__CampaignState",
+  "loom.v1",
+  5,
+  loom__v1__campaign_state__enum_values_by_number,
+  5,
+  loom__v1__campaign_state__enum_values_by_name,
+  1,
+  loom__v1__campaign_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue loom__v1__campaign_member_status__enum_values_by_number[7] =
+{
+  { "CAMPAIGN_MEMBER_STATUS_UNSPECIFIED", "LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_UNSPECIFIED", 0 },
+  { "CAMPAIGN_MEMBER_STATUS_PENDING", "LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_PENDING", 1 },
+  { "CAMPAIGN_MEMBER_STATUS_RUNNING", "LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_RUNNING", 2 },
+  { "CAMPAIGN_MEMBER_STATUS_COMPLETED", "LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_COMPLETED", 3 },
+  { "CAMPAIGN_MEMBER_STATUS_FAILED", "LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_FAILED", 4 },
+  { "CAMPAIGN_MEMBER_STATUS_SKIPPED", "LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_SKIPPED", 5 },
+  { "CAMPAIGN_MEMBER_STATUS_CANCELLED", "LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_CANCELLED", 6 },
+};
+static const ProtobufCIntRange loom__v1__campaign_member_status__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex loom__v1__campaign_member_status__enum_values_by_name[7] =
+{
+  { "CAMPAIGN_MEMBER_STATUS_CANCELLED", 6 },
+  { "CAMPAIGN_MEMBER_STATUS_COMPLETED", 3 },
+  { "CAMPAIGN_MEMBER_STATUS_FAILED", 4 },
+  { "CAMPAIGN_MEMBER_STATUS_PENDING", 1 },
+  { "CAMPAIGN_MEMBER_STATUS_RUNNING", 2 },
+  { "CAMPAIGN_MEMBER_STATUS_SKIPPED", 5 },
+  { "CAMPAIGN_MEMBER_STATUS_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor loom__v1__campaign_member_status__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignMemberStatus",
+  "CampaignMemberStatus",
+  "Loom__V1__CampaignMemberStatus",
+  "loom.v1",
+  7,
+  loom__v1__campaign_member_status__enum_values_by_number,
+  7,
+  loom__v1__campaign_member_status__enum_values_by_name,
+  1,
+  loom__v1__campaign_member_status__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue loom__v1__campaign_event_kind__enum_values_by_number[10] =
+{
+  { "CAMPAIGN_EVENT_KIND_UNSPECIFIED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_UNSPECIFIED", 0 },
+  { "CAMPAIGN_EVENT_KIND_CREATED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_CREATED", 1 },
+  { "CAMPAIGN_EVENT_KIND_PAUSED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_PAUSED", 2 },
+  { "CAMPAIGN_EVENT_KIND_BUDGET_SPENT", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_BUDGET_SPENT", 3 },
+  { "CAMPAIGN_EVENT_KIND_RESUMED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_RESUMED", 4 },
+  { "CAMPAIGN_EVENT_KIND_CHANGED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_CHANGED", 5 },
+  { "CAMPAIGN_EVENT_KIND_CANCELLED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_CANCELLED", 6 },
+  { "CAMPAIGN_EVENT_KIND_COMPLETED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_COMPLETED", 7 },
+  { "CAMPAIGN_EVENT_KIND_RETRIED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_RETRIED", 8 },
+  { "CAMPAIGN_EVENT_KIND_SKIPPED", "LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_SKIPPED", 9 },
+};
+static const ProtobufCIntRange loom__v1__campaign_event_kind__value_ranges[] = {
+{0, 0},{0, 10}
+};
+static const ProtobufCEnumValueIndex loom__v1__campaign_event_kind__enum_values_by_name[10] =
+{
+  { "CAMPAIGN_EVENT_KIND_BUDGET_SPENT", 3 },
+  { "CAMPAIGN_EVENT_KIND_CANCELLED", 6 },
+  { "CAMPAIGN_EVENT_KIND_CHANGED", 5 },
+  { "CAMPAIGN_EVENT_KIND_COMPLETED", 7 },
+  { "CAMPAIGN_EVENT_KIND_CREATED", 1 },
+  { "CAMPAIGN_EVENT_KIND_PAUSED", 2 },
+  { "CAMPAIGN_EVENT_KIND_RESUMED", 4 },
+  { "CAMPAIGN_EVENT_KIND_RETRIED", 8 },
+  { "CAMPAIGN_EVENT_KIND_SKIPPED", 9 },
+  { "CAMPAIGN_EVENT_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor loom__v1__campaign_event_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "loom.v1.CampaignEventKind",
+  "CampaignEventKind",
+  "Loom__V1__CampaignEventKind",
+  "loom.v1",
+  10,
+  loom__v1__campaign_event_kind__enum_values_by_number,
+  10,
+  loom__v1__campaign_event_kind__enum_values_by_name,
+  1,
+  loom__v1__campaign_event_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[27] =
 {
   { "Announce", &loom__v1__announce_request__descriptor, &loom__v1__announce_response__descriptor },
   { "ListMigrations", &loom__v1__list_migrations_request__descriptor, &loom__v1__list_migrations_response__descriptor },
@@ -6114,23 +9199,43 @@ static const ProtobufCMethodDescriptor loom__v1__loom__method_descriptors[17] =
   { "RecountMigration", &loom__v1__recount_migration_request__descriptor, &loom__v1__recount_migration_response__descriptor },
   { "UpdateCandidateInputs", &loom__v1__update_candidate_inputs_request__descriptor, &loom__v1__candidate__descriptor },
   { "WatchMigration", &loom__v1__watch_migration_request__descriptor, &loom__v1__migration_update__descriptor },
+  { "CreateCampaign", &loom__v1__create_campaign_request__descriptor, &loom__v1__create_campaign_response__descriptor },
+  { "GetCampaign", &loom__v1__get_campaign_request__descriptor, &loom__v1__campaign__descriptor },
+  { "ListCampaigns", &loom__v1__list_campaigns_request__descriptor, &loom__v1__list_campaigns_response__descriptor },
+  { "ListCampaignMembers", &loom__v1__list_campaign_members_request__descriptor, &loom__v1__list_campaign_members_response__descriptor },
+  { "GetCampaignHistory", &loom__v1__get_campaign_history_request__descriptor, &loom__v1__get_campaign_history_response__descriptor },
+  { "PauseCampaign", &loom__v1__pause_campaign_request__descriptor, &loom__v1__campaign__descriptor },
+  { "ResumeCampaign", &loom__v1__resume_campaign_request__descriptor, &loom__v1__campaign__descriptor },
+  { "UpdateCampaign", &loom__v1__update_campaign_request__descriptor, &loom__v1__campaign__descriptor },
+  { "CancelCampaign", &loom__v1__cancel_campaign_request__descriptor, &loom__v1__cancel_campaign_response__descriptor },
+  { "WatchCampaign", &loom__v1__watch_campaign_request__descriptor, &loom__v1__campaign_update__descriptor },
 };
 const unsigned loom__v1__loom__method_indices_by_name[] = {
   0,        /* Announce */
+  25,        /* CancelCampaign */
   6,        /* CancelRun */
+  17,        /* CreateCampaign */
   10,        /* DryRun */
+  18,        /* GetCampaign */
+  21,        /* GetCampaignHistory */
   2,        /* GetMigration */
   8,        /* GetRun */
   9,        /* GetRunHistory */
+  20,        /* ListCampaignMembers */
+  19,        /* ListCampaigns */
   4,        /* ListCandidates */
   1,        /* ListMigrations */
   13,        /* ListRuns */
+  22,        /* PauseCampaign */
   14,        /* RecountMigration */
   11,        /* ReportStepEvent */
+  23,        /* ResumeCampaign */
   7,        /* RetryStep */
   5,        /* StartRun */
   3,        /* SubmitCandidates */
+  24,        /* UpdateCampaign */
   15,        /* UpdateCandidateInputs */
+  26,        /* WatchCampaign */
   16,        /* WatchMigration */
   12         /* WatchRun */
 };
@@ -6141,7 +9246,7 @@ const ProtobufCServiceDescriptor loom__v1__loom__descriptor =
   "Loom",
   "Loom__V1__Loom",
   "loom.v1",
-  17,
+  27,
   loom__v1__loom__method_descriptors,
   loom__v1__loom__method_indices_by_name
 };
@@ -6280,6 +9385,86 @@ void loom__v1__loom__watch_migration(ProtobufCService *service,
 {
   assert(service->descriptor == &loom__v1__loom__descriptor);
   service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__create_campaign(ProtobufCService *service,
+                                     const Loom__V1__CreateCampaignRequest *input,
+                                     Loom__V1__CreateCampaignResponse_Closure closure,
+                                     void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__get_campaign(ProtobufCService *service,
+                                  const Loom__V1__GetCampaignRequest *input,
+                                  Loom__V1__Campaign_Closure closure,
+                                  void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__list_campaigns(ProtobufCService *service,
+                                    const Loom__V1__ListCampaignsRequest *input,
+                                    Loom__V1__ListCampaignsResponse_Closure closure,
+                                    void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__list_campaign_members(ProtobufCService *service,
+                                           const Loom__V1__ListCampaignMembersRequest *input,
+                                           Loom__V1__ListCampaignMembersResponse_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__get_campaign_history(ProtobufCService *service,
+                                          const Loom__V1__GetCampaignHistoryRequest *input,
+                                          Loom__V1__GetCampaignHistoryResponse_Closure closure,
+                                          void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__pause_campaign(ProtobufCService *service,
+                                    const Loom__V1__PauseCampaignRequest *input,
+                                    Loom__V1__Campaign_Closure closure,
+                                    void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__resume_campaign(ProtobufCService *service,
+                                     const Loom__V1__ResumeCampaignRequest *input,
+                                     Loom__V1__Campaign_Closure closure,
+                                     void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__update_campaign(ProtobufCService *service,
+                                     const Loom__V1__UpdateCampaignRequest *input,
+                                     Loom__V1__Campaign_Closure closure,
+                                     void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__cancel_campaign(ProtobufCService *service,
+                                     const Loom__V1__CancelCampaignRequest *input,
+                                     Loom__V1__CancelCampaignResponse_Closure closure,
+                                     void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void loom__v1__loom__watch_campaign(ProtobufCService *service,
+                                    const Loom__V1__WatchCampaignRequest *input,
+                                    Loom__V1__CampaignUpdate_Closure closure,
+                                    void *closure_data)
+{
+  assert(service->descriptor == &loom__v1__loom__descriptor);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void loom__v1__loom__init (Loom__V1__Loom_Service *service,
                            Loom__V1__Loom_ServiceDestroy destroy)

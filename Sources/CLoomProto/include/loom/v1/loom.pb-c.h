@@ -36,6 +36,15 @@ typedef struct Loom__V1__StepDryRunResult Loom__V1__StepDryRunResult;
 typedef struct Loom__V1__DryRunResult Loom__V1__DryRunResult;
 typedef struct Loom__V1__StepEvent Loom__V1__StepEvent;
 typedef struct Loom__V1__StepEvent__MetadataEntry Loom__V1__StepEvent__MetadataEntry;
+typedef struct Loom__V1__CampaignCounts Loom__V1__CampaignCounts;
+typedef struct Loom__V1__Campaign Loom__V1__Campaign;
+typedef struct Loom__V1__Campaign__InputsEntry Loom__V1__Campaign__InputsEntry;
+typedef struct Loom__V1__Campaign__FilterMetadataEntry Loom__V1__Campaign__FilterMetadataEntry;
+typedef struct Loom__V1__CampaignMember Loom__V1__CampaignMember;
+typedef struct Loom__V1__CampaignMember__InputsEntry Loom__V1__CampaignMember__InputsEntry;
+typedef struct Loom__V1__CampaignEvent Loom__V1__CampaignEvent;
+typedef struct Loom__V1__CampaignMemberInputs Loom__V1__CampaignMemberInputs;
+typedef struct Loom__V1__CampaignMemberInputs__InputsEntry Loom__V1__CampaignMemberInputs__InputsEntry;
 typedef struct Loom__V1__AnnounceRequest Loom__V1__AnnounceRequest;
 typedef struct Loom__V1__AnnounceResponse Loom__V1__AnnounceResponse;
 typedef struct Loom__V1__RejectedCandidate Loom__V1__RejectedCandidate;
@@ -68,6 +77,24 @@ typedef struct Loom__V1__WatchRunRequest Loom__V1__WatchRunRequest;
 typedef struct Loom__V1__RunUpdate Loom__V1__RunUpdate;
 typedef struct Loom__V1__WatchMigrationRequest Loom__V1__WatchMigrationRequest;
 typedef struct Loom__V1__MigrationUpdate Loom__V1__MigrationUpdate;
+typedef struct Loom__V1__CreateCampaignRequest Loom__V1__CreateCampaignRequest;
+typedef struct Loom__V1__CreateCampaignRequest__MetadataEntry Loom__V1__CreateCampaignRequest__MetadataEntry;
+typedef struct Loom__V1__CreateCampaignRequest__InputsEntry Loom__V1__CreateCampaignRequest__InputsEntry;
+typedef struct Loom__V1__CreateCampaignResponse Loom__V1__CreateCampaignResponse;
+typedef struct Loom__V1__GetCampaignRequest Loom__V1__GetCampaignRequest;
+typedef struct Loom__V1__ListCampaignsRequest Loom__V1__ListCampaignsRequest;
+typedef struct Loom__V1__ListCampaignsResponse Loom__V1__ListCampaignsResponse;
+typedef struct Loom__V1__ListCampaignMembersRequest Loom__V1__ListCampaignMembersRequest;
+typedef struct Loom__V1__ListCampaignMembersResponse Loom__V1__ListCampaignMembersResponse;
+typedef struct Loom__V1__GetCampaignHistoryRequest Loom__V1__GetCampaignHistoryRequest;
+typedef struct Loom__V1__GetCampaignHistoryResponse Loom__V1__GetCampaignHistoryResponse;
+typedef struct Loom__V1__PauseCampaignRequest Loom__V1__PauseCampaignRequest;
+typedef struct Loom__V1__ResumeCampaignRequest Loom__V1__ResumeCampaignRequest;
+typedef struct Loom__V1__UpdateCampaignRequest Loom__V1__UpdateCampaignRequest;
+typedef struct Loom__V1__CancelCampaignRequest Loom__V1__CancelCampaignRequest;
+typedef struct Loom__V1__CancelCampaignResponse Loom__V1__CancelCampaignResponse;
+typedef struct Loom__V1__WatchCampaignRequest Loom__V1__WatchCampaignRequest;
+typedef struct Loom__V1__CampaignUpdate Loom__V1__CampaignUpdate;
 
 
 /* --- enums --- */
@@ -192,6 +219,82 @@ typedef enum _Loom__V1__FileDiffStatus {
   LOOM__V1__FILE_DIFF_STATUS__FILE_DIFF_STATUS_DELETED = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LOOM__V1__FILE_DIFF_STATUS)
 } Loom__V1__FileDiffStatus;
+/*
+ * Where a campaign is in its life.
+ */
+typedef enum _Loom__V1__CampaignState {
+  LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_UNSPECIFIED = 0,
+  /*
+   * Starting members as its pacing allows.
+   */
+  LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING = 1,
+  /*
+   * Starting nothing until resumed (by an operator, or by its failure budget).
+   */
+  LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_PAUSED = 2,
+  /*
+   * Stopped for good by an operator; its runs go on unless cancelled too.
+   */
+  LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_CANCELLED = 3,
+  /*
+   * Every member settled (completed, failed, skipped or cancelled).
+   */
+  LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_COMPLETED = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LOOM__V1__CAMPAIGN_STATE)
+} Loom__V1__CampaignState;
+/*
+ * Where one member (a candidate) of a campaign stands.
+ */
+typedef enum _Loom__V1__CampaignMemberStatus {
+  /*
+   * In a request: any status.
+   */
+  LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_UNSPECIFIED = 0,
+  /*
+   * Not started yet.
+   */
+  LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_PENDING = 1,
+  /*
+   * Its run, started by the campaign, has not finished (holds a place under the cap).
+   */
+  LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_RUNNING = 2,
+  LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_COMPLETED = 3,
+  /*
+   * Its run failed (waiting for a retry, or failed for good).
+   */
+  LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_FAILED = 4,
+  /*
+   * Not started: its candidate already had an active run, or an operator skipped it (see note).
+   */
+  LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_SKIPPED = 5,
+  /*
+   * Its run was cancelled, or the campaign was cancelled before it started.
+   */
+  LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_CANCELLED = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LOOM__V1__CAMPAIGN_MEMBER_STATUS)
+} Loom__V1__CampaignMemberStatus;
+/*
+ * What happened to a campaign.
+ */
+typedef enum _Loom__V1__CampaignEventKind {
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_UNSPECIFIED = 0,
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_CREATED = 1,
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_PAUSED = 2,
+  /*
+   * Its failure budget was spent: it paused itself (detail: why).
+   */
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_BUDGET_SPENT = 3,
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_RESUMED = 4,
+  /*
+   * Its pacing or budget changed.
+   */
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_CHANGED = 5,
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_CANCELLED = 6,
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_COMPLETED = 7,
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_RETRIED = 8,
+  LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_SKIPPED = 9
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(LOOM__V1__CAMPAIGN_EVENT_KIND)
+} Loom__V1__CampaignEventKind;
 
 /* --- messages --- */
 
@@ -790,6 +893,218 @@ struct  Loom__V1__StepEvent
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
 
 
+/*
+ * A campaign's members per status; they always add up to the member count.
+ */
+struct  Loom__V1__CampaignCounts
+{
+  ProtobufCMessage base;
+  uint64_t pending;
+  uint64_t running;
+  uint64_t completed;
+  uint64_t failed;
+  uint64_t skipped;
+  uint64_t cancelled;
+};
+#define LOOM__V1__CAMPAIGN_COUNTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign_counts__descriptor) \
+    , 0, 0, 0, 0, 0, 0 }
+
+
+struct  Loom__V1__Campaign__InputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__CAMPAIGN__INPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign__inputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__Campaign__FilterMetadataEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__CAMPAIGN__FILTER_METADATA_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign__filter_metadata_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A campaign: pacing, budget, selection and counts.
+ */
+struct  Loom__V1__Campaign
+{
+  ProtobufCMessage base;
+  /*
+   * Unique across migrations (an identifier).
+   */
+  char *id;
+  /*
+   * The migration whose runs it starts.
+   */
+  char *migration_id;
+  char *description;
+  /*
+   * The identity that created it; every run it starts records it as started_by.
+   */
+  char *created_by;
+  int64_t created_at_unix_ms;
+  int64_t updated_at_unix_ms;
+  Loom__V1__CampaignState state;
+  /*
+   * Why it is in that state ("paused by …", the spent budget, "cancelled by …"); may be empty.
+   */
+  char *state_reason;
+  /*
+   * Runs of this campaign not yet finished, at most (1-10,000).
+   */
+  uint32_t max_in_flight;
+  /*
+   * Runs it starts in any 60-second window, at most (1-100,000).
+   */
+  uint32_t max_starts_per_minute;
+  /*
+   * Pause when this many members failed; 0 = no such limit.
+   */
+  uint32_t max_failures;
+  /*
+   * Pause when failed members are at least this percentage (0 < p <= 100) of
+   * finished (completed + failed) ones; 0 = no such limit.
+   */
+  double max_failure_percent;
+  /*
+   * Finished members needed before max_failure_percent is judged (at least 1).
+   */
+  uint32_t minimum_finished;
+  /*
+   * Inputs every member's run gets (a member's own inputs win).
+   */
+  size_t n_inputs;
+  Loom__V1__Campaign__InputsEntry **inputs;
+  /*
+   * true: the operator listed the candidates (the filter fields are empty);
+   * false: the filter below selected them when the campaign was created.
+   */
+  protobuf_c_boolean explicit_candidates;
+  /*
+   * The filter the members were selected with (as in ListCandidatesRequest).
+   */
+  Loom__V1__CandidateStatus filter_status;
+  char *filter_kind;
+  char *filter_id_prefix;
+  size_t n_filter_metadata;
+  Loom__V1__Campaign__FilterMetadataEntry **filter_metadata;
+  /*
+   * Members per status.
+   */
+  Loom__V1__CampaignCounts *counts;
+  /*
+   * Optimistic-concurrency version; increases with every change of the record.
+   */
+  uint64_t version;
+};
+#define LOOM__V1__CAMPAIGN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, LOOM__V1__CAMPAIGN_STATE__CAMPAIGN_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0,NULL, 0, LOOM__V1__CANDIDATE_STATUS__CANDIDATE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0 }
+
+
+struct  Loom__V1__CampaignMember__InputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__CAMPAIGN_MEMBER__INPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign_member__inputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One candidate of a campaign.
+ */
+struct  Loom__V1__CampaignMember
+{
+  ProtobufCMessage base;
+  char *candidate_id;
+  /*
+   * Inputs for this candidate only, over the campaign's shared inputs.
+   */
+  size_t n_inputs;
+  Loom__V1__CampaignMember__InputsEntry **inputs;
+  Loom__V1__CampaignMemberStatus status;
+  /*
+   * When the campaign started its run; 0 before.
+   */
+  int64_t started_at_unix_ms;
+  /*
+   * The generation of the run the campaign started; 0 before.
+   */
+  uint32_t run_generation;
+  /*
+   * Why it was skipped, when it was.
+   */
+  char *note;
+};
+#define LOOM__V1__CAMPAIGN_MEMBER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign_member__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One entry of a campaign's history.
+ */
+struct  Loom__V1__CampaignEvent
+{
+  ProtobufCMessage base;
+  int64_t at_unix_ms;
+  Loom__V1__CampaignEventKind kind;
+  /*
+   * Who did it (an identity); empty for Loom itself.
+   */
+  char *by;
+  /*
+   * Details: the budget's reason, the new pacing, a reason given.
+   */
+  char *detail;
+};
+#define LOOM__V1__CAMPAIGN_EVENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign_event__descriptor) \
+    , 0, LOOM__V1__CAMPAIGN_EVENT_KIND__CAMPAIGN_EVENT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__CampaignMemberInputs__InputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__CAMPAIGN_MEMBER_INPUTS__INPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign_member_inputs__inputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Inputs for one member of a campaign being created.
+ */
+struct  Loom__V1__CampaignMemberInputs
+{
+  ProtobufCMessage base;
+  /*
+   * Must be a member of the selection.
+   */
+  char *candidate_id;
+  size_t n_inputs;
+  Loom__V1__CampaignMemberInputs__InputsEntry **inputs;
+};
+#define LOOM__V1__CAMPAIGN_MEMBER_INPUTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign_member_inputs__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL }
+
+
 struct  Loom__V1__AnnounceRequest
 {
   ProtobufCMessage base;
@@ -1376,6 +1691,321 @@ struct  Loom__V1__MigrationUpdate
     , NULL, 0,NULL, 0 }
 
 
+struct  Loom__V1__CreateCampaignRequest__MetadataEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__CREATE_CAMPAIGN_REQUEST__METADATA_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__create_campaign_request__metadata_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__CreateCampaignRequest__InputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define LOOM__V1__CREATE_CAMPAIGN_REQUEST__INPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__create_campaign_request__inputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__CreateCampaignRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Empty: the server makes one ("c-" and 12 hex digits).
+   */
+  char *campaign_id;
+  char *migration_id;
+  char *description;
+  /*
+   * The candidates, started in this order (at most 100,000, each once). Empty:
+   * the filter below selects, resolved once at creation (by id order).
+   */
+  size_t n_candidate_ids;
+  char **candidate_ids;
+  /*
+   * Filter fields, as in ListCandidatesRequest; ignored when candidate_ids is set.
+   */
+  Loom__V1__CandidateStatus status;
+  char *kind;
+  char *id_prefix;
+  size_t n_metadata;
+  Loom__V1__CreateCampaignRequest__MetadataEntry **metadata;
+  /*
+   * Inputs every member's run gets, over the candidate's own.
+   */
+  size_t n_inputs;
+  Loom__V1__CreateCampaignRequest__InputsEntry **inputs;
+  /*
+   * Per-member inputs over the shared ones (each candidate at most once, each
+   * a member of the selection).
+   */
+  size_t n_member_inputs;
+  Loom__V1__CampaignMemberInputs **member_inputs;
+  /*
+   * Pacing and budget, as in Campaign (minimum_finished 0 = the server default, 20).
+   */
+  uint32_t max_in_flight;
+  uint32_t max_starts_per_minute;
+  uint32_t max_failures;
+  double max_failure_percent;
+  uint32_t minimum_finished;
+  /*
+   * Validate and resolve the selection, and write nothing.
+   */
+  protobuf_c_boolean preview;
+};
+#define LOOM__V1__CREATE_CAMPAIGN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__create_campaign_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, LOOM__V1__CANDIDATE_STATUS__CANDIDATE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Loom__V1__CreateCampaignResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The campaign as stored (as it would be, for a preview).
+   */
+  Loom__V1__Campaign *campaign;
+  /*
+   * Preview only: the first 100 members in start order.
+   */
+  size_t n_members;
+  Loom__V1__CampaignMember **members;
+  /*
+   * How many members the campaign has.
+   */
+  uint32_t member_count;
+};
+#define LOOM__V1__CREATE_CAMPAIGN_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__create_campaign_response__descriptor) \
+    , NULL, 0,NULL, 0 }
+
+
+struct  Loom__V1__GetCampaignRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+};
+#define LOOM__V1__GET_CAMPAIGN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__get_campaign_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__ListCampaignsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * One migration's campaigns, or every campaign when empty.
+   */
+  char *migration_id;
+  /*
+   * Maximum campaigns to return; 0 = server default (100), at most 1000.
+   */
+  uint32_t page_size;
+  /*
+   * Opaque token from a previous response (same migration); empty for the first page.
+   */
+  char *page_token;
+};
+#define LOOM__V1__LIST_CAMPAIGNS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_campaigns_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__ListCampaignsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Ordered by id.
+   */
+  size_t n_campaigns;
+  Loom__V1__Campaign **campaigns;
+  /*
+   * Empty when there are no more pages.
+   */
+  char *next_page_token;
+};
+#define LOOM__V1__LIST_CAMPAIGNS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_campaigns_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__ListCampaignMembersRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+  /*
+   * Only members in this status; UNSPECIFIED = any.
+   */
+  Loom__V1__CampaignMemberStatus status;
+  /*
+   * Maximum members to return; 0 = server default (100), at most 1000.
+   */
+  uint32_t page_size;
+  /*
+   * Opaque token from a previous response (same campaign and status); empty for the first page.
+   */
+  char *page_token;
+};
+#define LOOM__V1__LIST_CAMPAIGN_MEMBERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_campaign_members_request__descriptor) \
+    , (char *)protobuf_c_empty_string, LOOM__V1__CAMPAIGN_MEMBER_STATUS__CAMPAIGN_MEMBER_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__ListCampaignMembersResponse
+{
+  ProtobufCMessage base;
+  /*
+   * In start order. A member whose status changes during the listing may be
+   * missed or repeated by a status-filtered listing.
+   */
+  size_t n_members;
+  Loom__V1__CampaignMember **members;
+  /*
+   * Empty when there are no more pages.
+   */
+  char *next_page_token;
+};
+#define LOOM__V1__LIST_CAMPAIGN_MEMBERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__list_campaign_members_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__GetCampaignHistoryRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+  /*
+   * The newest entries, at most; 0 = all retained (up to 1000).
+   */
+  uint32_t limit;
+};
+#define LOOM__V1__GET_CAMPAIGN_HISTORY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__get_campaign_history_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Loom__V1__GetCampaignHistoryResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first.
+   */
+  size_t n_events;
+  Loom__V1__CampaignEvent **events;
+};
+#define LOOM__V1__GET_CAMPAIGN_HISTORY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__get_campaign_history_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Loom__V1__PauseCampaignRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+  /*
+   * Recorded in the campaign's state reason and history.
+   */
+  char *reason;
+};
+#define LOOM__V1__PAUSE_CAMPAIGN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__pause_campaign_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__ResumeCampaignRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+};
+#define LOOM__V1__RESUME_CAMPAIGN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__resume_campaign_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Loom__V1__UpdateCampaignRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+  /*
+   * New pacing; 0 = keep the current value.
+   */
+  uint32_t max_in_flight;
+  uint32_t max_starts_per_minute;
+  /*
+   * Replace the failure budget with the three fields below (0 = no such
+   * limit; minimum_finished 0 = the server default); false = keep it.
+   */
+  protobuf_c_boolean update_budget;
+  uint32_t max_failures;
+  double max_failure_percent;
+  uint32_t minimum_finished;
+};
+#define LOOM__V1__UPDATE_CAMPAIGN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__update_campaign_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Loom__V1__CancelCampaignRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+  /*
+   * Also cancel the campaign's runs still in flight (else they go on).
+   */
+  protobuf_c_boolean cancel_runs;
+};
+#define LOOM__V1__CANCEL_CAMPAIGN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__cancel_campaign_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Loom__V1__CancelCampaignResponse
+{
+  ProtobufCMessage base;
+  Loom__V1__Campaign *campaign;
+  /*
+   * How many of its runs were cancelled.
+   */
+  uint32_t runs_cancelled;
+};
+#define LOOM__V1__CANCEL_CAMPAIGN_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__cancel_campaign_response__descriptor) \
+    , NULL, 0 }
+
+
+struct  Loom__V1__WatchCampaignRequest
+{
+  ProtobufCMessage base;
+  char *campaign_id;
+};
+#define LOOM__V1__WATCH_CAMPAIGN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__watch_campaign_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * One message of a WatchCampaign stream: the campaign as it is now. The first
+ * message is the campaign when the watch starts; then one is sent when its
+ * record or counts changed (looked for every second); the last is the campaign
+ * completed or cancelled, after which the stream ends with OK.
+ */
+struct  Loom__V1__CampaignUpdate
+{
+  ProtobufCMessage base;
+  Loom__V1__Campaign *campaign;
+};
+#define LOOM__V1__CAMPAIGN_UPDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&loom__v1__campaign_update__descriptor) \
+    , NULL }
+
+
 /* Loom__V1__InputDefinition methods */
 void   loom__v1__input_definition__init
                      (Loom__V1__InputDefinition         *message);
@@ -1678,6 +2308,113 @@ Loom__V1__StepEvent *
                       const uint8_t       *data);
 void   loom__v1__step_event__free_unpacked
                      (Loom__V1__StepEvent *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CampaignCounts methods */
+void   loom__v1__campaign_counts__init
+                     (Loom__V1__CampaignCounts         *message);
+size_t loom__v1__campaign_counts__get_packed_size
+                     (const Loom__V1__CampaignCounts   *message);
+size_t loom__v1__campaign_counts__pack
+                     (const Loom__V1__CampaignCounts   *message,
+                      uint8_t             *out);
+size_t loom__v1__campaign_counts__pack_to_buffer
+                     (const Loom__V1__CampaignCounts   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CampaignCounts *
+       loom__v1__campaign_counts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__campaign_counts__free_unpacked
+                     (Loom__V1__CampaignCounts *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__Campaign__InputsEntry methods */
+void   loom__v1__campaign__inputs_entry__init
+                     (Loom__V1__Campaign__InputsEntry         *message);
+/* Loom__V1__Campaign__FilterMetadataEntry methods */
+void   loom__v1__campaign__filter_metadata_entry__init
+                     (Loom__V1__Campaign__FilterMetadataEntry         *message);
+/* Loom__V1__Campaign methods */
+void   loom__v1__campaign__init
+                     (Loom__V1__Campaign         *message);
+size_t loom__v1__campaign__get_packed_size
+                     (const Loom__V1__Campaign   *message);
+size_t loom__v1__campaign__pack
+                     (const Loom__V1__Campaign   *message,
+                      uint8_t             *out);
+size_t loom__v1__campaign__pack_to_buffer
+                     (const Loom__V1__Campaign   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__Campaign *
+       loom__v1__campaign__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__campaign__free_unpacked
+                     (Loom__V1__Campaign *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CampaignMember__InputsEntry methods */
+void   loom__v1__campaign_member__inputs_entry__init
+                     (Loom__V1__CampaignMember__InputsEntry         *message);
+/* Loom__V1__CampaignMember methods */
+void   loom__v1__campaign_member__init
+                     (Loom__V1__CampaignMember         *message);
+size_t loom__v1__campaign_member__get_packed_size
+                     (const Loom__V1__CampaignMember   *message);
+size_t loom__v1__campaign_member__pack
+                     (const Loom__V1__CampaignMember   *message,
+                      uint8_t             *out);
+size_t loom__v1__campaign_member__pack_to_buffer
+                     (const Loom__V1__CampaignMember   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CampaignMember *
+       loom__v1__campaign_member__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__campaign_member__free_unpacked
+                     (Loom__V1__CampaignMember *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CampaignEvent methods */
+void   loom__v1__campaign_event__init
+                     (Loom__V1__CampaignEvent         *message);
+size_t loom__v1__campaign_event__get_packed_size
+                     (const Loom__V1__CampaignEvent   *message);
+size_t loom__v1__campaign_event__pack
+                     (const Loom__V1__CampaignEvent   *message,
+                      uint8_t             *out);
+size_t loom__v1__campaign_event__pack_to_buffer
+                     (const Loom__V1__CampaignEvent   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CampaignEvent *
+       loom__v1__campaign_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__campaign_event__free_unpacked
+                     (Loom__V1__CampaignEvent *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CampaignMemberInputs__InputsEntry methods */
+void   loom__v1__campaign_member_inputs__inputs_entry__init
+                     (Loom__V1__CampaignMemberInputs__InputsEntry         *message);
+/* Loom__V1__CampaignMemberInputs methods */
+void   loom__v1__campaign_member_inputs__init
+                     (Loom__V1__CampaignMemberInputs         *message);
+size_t loom__v1__campaign_member_inputs__get_packed_size
+                     (const Loom__V1__CampaignMemberInputs   *message);
+size_t loom__v1__campaign_member_inputs__pack
+                     (const Loom__V1__CampaignMemberInputs   *message,
+                      uint8_t             *out);
+size_t loom__v1__campaign_member_inputs__pack_to_buffer
+                     (const Loom__V1__CampaignMemberInputs   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CampaignMemberInputs *
+       loom__v1__campaign_member_inputs__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__campaign_member_inputs__free_unpacked
+                     (Loom__V1__CampaignMemberInputs *message,
                       ProtobufCAllocator *allocator);
 /* Loom__V1__AnnounceRequest methods */
 void   loom__v1__announce_request__init
@@ -2223,6 +2960,316 @@ Loom__V1__MigrationUpdate *
 void   loom__v1__migration_update__free_unpacked
                      (Loom__V1__MigrationUpdate *message,
                       ProtobufCAllocator *allocator);
+/* Loom__V1__CreateCampaignRequest__MetadataEntry methods */
+void   loom__v1__create_campaign_request__metadata_entry__init
+                     (Loom__V1__CreateCampaignRequest__MetadataEntry         *message);
+/* Loom__V1__CreateCampaignRequest__InputsEntry methods */
+void   loom__v1__create_campaign_request__inputs_entry__init
+                     (Loom__V1__CreateCampaignRequest__InputsEntry         *message);
+/* Loom__V1__CreateCampaignRequest methods */
+void   loom__v1__create_campaign_request__init
+                     (Loom__V1__CreateCampaignRequest         *message);
+size_t loom__v1__create_campaign_request__get_packed_size
+                     (const Loom__V1__CreateCampaignRequest   *message);
+size_t loom__v1__create_campaign_request__pack
+                     (const Loom__V1__CreateCampaignRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__create_campaign_request__pack_to_buffer
+                     (const Loom__V1__CreateCampaignRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CreateCampaignRequest *
+       loom__v1__create_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__create_campaign_request__free_unpacked
+                     (Loom__V1__CreateCampaignRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CreateCampaignResponse methods */
+void   loom__v1__create_campaign_response__init
+                     (Loom__V1__CreateCampaignResponse         *message);
+size_t loom__v1__create_campaign_response__get_packed_size
+                     (const Loom__V1__CreateCampaignResponse   *message);
+size_t loom__v1__create_campaign_response__pack
+                     (const Loom__V1__CreateCampaignResponse   *message,
+                      uint8_t             *out);
+size_t loom__v1__create_campaign_response__pack_to_buffer
+                     (const Loom__V1__CreateCampaignResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CreateCampaignResponse *
+       loom__v1__create_campaign_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__create_campaign_response__free_unpacked
+                     (Loom__V1__CreateCampaignResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__GetCampaignRequest methods */
+void   loom__v1__get_campaign_request__init
+                     (Loom__V1__GetCampaignRequest         *message);
+size_t loom__v1__get_campaign_request__get_packed_size
+                     (const Loom__V1__GetCampaignRequest   *message);
+size_t loom__v1__get_campaign_request__pack
+                     (const Loom__V1__GetCampaignRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__get_campaign_request__pack_to_buffer
+                     (const Loom__V1__GetCampaignRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__GetCampaignRequest *
+       loom__v1__get_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__get_campaign_request__free_unpacked
+                     (Loom__V1__GetCampaignRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__ListCampaignsRequest methods */
+void   loom__v1__list_campaigns_request__init
+                     (Loom__V1__ListCampaignsRequest         *message);
+size_t loom__v1__list_campaigns_request__get_packed_size
+                     (const Loom__V1__ListCampaignsRequest   *message);
+size_t loom__v1__list_campaigns_request__pack
+                     (const Loom__V1__ListCampaignsRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__list_campaigns_request__pack_to_buffer
+                     (const Loom__V1__ListCampaignsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__ListCampaignsRequest *
+       loom__v1__list_campaigns_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__list_campaigns_request__free_unpacked
+                     (Loom__V1__ListCampaignsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__ListCampaignsResponse methods */
+void   loom__v1__list_campaigns_response__init
+                     (Loom__V1__ListCampaignsResponse         *message);
+size_t loom__v1__list_campaigns_response__get_packed_size
+                     (const Loom__V1__ListCampaignsResponse   *message);
+size_t loom__v1__list_campaigns_response__pack
+                     (const Loom__V1__ListCampaignsResponse   *message,
+                      uint8_t             *out);
+size_t loom__v1__list_campaigns_response__pack_to_buffer
+                     (const Loom__V1__ListCampaignsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__ListCampaignsResponse *
+       loom__v1__list_campaigns_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__list_campaigns_response__free_unpacked
+                     (Loom__V1__ListCampaignsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__ListCampaignMembersRequest methods */
+void   loom__v1__list_campaign_members_request__init
+                     (Loom__V1__ListCampaignMembersRequest         *message);
+size_t loom__v1__list_campaign_members_request__get_packed_size
+                     (const Loom__V1__ListCampaignMembersRequest   *message);
+size_t loom__v1__list_campaign_members_request__pack
+                     (const Loom__V1__ListCampaignMembersRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__list_campaign_members_request__pack_to_buffer
+                     (const Loom__V1__ListCampaignMembersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__ListCampaignMembersRequest *
+       loom__v1__list_campaign_members_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__list_campaign_members_request__free_unpacked
+                     (Loom__V1__ListCampaignMembersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__ListCampaignMembersResponse methods */
+void   loom__v1__list_campaign_members_response__init
+                     (Loom__V1__ListCampaignMembersResponse         *message);
+size_t loom__v1__list_campaign_members_response__get_packed_size
+                     (const Loom__V1__ListCampaignMembersResponse   *message);
+size_t loom__v1__list_campaign_members_response__pack
+                     (const Loom__V1__ListCampaignMembersResponse   *message,
+                      uint8_t             *out);
+size_t loom__v1__list_campaign_members_response__pack_to_buffer
+                     (const Loom__V1__ListCampaignMembersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__ListCampaignMembersResponse *
+       loom__v1__list_campaign_members_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__list_campaign_members_response__free_unpacked
+                     (Loom__V1__ListCampaignMembersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__GetCampaignHistoryRequest methods */
+void   loom__v1__get_campaign_history_request__init
+                     (Loom__V1__GetCampaignHistoryRequest         *message);
+size_t loom__v1__get_campaign_history_request__get_packed_size
+                     (const Loom__V1__GetCampaignHistoryRequest   *message);
+size_t loom__v1__get_campaign_history_request__pack
+                     (const Loom__V1__GetCampaignHistoryRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__get_campaign_history_request__pack_to_buffer
+                     (const Loom__V1__GetCampaignHistoryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__GetCampaignHistoryRequest *
+       loom__v1__get_campaign_history_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__get_campaign_history_request__free_unpacked
+                     (Loom__V1__GetCampaignHistoryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__GetCampaignHistoryResponse methods */
+void   loom__v1__get_campaign_history_response__init
+                     (Loom__V1__GetCampaignHistoryResponse         *message);
+size_t loom__v1__get_campaign_history_response__get_packed_size
+                     (const Loom__V1__GetCampaignHistoryResponse   *message);
+size_t loom__v1__get_campaign_history_response__pack
+                     (const Loom__V1__GetCampaignHistoryResponse   *message,
+                      uint8_t             *out);
+size_t loom__v1__get_campaign_history_response__pack_to_buffer
+                     (const Loom__V1__GetCampaignHistoryResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__GetCampaignHistoryResponse *
+       loom__v1__get_campaign_history_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__get_campaign_history_response__free_unpacked
+                     (Loom__V1__GetCampaignHistoryResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__PauseCampaignRequest methods */
+void   loom__v1__pause_campaign_request__init
+                     (Loom__V1__PauseCampaignRequest         *message);
+size_t loom__v1__pause_campaign_request__get_packed_size
+                     (const Loom__V1__PauseCampaignRequest   *message);
+size_t loom__v1__pause_campaign_request__pack
+                     (const Loom__V1__PauseCampaignRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__pause_campaign_request__pack_to_buffer
+                     (const Loom__V1__PauseCampaignRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__PauseCampaignRequest *
+       loom__v1__pause_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__pause_campaign_request__free_unpacked
+                     (Loom__V1__PauseCampaignRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__ResumeCampaignRequest methods */
+void   loom__v1__resume_campaign_request__init
+                     (Loom__V1__ResumeCampaignRequest         *message);
+size_t loom__v1__resume_campaign_request__get_packed_size
+                     (const Loom__V1__ResumeCampaignRequest   *message);
+size_t loom__v1__resume_campaign_request__pack
+                     (const Loom__V1__ResumeCampaignRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__resume_campaign_request__pack_to_buffer
+                     (const Loom__V1__ResumeCampaignRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__ResumeCampaignRequest *
+       loom__v1__resume_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__resume_campaign_request__free_unpacked
+                     (Loom__V1__ResumeCampaignRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__UpdateCampaignRequest methods */
+void   loom__v1__update_campaign_request__init
+                     (Loom__V1__UpdateCampaignRequest         *message);
+size_t loom__v1__update_campaign_request__get_packed_size
+                     (const Loom__V1__UpdateCampaignRequest   *message);
+size_t loom__v1__update_campaign_request__pack
+                     (const Loom__V1__UpdateCampaignRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__update_campaign_request__pack_to_buffer
+                     (const Loom__V1__UpdateCampaignRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__UpdateCampaignRequest *
+       loom__v1__update_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__update_campaign_request__free_unpacked
+                     (Loom__V1__UpdateCampaignRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CancelCampaignRequest methods */
+void   loom__v1__cancel_campaign_request__init
+                     (Loom__V1__CancelCampaignRequest         *message);
+size_t loom__v1__cancel_campaign_request__get_packed_size
+                     (const Loom__V1__CancelCampaignRequest   *message);
+size_t loom__v1__cancel_campaign_request__pack
+                     (const Loom__V1__CancelCampaignRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__cancel_campaign_request__pack_to_buffer
+                     (const Loom__V1__CancelCampaignRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CancelCampaignRequest *
+       loom__v1__cancel_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__cancel_campaign_request__free_unpacked
+                     (Loom__V1__CancelCampaignRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CancelCampaignResponse methods */
+void   loom__v1__cancel_campaign_response__init
+                     (Loom__V1__CancelCampaignResponse         *message);
+size_t loom__v1__cancel_campaign_response__get_packed_size
+                     (const Loom__V1__CancelCampaignResponse   *message);
+size_t loom__v1__cancel_campaign_response__pack
+                     (const Loom__V1__CancelCampaignResponse   *message,
+                      uint8_t             *out);
+size_t loom__v1__cancel_campaign_response__pack_to_buffer
+                     (const Loom__V1__CancelCampaignResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CancelCampaignResponse *
+       loom__v1__cancel_campaign_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__cancel_campaign_response__free_unpacked
+                     (Loom__V1__CancelCampaignResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__WatchCampaignRequest methods */
+void   loom__v1__watch_campaign_request__init
+                     (Loom__V1__WatchCampaignRequest         *message);
+size_t loom__v1__watch_campaign_request__get_packed_size
+                     (const Loom__V1__WatchCampaignRequest   *message);
+size_t loom__v1__watch_campaign_request__pack
+                     (const Loom__V1__WatchCampaignRequest   *message,
+                      uint8_t             *out);
+size_t loom__v1__watch_campaign_request__pack_to_buffer
+                     (const Loom__V1__WatchCampaignRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__WatchCampaignRequest *
+       loom__v1__watch_campaign_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__watch_campaign_request__free_unpacked
+                     (Loom__V1__WatchCampaignRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Loom__V1__CampaignUpdate methods */
+void   loom__v1__campaign_update__init
+                     (Loom__V1__CampaignUpdate         *message);
+size_t loom__v1__campaign_update__get_packed_size
+                     (const Loom__V1__CampaignUpdate   *message);
+size_t loom__v1__campaign_update__pack
+                     (const Loom__V1__CampaignUpdate   *message,
+                      uint8_t             *out);
+size_t loom__v1__campaign_update__pack_to_buffer
+                     (const Loom__V1__CampaignUpdate   *message,
+                      ProtobufCBuffer     *buffer);
+Loom__V1__CampaignUpdate *
+       loom__v1__campaign_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   loom__v1__campaign_update__free_unpacked
+                     (Loom__V1__CampaignUpdate *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Loom__V1__InputDefinition_Closure)
@@ -2287,6 +3334,33 @@ typedef void (*Loom__V1__StepEvent__MetadataEntry_Closure)
                   void *closure_data);
 typedef void (*Loom__V1__StepEvent_Closure)
                  (const Loom__V1__StepEvent *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CampaignCounts_Closure)
+                 (const Loom__V1__CampaignCounts *message,
+                  void *closure_data);
+typedef void (*Loom__V1__Campaign__InputsEntry_Closure)
+                 (const Loom__V1__Campaign__InputsEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__Campaign__FilterMetadataEntry_Closure)
+                 (const Loom__V1__Campaign__FilterMetadataEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__Campaign_Closure)
+                 (const Loom__V1__Campaign *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CampaignMember__InputsEntry_Closure)
+                 (const Loom__V1__CampaignMember__InputsEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CampaignMember_Closure)
+                 (const Loom__V1__CampaignMember *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CampaignEvent_Closure)
+                 (const Loom__V1__CampaignEvent *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CampaignMemberInputs__InputsEntry_Closure)
+                 (const Loom__V1__CampaignMemberInputs__InputsEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CampaignMemberInputs_Closure)
+                 (const Loom__V1__CampaignMemberInputs *message,
                   void *closure_data);
 typedef void (*Loom__V1__AnnounceRequest_Closure)
                  (const Loom__V1__AnnounceRequest *message,
@@ -2384,6 +3458,60 @@ typedef void (*Loom__V1__WatchMigrationRequest_Closure)
 typedef void (*Loom__V1__MigrationUpdate_Closure)
                  (const Loom__V1__MigrationUpdate *message,
                   void *closure_data);
+typedef void (*Loom__V1__CreateCampaignRequest__MetadataEntry_Closure)
+                 (const Loom__V1__CreateCampaignRequest__MetadataEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CreateCampaignRequest__InputsEntry_Closure)
+                 (const Loom__V1__CreateCampaignRequest__InputsEntry *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CreateCampaignRequest_Closure)
+                 (const Loom__V1__CreateCampaignRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CreateCampaignResponse_Closure)
+                 (const Loom__V1__CreateCampaignResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__GetCampaignRequest_Closure)
+                 (const Loom__V1__GetCampaignRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__ListCampaignsRequest_Closure)
+                 (const Loom__V1__ListCampaignsRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__ListCampaignsResponse_Closure)
+                 (const Loom__V1__ListCampaignsResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__ListCampaignMembersRequest_Closure)
+                 (const Loom__V1__ListCampaignMembersRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__ListCampaignMembersResponse_Closure)
+                 (const Loom__V1__ListCampaignMembersResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__GetCampaignHistoryRequest_Closure)
+                 (const Loom__V1__GetCampaignHistoryRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__GetCampaignHistoryResponse_Closure)
+                 (const Loom__V1__GetCampaignHistoryResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__PauseCampaignRequest_Closure)
+                 (const Loom__V1__PauseCampaignRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__ResumeCampaignRequest_Closure)
+                 (const Loom__V1__ResumeCampaignRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__UpdateCampaignRequest_Closure)
+                 (const Loom__V1__UpdateCampaignRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CancelCampaignRequest_Closure)
+                 (const Loom__V1__CancelCampaignRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CancelCampaignResponse_Closure)
+                 (const Loom__V1__CancelCampaignResponse *message,
+                  void *closure_data);
+typedef void (*Loom__V1__WatchCampaignRequest_Closure)
+                 (const Loom__V1__WatchCampaignRequest *message,
+                  void *closure_data);
+typedef void (*Loom__V1__CampaignUpdate_Closure)
+                 (const Loom__V1__CampaignUpdate *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2459,6 +3587,46 @@ struct Loom__V1__Loom_Service
                           const Loom__V1__WatchMigrationRequest *input,
                           Loom__V1__MigrationUpdate_Closure closure,
                           void *closure_data);
+  void (*create_campaign)(Loom__V1__Loom_Service *service,
+                          const Loom__V1__CreateCampaignRequest *input,
+                          Loom__V1__CreateCampaignResponse_Closure closure,
+                          void *closure_data);
+  void (*get_campaign)(Loom__V1__Loom_Service *service,
+                       const Loom__V1__GetCampaignRequest *input,
+                       Loom__V1__Campaign_Closure closure,
+                       void *closure_data);
+  void (*list_campaigns)(Loom__V1__Loom_Service *service,
+                         const Loom__V1__ListCampaignsRequest *input,
+                         Loom__V1__ListCampaignsResponse_Closure closure,
+                         void *closure_data);
+  void (*list_campaign_members)(Loom__V1__Loom_Service *service,
+                                const Loom__V1__ListCampaignMembersRequest *input,
+                                Loom__V1__ListCampaignMembersResponse_Closure closure,
+                                void *closure_data);
+  void (*get_campaign_history)(Loom__V1__Loom_Service *service,
+                               const Loom__V1__GetCampaignHistoryRequest *input,
+                               Loom__V1__GetCampaignHistoryResponse_Closure closure,
+                               void *closure_data);
+  void (*pause_campaign)(Loom__V1__Loom_Service *service,
+                         const Loom__V1__PauseCampaignRequest *input,
+                         Loom__V1__Campaign_Closure closure,
+                         void *closure_data);
+  void (*resume_campaign)(Loom__V1__Loom_Service *service,
+                          const Loom__V1__ResumeCampaignRequest *input,
+                          Loom__V1__Campaign_Closure closure,
+                          void *closure_data);
+  void (*update_campaign)(Loom__V1__Loom_Service *service,
+                          const Loom__V1__UpdateCampaignRequest *input,
+                          Loom__V1__Campaign_Closure closure,
+                          void *closure_data);
+  void (*cancel_campaign)(Loom__V1__Loom_Service *service,
+                          const Loom__V1__CancelCampaignRequest *input,
+                          Loom__V1__CancelCampaignResponse_Closure closure,
+                          void *closure_data);
+  void (*watch_campaign)(Loom__V1__Loom_Service *service,
+                         const Loom__V1__WatchCampaignRequest *input,
+                         Loom__V1__CampaignUpdate_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Loom__V1__Loom_ServiceDestroy)(Loom__V1__Loom_Service *);
 void loom__v1__loom__init (Loom__V1__Loom_Service *service,
@@ -2483,7 +3651,17 @@ void loom__v1__loom__init (Loom__V1__Loom_Service *service,
       function_prefix__ ## list_runs,\
       function_prefix__ ## recount_migration,\
       function_prefix__ ## update_candidate_inputs,\
-      function_prefix__ ## watch_migration  }
+      function_prefix__ ## watch_migration,\
+      function_prefix__ ## create_campaign,\
+      function_prefix__ ## get_campaign,\
+      function_prefix__ ## list_campaigns,\
+      function_prefix__ ## list_campaign_members,\
+      function_prefix__ ## get_campaign_history,\
+      function_prefix__ ## pause_campaign,\
+      function_prefix__ ## resume_campaign,\
+      function_prefix__ ## update_campaign,\
+      function_prefix__ ## cancel_campaign,\
+      function_prefix__ ## watch_campaign  }
 void loom__v1__loom__announce(ProtobufCService *service,
                               const Loom__V1__AnnounceRequest *input,
                               Loom__V1__AnnounceResponse_Closure closure,
@@ -2552,6 +3730,46 @@ void loom__v1__loom__watch_migration(ProtobufCService *service,
                                      const Loom__V1__WatchMigrationRequest *input,
                                      Loom__V1__MigrationUpdate_Closure closure,
                                      void *closure_data);
+void loom__v1__loom__create_campaign(ProtobufCService *service,
+                                     const Loom__V1__CreateCampaignRequest *input,
+                                     Loom__V1__CreateCampaignResponse_Closure closure,
+                                     void *closure_data);
+void loom__v1__loom__get_campaign(ProtobufCService *service,
+                                  const Loom__V1__GetCampaignRequest *input,
+                                  Loom__V1__Campaign_Closure closure,
+                                  void *closure_data);
+void loom__v1__loom__list_campaigns(ProtobufCService *service,
+                                    const Loom__V1__ListCampaignsRequest *input,
+                                    Loom__V1__ListCampaignsResponse_Closure closure,
+                                    void *closure_data);
+void loom__v1__loom__list_campaign_members(ProtobufCService *service,
+                                           const Loom__V1__ListCampaignMembersRequest *input,
+                                           Loom__V1__ListCampaignMembersResponse_Closure closure,
+                                           void *closure_data);
+void loom__v1__loom__get_campaign_history(ProtobufCService *service,
+                                          const Loom__V1__GetCampaignHistoryRequest *input,
+                                          Loom__V1__GetCampaignHistoryResponse_Closure closure,
+                                          void *closure_data);
+void loom__v1__loom__pause_campaign(ProtobufCService *service,
+                                    const Loom__V1__PauseCampaignRequest *input,
+                                    Loom__V1__Campaign_Closure closure,
+                                    void *closure_data);
+void loom__v1__loom__resume_campaign(ProtobufCService *service,
+                                     const Loom__V1__ResumeCampaignRequest *input,
+                                     Loom__V1__Campaign_Closure closure,
+                                     void *closure_data);
+void loom__v1__loom__update_campaign(ProtobufCService *service,
+                                     const Loom__V1__UpdateCampaignRequest *input,
+                                     Loom__V1__Campaign_Closure closure,
+                                     void *closure_data);
+void loom__v1__loom__cancel_campaign(ProtobufCService *service,
+                                     const Loom__V1__CancelCampaignRequest *input,
+                                     Loom__V1__CancelCampaignResponse_Closure closure,
+                                     void *closure_data);
+void loom__v1__loom__watch_campaign(ProtobufCService *service,
+                                    const Loom__V1__WatchCampaignRequest *input,
+                                    Loom__V1__CampaignUpdate_Closure closure,
+                                    void *closure_data);
 
 /* --- descriptors --- */
 
@@ -2560,6 +3778,9 @@ extern const ProtobufCEnumDescriptor    loom__v1__step_status__descriptor;
 extern const ProtobufCEnumDescriptor    loom__v1__run_status__descriptor;
 extern const ProtobufCEnumDescriptor    loom__v1__history_kind__descriptor;
 extern const ProtobufCEnumDescriptor    loom__v1__file_diff_status__descriptor;
+extern const ProtobufCEnumDescriptor    loom__v1__campaign_state__descriptor;
+extern const ProtobufCEnumDescriptor    loom__v1__campaign_member_status__descriptor;
+extern const ProtobufCEnumDescriptor    loom__v1__campaign_event_kind__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__input_definition__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_definition__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_definition__config_entry__descriptor;
@@ -2581,6 +3802,15 @@ extern const ProtobufCMessageDescriptor loom__v1__step_dry_run_result__descripto
 extern const ProtobufCMessageDescriptor loom__v1__dry_run_result__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_event__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__step_event__metadata_entry__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign_counts__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign__inputs_entry__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign__filter_metadata_entry__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign_member__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign_member__inputs_entry__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign_event__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign_member_inputs__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign_member_inputs__inputs_entry__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__announce_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__announce_response__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__rejected_candidate__descriptor;
@@ -2613,6 +3843,24 @@ extern const ProtobufCMessageDescriptor loom__v1__watch_run_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__run_update__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__watch_migration_request__descriptor;
 extern const ProtobufCMessageDescriptor loom__v1__migration_update__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__create_campaign_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__create_campaign_request__metadata_entry__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__create_campaign_request__inputs_entry__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__create_campaign_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__get_campaign_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__list_campaigns_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__list_campaigns_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__list_campaign_members_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__list_campaign_members_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__get_campaign_history_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__get_campaign_history_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__pause_campaign_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__resume_campaign_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__update_campaign_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__cancel_campaign_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__cancel_campaign_response__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__watch_campaign_request__descriptor;
+extern const ProtobufCMessageDescriptor loom__v1__campaign_update__descriptor;
 extern const ProtobufCServiceDescriptor loom__v1__loom__descriptor;
 
 PROTOBUF_C__END_DECLS
