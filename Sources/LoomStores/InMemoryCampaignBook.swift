@@ -149,6 +149,17 @@ struct InMemoryCampaignBook {
         return true
     }
 
+    /// Moves every failed member back to pending; how many moved.
+    mutating func requeueFailed(_ id: String) -> Int {
+        guard let entry = entries[id] else { return 0 }
+        var moved = 0
+        for candidateId in entry.order where entry.members[candidateId]?.status == .failed {
+            move(id, candidateId: candidateId, to: .pending)
+            moved += 1
+        }
+        return moved
+    }
+
     /// Moves every pending member to cancelled; how many moved.
     mutating func cancelPending(_ id: String) -> Int {
         guard let entry = entries[id] else { return 0 }

@@ -31,6 +31,11 @@ extension InMemoryStore: CampaignStore {
         campaignBook.skip(id, candidateId: candidateId, note: note)
     }
 
+    /// See ``CampaignStore/requeueFailedCampaignMembers(id:)``.
+    public func requeueFailedCampaignMembers(id: String) -> Int {
+        campaignBook.requeueFailed(id)
+    }
+
     /// See ``CampaignStore/cancelPendingCampaignMembers(id:)``.
     public func cancelPendingCampaignMembers(id: String) -> Int {
         campaignBook.cancelPending(id)

@@ -175,12 +175,19 @@ extension RedisStore {
         }.array?.compactMap(\.string) ?? []
         guard !ids.isEmpty else { return [] }
         let fields = ids.map { RESPArgument.string($0) }
-        let inputs = try await redis("campaign members") {
-            try await client.send(RedisCommand("HMGET", arguments: [.string(ckeys.memberInputs)] + fields))
-        }.array ?? []
-        guard inputs.count == ids.count else { throw malformedReply("campaign members", .array(inputs)) }
-        return try zip(ids, inputs).map { candidateId, inputs in
-            try RedisCampaignCodec.member(candidateId, status: "pending", generation: nil, inputs: inputs.presentValue?.string, note: nil, startedAt: nil)
+        let replies = try await redis("campaign members") {
+            try await client.transaction([
+                RedisCommand("HMGET", arguments: [.string(ckeys.memberInputs)] + fields),
+                RedisCommand("HMGET", arguments: [.string(ckeys.memberGenerations)] + fields),
+            ])
+        }
+        guard replies.count == 2, let inputs = replies[0].array, let generations = replies[1].array,
+            inputs.count == ids.count, generations.count == ids.count
+        else { throw malformedReply("campaign members", .array(replies)) }
+        return try ids.indices.map { index in
+            try RedisCampaignCodec.member(
+                ids[index], status: "pending", generation: generations[index].presentValue?.string,
+                inputs: inputs[index].presentValue?.string, note: nil, startedAt: nil)
         }
     }
 
@@ -194,6 +201,32 @@ extension RedisStore {
                 arguments: [.string(candidateId), .string(note)])
         }
         return reply.int == 1
+    }
+
+    /// Requeues the failed members: `HSCAN`s the member statuses a thousand at a time (never one long
+    /// script over every member) and moves each batch's failed ones in one script that checks them again.
+    public func requeueFailedCampaignMembers(id: String) async throws -> Int {
+        let migrationId = try await campaignHome(id)
+        let ckeys = keys.campaign(id, migrationId: migrationId)
+        var cursor = "0", moved = 0
+        repeat {
+            let reply = try await redis("campaign retry") {
+                try await client.send(RedisCommand("HSCAN", .string(ckeys.memberStatuses), .string(cursor), "COUNT", 1000))
+            }
+            guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let pairs = parts[1].pairs else {
+                throw malformedReply("campaign retry", reply)
+            }
+            cursor = next
+            let failed = pairs.compactMap { $0.value.string == "failed" ? $0.key.string : nil }
+            guard !failed.isEmpty else { continue }
+            let batch = try await redis("campaign retry") {
+                try await client.evalScript(
+                    RedisStoreScripts.requeueFailedCampaignMembers,
+                    keys: [ckeys.memberStatuses, ckeys.counts, ckeys.pending, ckeys.order], arguments: failed.map { .string($0) })
+            }
+            moved += Int(batch.int ?? 0)
+        } while cursor != "0"
+        return moved
     }
 
     /// Cancels the pending members a thousand at a time (each batch one script, so Redis is never

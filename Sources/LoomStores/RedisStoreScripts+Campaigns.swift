@@ -167,4 +167,21 @@ extension RedisStoreScripts {
         redis.call('HINCRBY', KEYS[2], 'cancelled', #ids)
         return #ids
         """)
+
+    /// KEYS: member statuses, counts, pending, order. ARGV: candidate ids. Moves each that is failed back
+    /// to pending at its start position. Returns how many moved.
+    static let requeueFailedCampaignMembers = RedisScript(
+        """
+        local moved = 0
+        for i = 1, #ARGV do
+          if redis.call('HGET', KEYS[1], ARGV[i]) == 'failed' then
+            redis.call('HSET', KEYS[1], ARGV[i], 'pending')
+            redis.call('ZADD', KEYS[3], redis.call('ZSCORE', KEYS[4], ARGV[i]), ARGV[i])
+            moved = moved + 1
+          end
+        end
+        redis.call('HINCRBY', KEYS[2], 'failed', -moved)
+        redis.call('HINCRBY', KEYS[2], 'pending', moved)
+        return moved
+        """)
 }

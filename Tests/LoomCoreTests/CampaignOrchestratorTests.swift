@@ -129,6 +129,56 @@ struct CampaignOrchestratorTests {
         await expectLoomError(.failedPrecondition) { _ = try await h.service.resumeCampaign(id: "wave-1", by: Self.operatorID) }
     }
 
+    @Test("failed members are retried under the cap (the same run, a new attempt); a completed campaign runs again", arguments: ScenarioStores.all)
+    func retryFailed(factory: StoreFactory) async throws {
+        let h = try await harness(factory, candidates: 3)
+        _ = try await h.service.createCampaign(request(cap: 2), createdBy: Self.operatorID)
+        for _ in 0..<3 {
+            await h.advance(by: .zero)
+            for candidate in try await running(h) { try await finish(h, candidate, success: false) }
+        }
+        await h.advance(by: .zero)
+        #expect(try await h.service.campaign(id: "wave-1").state == .completed)
+        #expect(try await h.service.campaign(id: "wave-1").counts == CampaignCounts(failed: 3))
+
+        let (reopened, requeued) = try await h.service.retryFailedCampaignMembers(id: "wave-1", by: Self.operatorID)
+        #expect(requeued == 3 && reopened.state == .running && reopened.counts == CampaignCounts(pending: 3))
+        await h.advance(by: .zero)
+        #expect(try await running(h).count == 2)
+        while let next = try await running(h).first {
+            try await finish(h, next)
+            await h.advance(by: .zero)
+            #expect(try await running(h).count <= 2)
+        }
+        let done = try await h.service.campaign(id: "wave-1")
+        #expect(done.state == .completed && done.counts == CampaignCounts(completed: 3))
+        for candidate in ["c0", "c1", "c2"] {
+            #expect(h.migrator.dispatches.filter { $0.candidate.id == candidate }.map(\.attempt) == [1, 2])
+            let run = try await h.service.run(migrationId: Self.migration, candidateId: candidate)
+            #expect(run.generation == 1 && run.status == .completed)
+        }
+        #expect(try await h.store.campaignHistory(id: "wave-1", limit: 0).map(\.kind) == [.created, .completed, .retried, .completed])
+    }
+
+    @Test("skipped members are never started; members not pending are left alone", arguments: ScenarioStores.all)
+    func skipMembers(factory: StoreFactory) async throws {
+        let h = try await harness(factory, candidates: 3)
+        _ = try await h.service.createCampaign(request(cap: 1, ids: ["c0", "c1", "c2"]), createdBy: Self.operatorID)
+        await h.advance(by: .zero)
+        let (campaign, skipped) = try await h.service.skipCampaignMembers(id: "wave-1", candidateIds: ["c0", "c2"], by: Self.operatorID, reason: "frozen")
+        #expect(skipped == 1)
+        #expect(campaign.counts == CampaignCounts(pending: 1, running: 1, skipped: 1))
+        try await finish(h, "c0")
+        await h.advance(by: .zero)
+        try await finish(h, "c1")
+        await h.advance(by: .zero)
+        #expect(Set(h.migrator.dispatches.map(\.candidate.id)) == ["c0", "c1"])
+        let done = try await h.service.campaign(id: "wave-1")
+        #expect(done.state == .completed && done.counts == CampaignCounts(completed: 2, skipped: 1))
+        let members = try await h.store.campaignMembers(id: "wave-1", status: .skipped, from: 0, limit: 10).members
+        #expect(members.map(\.note) == ["skipped by \(Self.operatorID): frozen"])
+    }
+
     @Test("bad requests are refused with the field named, and create nothing")
     func badRequests() async throws {
         let h = try await harness(.inMemory, candidates: 3)

@@ -169,6 +169,11 @@ public final class RedisTestStore: LoomStore {
     }
 
     /// Forwards to the wrapped store.
+    public func requeueFailedCampaignMembers(id: String) async throws -> Int {
+        try await store.requeueFailedCampaignMembers(id: id)
+    }
+
+    /// Forwards to the wrapped store.
     public func cancelPendingCampaignMembers(id: String) async throws -> Int {
         try await store.cancelPendingCampaignMembers(id: id)
     }

@@ -112,17 +112,30 @@ extension Orchestrator {
             }
             let now = clock.now()
             var transition: RunTransition
-            do {
-                let steps = try candidate.plannedSteps(of: migration)
-                transition = try RunMachine.start(
-                    existing: existing, runID: runID, migration: migration, steps: steps, candidate: candidate, inputs: inputs,
-                    startedBy: campaign.createdBy, now: now)
-            } catch {
-                return try await skip(error.message)
-            }
-            transition.run.campaignId = campaign.id
-            if let first = transition.history.first, first.kind == .runStarted {
-                transition.history[0].detail = "started by campaign \(campaign.id) (created by \(campaign.createdBy))"
+            if let existing, member.runGeneration > 0, existing.campaignId == campaign.id, existing.generation == member.runGeneration {
+                // A failed member sent back to be retried (``Service/retryFailedCampaignMembers(id:by:)``): a fresh
+                // attempt at its run's failed step, under the same checks as a start.
+                guard existing.status == .waitingRetry, let step = existing.currentResult?.stepName else {
+                    return try await skip("its run is \(existing.status.rawValue); only a run waiting for a retry can be retried")
+                }
+                do {
+                    transition = try RunMachine.retry(existing, stepName: step, now: now)
+                } catch {
+                    return try await skip(error.message)
+                }
+            } else {
+                do {
+                    let steps = try candidate.plannedSteps(of: migration)
+                    transition = try RunMachine.start(
+                        existing: existing, runID: runID, migration: migration, steps: steps, candidate: candidate, inputs: inputs,
+                        startedBy: campaign.createdBy, now: now)
+                } catch {
+                    return try await skip(error.message)
+                }
+                transition.run.campaignId = campaign.id
+                if let first = transition.history.first, first.kind == .runStarted {
+                    transition.history[0].detail = "started by campaign \(campaign.id) (created by \(campaign.createdBy))"
+                }
             }
             transition = foldingDispatch(transition, now: now)
             let start = CampaignStart(

@@ -147,6 +147,10 @@ public protocol CampaignStore: Sendable {
     /// whether it moved.
     func skipCampaignMember(id: String, candidateId: String, note: String) async throws -> Bool
 
+    /// Moves every failed member back to pending, in its start position, so the campaign retries its
+    /// run's failed step under its pacing; returns how many moved.
+    func requeueFailedCampaignMembers(id: String) async throws -> Int
+
     /// Moves every pending member to cancelled (a cancelled campaign starts nothing more);
     /// returns how many moved.
     func cancelPendingCampaignMembers(id: String) async throws -> Int

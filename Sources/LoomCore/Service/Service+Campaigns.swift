@@ -192,6 +192,54 @@ extension Service {
         return (campaign, cancelled)
     }
 
+    /// Sends every failed member back to be retried: the campaign retries each one's failed step (a
+    /// fresh attempt, as ``retryStep(migrationId:candidateId:stepName:)``) under its cap and rate. A
+    /// completed campaign runs again; a paused one stays paused until resumed.
+    /// - Returns: The campaign, and how many members were sent back.
+    /// - Throws: `failedPrecondition` for a cancelled campaign.
+    public func retryFailedCampaignMembers(id: String, by: String) async throws -> (campaign: Campaign, requeued: Int) {
+        try Identifier.validate(id, field: "campaign id")
+        try requireSigningKey()
+        let current = try await store.campaign(id: id)
+        guard current.state != .cancelled else { throw Self.closed(current, "retried") }
+        let requeued = try await store.requeueFailedCampaignMembers(id: id)
+        guard requeued > 0 else { return (try await store.campaign(id: id), 0) }
+        let campaign = try await changeCampaign(id) { campaign, now in
+            if campaign.state == .completed {
+                campaign.state = .running
+                campaign.stateReason = ""
+            }
+            let event = CampaignEvent(at: now, kind: .retried, by: by, detail: "\(requeued) failed member\(requeued == 1 ? "" : "s") sent back to be retried")
+            return (event, campaign.state == .running ? now : nil)
+        }
+        logger.notice("campaign failed members requeued", metadata: ["campaign": "\(id)", "members": "\(requeued)", "by": "\(by)"])
+        return (campaign, requeued)
+    }
+
+    /// Skips pending members (at most 10,000 per call): the campaign will not start them. Members that are
+    /// not pending are left as they are.
+    /// - Returns: The campaign, and how many members were skipped.
+    public func skipCampaignMembers(id: String, candidateIds: [String], by: String, reason: String = "") async throws -> (campaign: Campaign, skipped: Int) {
+        try Identifier.validate(id, field: "campaign id")
+        try Validation.text(reason, field: "reason")
+        guard !candidateIds.isEmpty, candidateIds.count <= Validation.maxCandidatesPerRequest else {
+            throw LoomError.invalidArgument("candidate_ids must name 1-\(Validation.maxCandidatesPerRequest) members, got \(candidateIds.count)")
+        }
+        for candidateId in candidateIds { try CandidateID.validate(candidateId) }
+        _ = try await store.campaign(id: id)
+        let note = "skipped by \(by)" + (reason.isEmpty ? "" : ": \(reason)")
+        var skipped = 0
+        for candidateId in Set(candidateIds).sorted() where try await store.skipCampaignMember(id: id, candidateId: candidateId, note: note) {
+            skipped += 1
+        }
+        let campaign = try await changeCampaign(id) { campaign, now in
+            guard skipped > 0 else { return nil }
+            let event = CampaignEvent(at: now, kind: .skipped, by: by, detail: "\(skipped) member\(skipped == 1 ? "" : "s") skipped" + (reason.isEmpty ? "" : ": \(reason)"))
+            return (event, campaign.state == .running ? now : nil)
+        }
+        return (campaign, skipped)
+    }
+
     /// Applies `change` to the campaign's record (re-deciding on the current record after a lost
     /// race); `change` returns the event and the timer, or `nil` when there is nothing to change.
     private func changeCampaign(
