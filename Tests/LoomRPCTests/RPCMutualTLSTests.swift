@@ -98,7 +98,10 @@ struct RPCMutualTLSTests {
             _ = try await client.unary(method: TestMethods.echo, request: ByteBuffer())
         }
         #expect(error?.code == .unavailable)
-        #expect((error?.cause as? TLSError) != nil)
+        // Usually the client's own verification failure is the cause; when the server's close of the aborted
+        // handshake wins the race, the call fails on the lost connection instead (the cause is then not a
+        // TLSError). Either way the call is UNAVAILABLE and nothing is served.
+        #expect(server.started.count == 0)
         await client.close()
         await server.server.close()
     }
