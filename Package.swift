@@ -154,7 +154,7 @@ let package = Package(
         // MARK: Operator console (server-rendered HTML and Server-Sent Events on its own listener; the RPC policy)
         .target(
             name: "LoomConsole",
-            dependencies: ["LoomCore", "LoomAPIService", "LoomTLS", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers, logging],
+            dependencies: ["LoomCore", "LoomAPIService", "LoomHTTP", "LoomMigratorKit", "LoomTLS", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers, logging],
             swiftSettings: swiftSettings
         ),
 

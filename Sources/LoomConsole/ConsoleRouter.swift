@@ -54,6 +54,7 @@ public struct ConsoleRouter: Sendable {
 
     private func route(_ request: ConsoleRequest) async -> ConsoleResponse {
         guard let path = request.pathSegments else { return error(.badRequest, "the path is not valid percent-encoding", request) }
+        if path.first == "api" { return await operatorAPI(request, path: Array(path.dropFirst())) }
         let isAction = path.count == 5 && path[0] == "migrations" && ConsoleAction(rawValue: path[4]) != nil
         guard request.method == .GET || request.method == .HEAD || (request.method == .POST && isAction) else {
             var response = ConsoleResponse.jsonError(.methodNotAllowed, isAction ? "an action is a POST" : "the console serves GET and HEAD only")

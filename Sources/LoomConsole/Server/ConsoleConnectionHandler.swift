@@ -25,6 +25,20 @@ final class ConsoleConnectionHandler: ChannelInboundHandler {
 
     /// The largest body a console request may have: a POST's form (a token, a step name, a reason).
     static let maxFormSize = 8192
+    /// The largest body of a request to the operator API (`/api/…`): a dry run's candidate, with its metadata
+    /// and files.
+    static let maxAPIBodySize = 256 * 1024
+
+    /// The largest body `head` may have: `nil` when it may have none (anything but a page's POST, or an API POST
+    /// or PATCH), and the limit's description.
+    static func bodyLimit(of head: HTTPRequestHead) -> (bytes: Int, what: String)? {
+        let api = head.uri.hasPrefix("/api/")
+        switch head.method {
+        case .POST: return api ? (maxAPIBodySize, "an API request body") : (maxFormSize, "a console form")
+        case .PATCH where api: return (maxAPIBodySize, "an API request body")
+        default: return nil
+        }
+    }
 
     private let router: ConsoleRouter
     private let idleTimeout: TimeAmount
@@ -62,24 +76,26 @@ final class ConsoleConnectionHandler: ChannelInboundHandler {
         switch (Self.unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
             let length = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
-            if head.method != .POST, length > 0 || head.headers.contains(name: "transfer-encoding") {
-                respondEarly(.jsonError(.payloadTooLarge, "console requests other than POST have no body"), context: context)
+            guard let limit = Self.bodyLimit(of: head) else {
+                if length > 0 || head.headers.contains(name: "transfer-encoding") {
+                    respondEarly(.jsonError(.payloadTooLarge, "this console request has no body"), context: context)
+                    return
+                }
+                state = .head(head, body: [])
                 return
             }
-            if head.method == .POST {
-                guard !head.headers.contains(name: "transfer-encoding") else {
-                    respondEarly(.jsonError(.lengthRequired, "a console POST needs a content-length"), context: context)
-                    return
-                }
-                guard length <= Self.maxFormSize else {
-                    respondEarly(.jsonError(.payloadTooLarge, "a console form is at most \(Self.maxFormSize) bytes"), context: context)
-                    return
-                }
+            guard !head.headers.contains(name: "transfer-encoding") else {
+                respondEarly(.jsonError(.lengthRequired, "a console \(head.method.rawValue) needs a content-length"), context: context)
+                return
+            }
+            guard length <= limit.bytes else {
+                respondEarly(.jsonError(.payloadTooLarge, "\(limit.what) is at most \(limit.bytes) bytes"), context: context)
+                return
             }
             state = .head(head, body: [])
         case (.body(let part), .head(let head, var body)):
-            guard body.count + part.readableBytes <= Self.maxFormSize, head.method == .POST else {
-                respondEarly(.jsonError(.payloadTooLarge, "a console form is at most \(Self.maxFormSize) bytes"), context: context)
+            guard let limit = Self.bodyLimit(of: head), body.count + part.readableBytes <= limit.bytes else {
+                respondEarly(.jsonError(.payloadTooLarge, "this console request's body is too large"), context: context)
                 return
             }
             body.append(contentsOf: part.readableBytesView)

@@ -188,7 +188,38 @@ extension ReferenceJSON.DryRunResult {
     }
 }
 
+extension ReferenceJSON.DryRunResult {
+    /// The reference form of a domain dry-run result (empty errors and file lists omitted, as a migrator omits them).
+    public init(_ result: LoomCore.DryRunResult) {
+        self.init(
+            steps: result.steps.map { step in
+                ReferenceJSON.StepDryRunResult(
+                    stepName: step.stepName,
+                    skipped: step.skipped,
+                    error: step.error.isEmpty ? nil : step.error,
+                    files: step.files.isEmpty
+                        ? nil
+                        : step.files.map { file in
+                            ReferenceJSON.FileDiff(
+                                path: file.path, repo: file.repo, before: file.before.isEmpty ? nil : file.before, after: file.after,
+                                status: ReferenceJSON.FileDiffStatus(file.status))
+                        }
+                )
+            }
+        )
+    }
+}
+
 extension ReferenceJSON.FileDiffStatus {
+    /// The reference form of a domain status.
+    public init(_ status: LoomCore.FileDiffStatus) {
+        switch status {
+        case .new: self = .new
+        case .modified: self = .modified
+        case .deleted: self = .deleted
+        }
+    }
+
     var domain: LoomCore.FileDiffStatus {
         switch self {
         case .new: .new
